@@ -1,0 +1,146 @@
+"""Fixtures shared by the whole suite: real servers on 127.0.0.1, never mocks.
+
+- `smtp_server`: an aiosmtpd server; read what it received from `.messages`.
+- `moto_server`: a `moto_server` process; boto3 reaches it through AWS_ENDPOINT_URL.
+- `browser_type_launch_args`: Playwright drives Debian's Chromium, never a downloaded browser.
+"""
+import email
+import email.policy
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from aiosmtpd.controller import Controller
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for_http(url, timeout=20.0):
+    """Poll url until it answers (any HTTP status), or fail after timeout seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            urllib.request.urlopen(url, timeout=1)
+            return
+        except urllib.error.HTTPError:
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{url} did not answer within {timeout}s")
+            time.sleep(0.1)
+
+
+class RecordingHandler:
+    """Keeps every message the SMTP server accepts, parsed, with its envelope."""
+
+    def __init__(self):
+        self.messages = []
+        self.envelopes = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.envelopes.append(envelope)
+        self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
+        return "250 Message accepted for delivery"
+
+
+class SmtpServer:
+    def __init__(self):
+        self.handler = RecordingHandler()
+        self.port = free_port()
+        self.controller = None
+
+    @property
+    def messages(self):
+        return self.handler.messages
+
+    @property
+    def url(self):
+        return f"smtp://127.0.0.1:{self.port}"
+
+    def start(self):
+        self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+
+    def stop(self):
+        if self.controller:
+            self.controller.stop()
+            self.controller = None
+
+
+@pytest.fixture
+def smtp_server():
+    server = SmtpServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+class MotoServer:
+    def __init__(self, port):
+        self.port = port
+        self.url = f"http://127.0.0.1:{port}"
+
+    def reset(self):
+        urllib.request.urlopen(urllib.request.Request(f"{self.url}/moto-api/reset", method="POST"))
+
+    def data(self):
+        """moto's record of everything it holds, e.g. data()["ses"] for sent emails."""
+        import json
+
+        with urllib.request.urlopen(f"{self.url}/moto-api/data.json") as r:
+            return json.load(r)
+
+
+@pytest.fixture(scope="session")
+def moto_process():
+    port = free_port()
+    exe = Path(sys.executable).parent / "moto_server"
+    proc = subprocess.Popen([str(exe), "-H", "127.0.0.1", "-p", str(port)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for_http(f"http://127.0.0.1:{port}/moto-api/data.json")
+        yield MotoServer(port)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+@pytest.fixture
+def moto_server(moto_process, monkeypatch):
+    """A clean moto_server, with boto3 pointed at it through the environment."""
+    moto_process.reset()
+    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_process.url)
+    monkeypatch.setenv("AWS_REGION", "us-east-1")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    return moto_process
+
+
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {**browser_type_launch_args, "executable_path": "/usr/bin/chromium",
+            "args": [*browser_type_launch_args.get("args", []), *CHROMIUM_ARGS]}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _no_real_aws_credentials():
+    """Tests never reach AWS: drop any credentials the machine may have."""
+    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN"):
+        os.environ.pop(name, None)
