@@ -4,7 +4,8 @@
 - `moto_server`: a `moto_server` process; boto3 reaches it through AWS_ENDPOINT_URL.
 - `browser_type_launch_args`: Playwright drives Debian's Chromium, never a downloaded browser.
 - `built_site`: the site built once per session with pelicanconf.py into a temporary folder (its Path);
-  `build_site()` builds other variants (settings file, content folder, SITEURL, extra settings).
+  `build_site` (a fixture returning the `build_site()` function) builds variants: settings file,
+  content folder, SITEURL, extra Pelican settings.
 """
 import email
 import email.policy
@@ -165,6 +166,12 @@ def build_site(output, settings="pelicanconf.py", content=None, site_url=None, e
     result = subprocess.run(cmd, cwd=ROOT, env={**os.environ, **(env or {})}, capture_output=True, text=True)
     assert result.returncode == 0, f"pelican failed:\n{result.stdout}\n{result.stderr}"
     return output
+
+
+@pytest.fixture(name="build_site", scope="session")
+def build_site_fixture():
+    """build_site(output, settings=..., content=..., site_url=..., env=..., **overrides) -> output Path."""
+    return build_site
 
 
 @pytest.fixture(scope="session")
