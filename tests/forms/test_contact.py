@@ -108,3 +108,16 @@ def test_honeypot_filled_sends_nothing_but_looks_successful(client, maildir):
     r = client.post("/api/contact", data={**CONTACT, "website": "http://spam.example"}, headers=JSON)
     assert r.status_code == 200 and r.json["ok"] is True
     assert maildir() == []
+
+
+def test_non_ascii_contact_is_sent_7bit_and_reads_back_intact(smtp_server, config):
+    app = create_app({**config, "FORMS_MAILER": smtp_server.url})
+    r = app.test_client().post("/api/contact", headers=JSON, data={
+        **CONTACT, "name": "Zoë Müller", "message": "Ça va? Schmerzen seit 3 Jahren — bitte anrufen."})
+    assert r.status_code == 200
+    [envelope] = smtp_server.handler.envelopes
+    assert max(envelope.content) < 128  # nothing 8-bit on the wire
+    [msg] = smtp_server.messages
+    assert msg["Subject"] == "Contact request from Zoë Müller"
+    assert msg["Reply-To"].addresses[0].display_name == "Zoë Müller"
+    assert "Ça va? Schmerzen seit 3 Jahren — bitte anrufen." in text_body(msg)
