@@ -5,7 +5,8 @@ import sqlite3
 from contextlib import closing
 from pathlib import Path
 
-from .base import DELIVERED, SUBSCRIBER_STATUSES, StoreError, Submission, Subscriber, utcnow
+from .base import (DELIVERED, FAILED, POST_STATUSES, SENDING, SUBSCRIBER_STATUSES, Post, StoreError, Submission,
+                   Subscriber, utcnow)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS submissions (
@@ -30,6 +31,24 @@ CREATE TABLE IF NOT EXISTS subscribers (
     confirmed_at TEXT NOT NULL DEFAULT '',
     confirm_page TEXT NOT NULL DEFAULT '',
     unsubscribed_at TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE IF NOT EXISTS posts (
+    path TEXT PRIMARY KEY,
+    title TEXT NOT NULL,
+    link TEXT NOT NULL,
+    summary TEXT NOT NULL,
+    published TEXT NOT NULL,
+    status TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS sends (
+    path TEXT NOT NULL,
+    subscriber_id TEXT NOT NULL,
+    status TEXT NOT NULL,
+    claimed_at TEXT NOT NULL,
+    finished_at TEXT NOT NULL DEFAULT '',
+    error TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (path, subscriber_id)
 );
 """
 SUBSCRIBER_COLUMNS = [f.name for f in dataclasses.fields(Subscriber)]
@@ -129,6 +148,39 @@ class SqliteStore:
         else:
             rows = self._run("SELECT * FROM subscribers ORDER BY created_at, id")
         return [Subscriber(**dict(r)) for r in rows]
+
+    # newsletter: posts and per-recipient send records
+    def add_post(self, post):
+        values = dataclasses.asdict(post)
+        rows = self._run(f"INSERT INTO posts ({', '.join(values)}) VALUES ({', '.join('?' * len(values))})"
+                         " ON CONFLICT (path) DO NOTHING RETURNING path", tuple(values.values()))
+        return bool(rows)
+
+    def list_posts(self):
+        return [Post(**dict(r)) for r in self._run("SELECT * FROM posts ORDER BY published, path")]
+
+    def set_post_status(self, path, status):
+        if status not in POST_STATUSES:
+            raise ValueError(f"unknown post status {status!r}")
+        self._run("UPDATE posts SET status = ? WHERE path = ?", (status, path))
+
+    def claim_send(self, path, subscriber_id, stale_before=""):
+        # One statement: the insert, or the take-over of a failed (or stale) attempt, happens atomically.
+        rows = self._run(
+            "INSERT INTO sends (path, subscriber_id, status, claimed_at) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (path, subscriber_id) DO UPDATE SET status = excluded.status,"
+            " claimed_at = excluded.claimed_at, finished_at = '', error = ''"
+            " WHERE sends.status = ? OR (sends.status = ? AND sends.claimed_at < ?) RETURNING subscriber_id",
+            (path, subscriber_id, SENDING, utcnow(), FAILED, SENDING, stale_before))
+        return bool(rows)
+
+    def finish_send(self, path, subscriber_id, status, error=""):
+        self._run("UPDATE sends SET status = ?, finished_at = ?, error = ? WHERE path = ? AND subscriber_id = ?",
+                  (status, utcnow(), error[:500], path, subscriber_id))
+
+    def list_sends(self, path):
+        rows = self._run("SELECT subscriber_id, status FROM sends WHERE path = ?", (path,))
+        return {r["subscriber_id"]: r["status"] for r in rows}
 
 
 def _submission(row):
