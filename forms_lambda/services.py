@@ -12,7 +12,7 @@ from flask import current_app
 from . import emails
 from .config import Settings
 from .mailers import Mailer, MailerError, make_mailer
-from .stores import Store, make_store
+from .stores import Store, Submission, make_store
 from .tokens import Tokens
 
 log = logging.getLogger("forms_lambda")
@@ -50,7 +50,24 @@ class Services:
                 return None  # confirmed, unsubscribed or deleted meanwhile: no confirmation needed
             return emails.confirmation_email(self.settings, submission, subscriber,
                                              self.confirm_url(subscriber), self.unsubscribe_url(subscriber))
+        if submission.kind == "welcome":
+            from .newsletter import latest_posts
+            subscriber = self.store.get_subscriber_by_id(submission.payload["subscriber_id"])
+            if subscriber is None or subscriber.status != "confirmed":
+                return None  # unsubscribed or suppressed meanwhile
+            token = self.tokens.unsubscribe_token(subscriber.id)
+            posts = latest_posts(self.store, self.settings.welcome_articles)
+            return emails.welcome_email(self.settings, subscriber, posts,
+                                        self.url("/api/unsubscribe", token=token), token)
         raise ValueError(f"unknown submission kind {submission.kind!r}")
+
+    def welcome(self, subscriber_id):
+        """After a confirmation: the welcome email, stored first like any submission so `retry` can resend it."""
+        if not self.settings.welcome_email:
+            return
+        submission = Submission(kind="welcome", payload={"subscriber_id": subscriber_id})
+        self.store.add_submission(submission)
+        self.deliver(submission)
 
     def deliver(self, submission):
         """Forward a stored submission; on failure keep it pending for `retry`. True if delivered."""

@@ -91,3 +91,30 @@ def sns_endpoint():
     endpoint = FakeSnsEndpoint()
     yield endpoint
     endpoint.close()
+
+
+def write_feed(site_dir, articles, site_url=""):
+    """Write output/feeds/all.atom.xml as Pelican does (feedgenerator's Atom1Feed, links joined to SITEURL).
+
+    articles: (slug, title, summary_html, iso date) tuples.
+    """
+    from pathlib import Path
+
+    from feedgenerator import Atom1Feed, get_tag_uri
+
+    feed = Atom1Feed(title="Clinic", link=site_url + "/", feed_url=f"{site_url}/feeds/all.atom.xml", description="")
+    for slug, title, summary, date in articles:
+        link = urllib.parse.urljoin(site_url + "/", f"blog/{slug}/")
+        when = datetime.datetime.fromisoformat(date)
+        feed.add_item(title=title, link=link, unique_id=get_tag_uri(link, when), description=summary,
+                      content=f"<p>Full text of {title}</p>", pubdate=when)
+    path = Path(site_dir) / "feeds" / "all.atom.xml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", encoding="utf-8") as f:
+        feed.write(f, "utf-8")
+    return path
+
+
+@pytest.fixture
+def feed_writer():
+    return write_feed
