@@ -188,7 +188,7 @@ def send_all(jobs, send_one, *, rate, concurrency, progress=None):
 class Progress:
     """One line on stderr, rewritten at most a few times a second: counts only, never an address."""
 
-    def __init__(self, title, total, stream=sys.stderr):
+    def __init__(self, title, total, stream):
         self.title, self.total, self.stream = title, total, stream
         self.started = self.shown = time.monotonic()
 
@@ -208,11 +208,11 @@ class Progress:
 class Newsletter:
     """The notify run, on the service's store, mailer, tokens and settings."""
 
-    def __init__(self, services, out=sys.stdout, err=sys.stderr):
+    def __init__(self, services, out=None, err=None):
         self.services = services
         self.settings = services.settings
         self.store = services.store
-        self.out, self.err = out, err
+        self.out, self.err = out or sys.stdout, err or sys.stderr
 
     def record_new_articles(self, articles):
         """Store the feed's unknown articles; on the very first run as archived. Returns the new ones."""
