@@ -132,18 +132,19 @@ def _utc(date):
 class RateLimiter:
     """Spaces calls evenly at `rate` per second across threads (SES's max send rate is per second)."""
 
-    def __init__(self, rate):
+    def __init__(self, rate, clock=time.monotonic, sleep=time.sleep):
         self.interval = 1.0 / rate
-        self.next = time.monotonic()
+        self.clock, self.sleep = clock, sleep
+        self.next = clock()
         self.lock = threading.Lock()
 
     def wait(self):
         with self.lock:
-            now = time.monotonic()
+            now = self.clock()
             slot = max(self.next, now)
             self.next = slot + self.interval
         if slot > now:
-            time.sleep(slot - now)
+            self.sleep(slot - now)
 
 
 def send_all(jobs, send_one, *, rate, concurrency, progress=None):
