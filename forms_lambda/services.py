@@ -42,24 +42,7 @@ class Services:
 
     def build_email(self, submission):
         """The email a submission is forwarded as, or None when there is nothing left to send."""
-        if submission.kind == "contact":
-            return emails.contact_email(self.settings, submission)
-        if submission.kind == "subscribe":
-            subscriber = self.store.get_subscriber_by_id(submission.payload["subscriber_id"])
-            if subscriber is None or subscriber.status != "pending":
-                return None  # confirmed, unsubscribed or deleted meanwhile: no confirmation needed
-            return emails.confirmation_email(self.settings, submission, subscriber,
-                                             self.confirm_url(subscriber), self.unsubscribe_url(subscriber))
-        if submission.kind == "welcome":
-            from .newsletter import latest_posts
-            subscriber = self.store.get_subscriber_by_id(submission.payload["subscriber_id"])
-            if subscriber is None or subscriber.status != "confirmed":
-                return None  # unsubscribed or suppressed meanwhile
-            token = self.tokens.unsubscribe_token(subscriber.id)
-            posts = latest_posts(self.store, self.settings.welcome_articles)
-            return emails.welcome_email(self.settings, subscriber, posts,
-                                        self.url("/api/unsubscribe", token=token), token)
-        raise ValueError(f"unknown submission kind {submission.kind!r}")
+        return EMAIL_BUILDERS[submission.kind](self, submission)
 
     def welcome(self, subscriber_id):
         """After a confirmation: the welcome email, stored first like any submission so `retry` can resend it."""
@@ -82,6 +65,33 @@ class Services:
         self.store.mark_delivered(submission.id)
         log.info("delivered submission=%s kind=%s", submission.id, submission.kind)
         return True
+
+
+def contact_email(services, submission):
+    return emails.contact_email(services.settings, submission)
+
+
+def confirmation_email(services, submission):
+    subscriber = services.store.get_subscriber_by_id(submission.payload["subscriber_id"])
+    if subscriber is None or subscriber.status != "pending":
+        return None  # confirmed, unsubscribed or deleted meanwhile: no confirmation needed
+    return emails.confirmation_email(services.settings, submission, subscriber,
+                                     services.confirm_url(subscriber), services.unsubscribe_url(subscriber))
+
+
+def welcome_email(services, submission):
+    from .newsletter import latest_posts
+    subscriber = services.store.get_subscriber_by_id(submission.payload["subscriber_id"])
+    if subscriber is None or subscriber.status != "confirmed":
+        return None  # unsubscribed or suppressed meanwhile
+    token = services.tokens.unsubscribe_token(subscriber.id)
+    posts = latest_posts(services.store, services.settings.welcome_articles)
+    return emails.welcome_email(services.settings, subscriber, posts,
+                                services.url("/api/unsubscribe", token=token), token)
+
+
+# submission kind -> function(services, submission) -> EmailMessage or None; new kinds register here.
+EMAIL_BUILDERS = {"contact": contact_email, "subscribe": confirmation_email, "welcome": welcome_email}
 
 
 def current_services() -> Services:
