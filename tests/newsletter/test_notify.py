@@ -235,3 +235,24 @@ def test_a_run_killed_part_way_and_run_again_sends_nobody_anything_twice(env, ap
     assert sorted(set(got)) == confirmed and len(got) == len(confirmed)  # each exactly once
     again = subprocess.run(command, env=environment, capture_output=True, text=True, timeout=60)
     assert again.returncode == 0 and len(smtp_server.messages) == len(confirmed)
+
+
+def test_a_mailto_unsubscribe_request_is_honoured_with_the_unsubscribe_command(app, site, smtp_server, feed_writer,
+                                                                             capsys):
+    from urllib.parse import parse_qs
+    subscribers(app, confirmed=2)
+    notify(site, capsys)
+    feed_writer(site, [*ARCHIVE, NEW])
+    notify(site, capsys)
+    by_address = {str(m["To"]): m for m in smtp_server.messages}
+    mailto = str(by_address["reader0@example.org"]["List-Unsubscribe"]).split(",")[1].strip(" <>")
+    assert mailto.startswith("mailto:clinic@localhost?")
+    subject = parse_qs(urlsplit(mailto).query)["subject"][0]  # what the reader's mail program sends us
+    assert subject.startswith("unsubscribe ") and "reader0" not in subject
+    assert main(["unsubscribe", subject.split(" ", 1)[1]]) in (0, None)
+    assert main(["unsubscribe", "Reader1@Example.org"]) in (0, None)
+    assert main(["unsubscribe", "nobody@example.org"]) == 1
+    store = app.extensions["forms_lambda"].store
+    assert {s.email: s.status for s in store.list_subscribers(status="unsubscribed")}.keys() >= {
+        "reader0@example.org", "reader1@example.org"}
+    assert "@" not in capsys.readouterr().out
