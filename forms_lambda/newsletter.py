@@ -189,8 +189,8 @@ def send_all(jobs, send_one, *, rate, concurrency, progress=None):
 class Progress:
     """Progress on stderr: counts only, never an address."""
 
-    def __init__(self, title, total, stream):
-        self.title, self.total, self.stream = title, total, stream
+    def __init__(self, total, stream):
+        self.total, self.stream = total, stream
         self.started = self.shown = time.monotonic()
 
     def __call__(self, counts, final=False):
@@ -244,8 +244,6 @@ class Newsletter:
         skip = {SENT} if resend_interrupted else {SENT, SENDING}
         todo = [s for s in subscribers if sends.get(s.id) not in skip]
         counts = Counter(already_sent=sum(sends.get(s.id) == SENT for s in subscribers))
-        if not resend_interrupted:
-            counts["interrupted"] = sum(sends.get(s.id) == SENDING for s in subscribers)
 
         def send_one(subscriber):
             if not self.store.claim_send(post.path, subscriber.id, stale_before):
@@ -262,10 +260,13 @@ class Newsletter:
 
         print(f"sending \"{post.title}\" to {len(todo)} subscriber(s) "
               f"at up to {self.settings.send_rate:g}/s, {self.settings.send_concurrency} at a time", file=self.err)
-        progress = Progress(post.title, len(todo), self.err)
+        progress = Progress(len(todo), self.err)
         counts.update(send_all(todo, send_one, rate=self.settings.send_rate,
                                concurrency=self.settings.send_concurrency, progress=progress))
         progress(counts, final=True)
+        after = self.store.list_sends(post.path)
+        counts["interrupted"] = sum(after.get(s.id) == SENDING for s in subscribers)
+        counts["complete"] = all(after.get(s.id) == SENT for s in subscribers)
         return counts
 
     def run(self, site_dir, *, resend_interrupted=False):
@@ -288,13 +289,13 @@ class Newsletter:
         failed = 0
         for post in pending:
             counts = self.send_post(post, subscribers, resend_interrupted=resend_interrupted)
-            if counts[FAILED] == 0 and counts["interrupted"] == 0:
+            if counts["complete"]:
                 self.store.set_post_status(post.path, "announced")
             failed += counts[FAILED]
             print(f"\"{post.title}\": {counts[SENT]} sent, {counts['already_sent']} already sent before, "
                   f"{counts[FAILED]} failed (retried by the next run), {counts['interrupted']} interrupted "
-                  f"by an earlier crash (not resent; see --resend-interrupted), "
-                  f"{counts['claimed_elsewhere']} taken by another run", file=self.out)
+                  f"by a crash or still sending in another run (not resent; see --resend-interrupted)",
+                  file=self.out)
         return 1 if failed else 0
 
 

@@ -88,3 +88,13 @@ def test_the_same_pair_always_gets_the_same_message_id():
     a, b = Subscriber(email="a@example.org"), Subscriber(email="b@example.org")
     ids = [emails.announcement_email(settings(), post, s, "https://x/u", "t")["Message-ID"] for s in (a, a, b)]
     assert ids[0] == ids[1] != ids[2]
+
+
+def test_non_ascii_titles_survive_the_round_trip():
+    title = "Ketamine – what’s new for “treatment-resistant” depression? " * 3
+    post = Post("/blog/a/", title=title.strip(), link="https://clinic.example/blog/a/", summary="Café.")
+    raw = emails.announcement_email(settings(), post, Subscriber(email="a@example.org"), "https://x/u", "t").as_bytes()
+    assert all(len(line) <= 998 for line in raw.split(b"\n"))
+    msg = email.message_from_bytes(raw, policy=email.policy.default)
+    assert msg["Subject"] == title.strip()
+    assert "Café." in msg.get_body(("plain",)).get_content()
