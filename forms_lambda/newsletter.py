@@ -24,7 +24,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from urllib.parse import urljoin, urlsplit, urlunsplit
+from urllib.parse import urljoin, urlsplit
 
 from . import emails
 from .mailers import MailerError
@@ -93,7 +93,7 @@ def html_to_text(markup, limit=SUMMARY_CHARS):
 
 
 def read_feed(site_dir, site_url):
-    """The articles of a built site's Atom feed, oldest first; relative links are made absolute with site_url."""
+    """The articles of a built site's Atom feed, oldest first, with links on site_url (FORMS_SITE_URL)."""
     path = Path(site_dir) / FEED
     try:
         root = ET.parse(path).getroot()
@@ -115,10 +115,9 @@ def read_feed(site_dir, site_url):
 
 
 def _absolute(site_url, link):
-    """The article's public URL: relative links (a build with an empty SITEURL) joined to FORMS_SITE_URL,
-    without a query such as Pelican's FEED_APPEND_REF '?ref=feed'."""
-    parts = urlsplit(urljoin(site_url + "/", link))
-    return urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
+    """The article's public URL on FORMS_SITE_URL (DESIGN: the origin of links in emails), whatever SITEURL the
+    build used (a local build says http://127.0.0.1:8000), without a query such as FEED_APPEND_REF's."""
+    return site_url + (urlsplit(urljoin("/", link)).path or "/")
 
 
 def _utc(date):
