@@ -20,7 +20,7 @@ CHROMIUM = /usr/bin/chromium
 APT_INSTALL = DEBIAN_FRONTEND=noninteractive apt-get install -y -qq
 
 .DEFAULT_GOAL := help
-.PHONY: help venv lock system-deps html publish serve devserver run test bench audit lint-content deploy clean
+.PHONY: help venv lock system-deps html publish serve devserver run notify test bench audit lint-content deploy clean
 
 help: ## list every target with what it does
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 16
@@ -58,6 +58,9 @@ devserver: venv ## rebuild on every change to content/ or theme/, and serve site
 run: html ## set up, build the site and serve site + forms on http://$(HOST):$(PORT)
 	$(PY) -m forms_lambda init
 	$(MAKE) serve
+
+notify: venv ## email each article new in output/ once to confirmed subscribers (after a publish)
+	$(PY) -m forms_lambda notify --site $(OUTPUTDIR)
 
 test: venv system-deps ## set up everything and run the whole test suite
 	$(PY) -m pytest $(PYTEST_ARGS)

@@ -1,10 +1,10 @@
 """The HTTP contract of DESIGN.md: /api/contact, /api/subscribe, confirm, unsubscribe, health."""
 import logging
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, jsonify, render_template, request, url_for
 
 from .forms import ContactForm, SubscribeForm, normalize_email
-from .responses import form_data, invalid, safe_back, success
+from .responses import form_data, invalid, safe_back, success, wants_json
 from .services import current_services
 from .stores import Submission, Subscriber
 from .stores.base import utcnow
@@ -17,6 +17,7 @@ CONTACT_THANKS = "Thank you! We received your message and will get back to you s
 CHECK_INBOX = "Almost done! Please check your inbox and click the link to confirm your subscription."
 SUBSCRIBED = "You've been subscribed! Watch your inbox for updates!"
 UNSUBSCRIBED = "You have been unsubscribed. You will not receive further emails from us."
+ONE_CLICK = b"List-Unsubscribe=One-Click"
 
 
 @bp.post("/contact")
@@ -59,6 +60,7 @@ def subscribe():
     if not double:
         services.store.set_subscriber_status(subscriber.id, "confirmed", confirmed_at=now, confirm_page=page)
         log.info("subscribed subscriber=%s single opt-in", subscriber.id)
+        services.welcome(subscriber.id)
         return success(*answer)
     submission = Submission(kind="subscribe", payload={"subscriber_id": subscriber.id})
     services.store.add_submission(submission)
@@ -83,6 +85,7 @@ def confirm():
         services.store.set_subscriber_status(subscriber.id, "confirmed", confirmed_at=utcnow(),
                                              confirm_page=request.path)
         log.info("confirmed subscriber=%s", subscriber.id)
+        services.welcome(subscriber.id)
     elif subscriber.status != "confirmed":  # unsubscribed or suppressed since: an old link must not undo that
         return invalid({"token": "This confirmation link is no longer valid. Please subscribe again."})
     return success(SUBSCRIBED, "/subscribed/")
@@ -90,16 +93,26 @@ def confirm():
 
 @bp.route("/unsubscribe", methods=["GET", "POST"])
 def unsubscribe():
-    # POST is RFC 8058 one-click (List-Unsubscribe-Post); its body needs no reading.
+    # GET shows a button: mail scanners and link previews follow links, and must not unsubscribe anyone.
+    # POST unsubscribes at once; a mail provider's RFC 8058 one-click POST (body List-Unsubscribe=One-Click,
+    # any content type) gets a 200, a visitor's button a 303 to the site's page.
     services = current_services()
+    token = request.args.get("token", "")
     try:
-        subscriber_id = services.tokens.read_unsubscribe_token(request.args.get("token", ""))
+        subscriber_id = services.tokens.read_unsubscribe_token(token)
     except InvalidToken:
         return invalid({"token": "This unsubscribe link is not valid."})
+    if request.method == "GET":
+        return render_template("unsubscribe.html", title="Unsubscribe", done=False,
+                               clinic_name=services.settings.clinic_name,
+                               action=url_for("api.unsubscribe", token=token))
     subscriber = services.store.get_subscriber_by_id(subscriber_id)
     if subscriber is not None and subscriber.status in ("pending", "confirmed"):
         services.store.set_subscriber_status(subscriber.id, "unsubscribed", unsubscribed_at=utcnow())
         log.info("unsubscribed subscriber=%s", subscriber.id)
+    one_click = request.form.get("List-Unsubscribe") == "One-Click" or ONE_CLICK in request.get_data()
+    if one_click and not wants_json():
+        return render_template("unsubscribe.html", title="Unsubscribed", done=True, message=UNSUBSCRIBED)
     return success(UNSUBSCRIBED, "/unsubscribed/")
 
 
