@@ -1,12 +1,15 @@
 """Read what the deployed CloudFormation stack knows, so that nobody copies ids by hand.
 
-    python -m deploy.stack outputs --stack clinic     # every output, KEY=value
-    python -m deploy.stack forms-env --stack clinic   # the FORMS_* variables `notify` needs, KEY=value
+    python -m deploy.stack outputs --stack clinic                 # every output, KEY=value
+    python -m deploy.stack run --stack clinic -- python -m forms_lambda notify --site output/
 
-The second prints the form service's secret key: pipe it into $GITHUB_ENV after masking it, never into a log.
+`run` starts the command with the deployed function's FORMS_* settings (store, mailer, sender, secret key) in
+its environment, so `notify` on a laptop or in CI talks to the same tables and SES as the site, and the secret
+never passes through a file, a shell variable or a log.
 """
 import argparse
 import json
+import os
 import sys
 
 import boto3
@@ -34,14 +37,22 @@ def forms_environment(stack_name):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m deploy.stack", description=__doc__.splitlines()[0])
-    parser.add_argument("what", choices=["outputs", "forms-env"])
-    parser.add_argument("--stack", required=True, help="CloudFormation stack name")
-    args = parser.parse_args(argv)
-    values = stack_outputs(args.stack) if args.what == "outputs" else forms_environment(args.stack)
-    for key, value in sorted(values.items()):
-        print(f"{key}={value}")
-    return 0
+    parser = argparse.ArgumentParser(prog="python -m deploy.stack", description=__doc__.splitlines()[0],
+                                     usage="python -m deploy.stack {outputs,run} [--stack NAME] [-- COMMAND ...]")
+    parser.add_argument("what", choices=["outputs", "run"])
+    parser.add_argument("--stack", default=os.environ.get("DEPLOY_STACK"), help="CloudFormation stack name")
+    argv = sys.argv[1:] if argv is None else argv
+    command = argv[argv.index("--") + 1:] if "--" in argv else []
+    args = parser.parse_args(argv[:argv.index("--")] if "--" in argv else argv)
+    if not args.stack:
+        parser.error("no stack: pass --stack or set DEPLOY_STACK")
+    if args.what == "outputs":
+        for key, value in sorted(stack_outputs(args.stack).items()):
+            print(f"{key}={value}")
+        return 0
+    if not command:
+        parser.error("run needs a command after --")
+    os.execvpe(command[0], command, {**os.environ, **forms_environment(args.stack)})
 
 
 if __name__ == "__main__":
