@@ -203,7 +203,7 @@ class ContentLinter:
             definition = MD_REF_DEFINITION.match(text)
             if definition:
                 references[definition.group(1).lower()] = definition.group(2)
-                self.check_link(doc, number, definition.group(2), image_ok=True)
+                self.check_link(doc, number, definition.group(2))
             for tag, attrs in html_tags(text):
                 self.check_tag(doc, number, tag, attrs)
         for number, alt, ref in image_refs:
@@ -248,7 +248,7 @@ class ContentLinter:
         if problem:
             self.report(doc, number, f"image {problem}")
 
-    def check_link(self, doc, number, href, image_ok=False):
+    def check_link(self, doc, number, href):
         scheme = urlsplit(href).scheme.lower()
         if scheme == "javascript":
             self.report(doc, number, "javascript: link: the site's Content-Security-Policy blocks inline "

@@ -107,7 +107,8 @@ def test_function_is_configured_as_the_form_service_expects(template):
         ("forms_lambda.handler.handler", "python3.12", ["arm64"])
     env = function["Environment"]["Variables"]
     assert sorted(env) == ["FORMS_CLINIC_INBOX", "FORMS_MAILER", "FORMS_SECRET_KEY", "FORMS_SENDER",
-                           "FORMS_SES_CONFIGURATION_SET", "FORMS_SITE_URL", "FORMS_STORE"]
+                           "FORMS_SES_CONFIGURATION_SET", "FORMS_SES_EVENTS_TOPIC_ARN", "FORMS_SITE_URL",
+                           "FORMS_STORE"]
     assert env["FORMS_STORE"] == {"Fn::Sub": "dynamodb://${AWS::StackName}"}
     assert env["FORMS_MAILER"] == "ses"
     assert env["FORMS_SECRET_KEY"]["Fn::Sub"].startswith("{{resolve:secretsmanager:")
