@@ -97,12 +97,17 @@ class Plan:
     unchanged: int = 0
 
 
+# Pelican writes drafts, and articles dated in the future, under drafts/ unless publishconf.py sets
+# DRAFT_SAVE_AS = "": whatever the settings, they never go to the public bucket (and old ones there are deleted).
+NEVER_PUBLISHED = ("drafts/",)
+
+
 def local_files(site_dir):
     site_dir = Path(site_dir)
     files = {}
     for path in sorted(site_dir.rglob("*")):
-        if path.is_file():
-            key = path.relative_to(site_dir).as_posix()
+        key = path.relative_to(site_dir).as_posix()
+        if path.is_file() and not key.startswith(NEVER_PUBLISHED):
             files[key] = LocalFile(key, path, hashlib.md5(path.read_bytes()).hexdigest())
     return files
 

@@ -140,6 +140,15 @@ def test_publishing_the_same_site_again_changes_nothing(aws, site):
     assert "0 to upload, 0 to delete, 15 unchanged, 0 paths to invalidate" in printed
 
 
+def test_drafts_written_by_pelican_are_never_uploaded(aws, site):
+    s3, cloudfront, distribution = aws
+    (site / "drafts/ketamine-and-depression").mkdir(parents=True)
+    (site / "drafts/ketamine-and-depression/index.html").write_text("<!DOCTYPE html><title>Unfinished</title>")
+    run_publish(site, distribution)
+    assert not [key for key in bucket_objects(s3) if key.startswith("drafts/")]
+    assert "index.html" in bucket_objects(s3)
+
+
 def test_dry_run_prints_the_plan_and_changes_nothing(aws, site):
     s3, cloudfront, distribution = aws
     run_publish(site, distribution)
