@@ -77,7 +77,7 @@ def content_type(key):
 def cache_control(key):
     if HASHED_NAME.search(key.rsplit("/", 1)[-1]):
         return CACHE_IMMUTABLE
-    if content_type(key).startswith(MEDIA_TYPES) and not key.endswith(".svg"):
+    if content_type(key).startswith(MEDIA_TYPES):
         return CACHE_MEDIA
     return CACHE_REVALIDATE
 

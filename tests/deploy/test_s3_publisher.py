@@ -24,7 +24,7 @@ EXPECTED_HEADERS = {
     "robots.txt": ("text/plain; charset=utf-8", "public, max-age=0, must-revalidate"),
     "theme/css/site.3f9a1c2b.css": ("text/css; charset=utf-8", "public, max-age=31536000, immutable"),
     "theme/js/forms.0a1b2c3d4e.js": ("text/javascript; charset=utf-8", "public, max-age=31536000, immutable"),
-    "images/logo.svg": ("image/svg+xml; charset=utf-8", "public, max-age=0, must-revalidate"),
+    "images/logo.svg": ("image/svg+xml; charset=utf-8", "public, max-age=86400"),
     "images/clinic.png": ("image/png", "public, max-age=86400"),
     "favicon.ico": ("image/x-icon", "public, max-age=86400"),
 }
