@@ -87,9 +87,12 @@ deploy-dry-run: lint-content ## build for production and print what deploy would
 	$(PY) -m deploy.publish --stack $(DEPLOY_STACK) --dry-run $(OUTPUTDIR)
 
 # `sam build` runs this in the repository (template: CodeUri .., BuildMethod makefile) with ARTIFACTS_DIR set.
+# The package holds pyproject.toml's runtime dependencies (not the site or dev extras) at the lock's versions.
+RUNTIME_DEPS = $(PYTHON_SYSTEM) -c 'import tomllib; print(*tomllib.load(open("pyproject.toml", "rb"))["project"]["dependencies"], sep="\n")'
 build-FormsFunction: ## package forms_lambda and its locked runtime packages for Lambda (Python 3.12, arm64)
-	$(PYTHON_SYSTEM) -m pip install -q --disable-pip-version-check --target $(ARTIFACTS_DIR) --implementation cp \
-		--python-version 3.12 --platform manylinux2014_aarch64 --only-binary=:all: -r deploy/function-requirements.txt
+	$(RUNTIME_DEPS) | $(PYTHON_SYSTEM) -m pip install -q --disable-pip-version-check --target $(ARTIFACTS_DIR) \
+		--implementation cp --python-version 3.12 --platform manylinux2014_aarch64 --only-binary=:all: \
+		-c requirements.txt -r /dev/stdin
 	cp -R forms_lambda $(ARTIFACTS_DIR)/
 
 clean: ## remove generated files (output/, caches); keeps .venv and var/
