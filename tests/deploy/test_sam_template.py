@@ -102,9 +102,9 @@ def test_function_is_configured_as_the_form_service_expects(template):
     assert (function["Handler"], function["Runtime"], function["Architectures"]) == \
         ("forms_lambda.handler.handler", "python3.12", ["arm64"])
     env = function["Environment"]["Variables"]
-    assert sorted(env) == ["FORMS_CLINIC_INBOX", "FORMS_MAILER", "FORMS_SECRET_KEY", "FORMS_SENDER",
-                           "FORMS_SES_CONFIGURATION_SET", "FORMS_SES_EVENTS_TOPIC_ARN", "FORMS_SITE_URL",
-                           "FORMS_STORE"]
+    assert sorted(env) == ["FORMS_CLINIC_ADDRESS", "FORMS_CLINIC_INBOX", "FORMS_MAILER", "FORMS_SECRET_KEY",
+                           "FORMS_SENDER", "FORMS_SES_CONFIGURATION_SET", "FORMS_SITE_URL", "FORMS_SNS_TOPIC_ARNS",
+                           "FORMS_STORE", "FORMS_VAR_DIR"]
     assert env["FORMS_STORE"] == {"Fn::Sub": "dynamodb://${AWS::StackName}"}
     assert env["FORMS_MAILER"] == "ses"
     assert env["FORMS_SECRET_KEY"]["Fn::Sub"].startswith("{{resolve:secretsmanager:")
@@ -114,6 +114,24 @@ def test_function_is_configured_as_the_form_service_expects(template):
     assert json.loads(retry["Input"]) == {"forms_lambda": "retry"}
     # HTTP API on the $default stage: no stage name in the path the function sees.
     assert "StageName" not in template["Resources"]["HttpApi"].get("Properties", {})
+
+
+def as_sub(value):
+    """A template value as the text of an Fn::Sub, to compare values written either way."""
+    if isinstance(value, dict) and "Ref" in value:
+        return "${%s}" % value["Ref"]
+    if isinstance(value, dict) and "Fn::Sub" in value:
+        return value["Fn::Sub"]
+    return value
+
+
+def test_notify_in_ci_gets_the_same_settings_as_the_function(template):
+    """deploy.stack run gives `notify` the FormsEnvironment output plus the secret: it must mirror the function."""
+    env = template["Resources"]["FormsFunction"]["Properties"]["Environment"]["Variables"]
+    output = json.loads(template["Outputs"]["FormsEnvironment"]["Value"]["Fn::Sub"])
+    assert output == {name: as_sub(value) for name, value in env.items() if name != "FORMS_SECRET_KEY"}
+    assert template["Outputs"]["FormsSecretArn"]["Value"] == {"Ref": "FormsSecret"}
+    assert "FormsSecret}" in env["FORMS_SECRET_KEY"]["Fn::Sub"]
 
 
 def test_ses_bounces_and_complaints_reach_the_ses_events_endpoint(template):
