@@ -76,14 +76,18 @@ lint-deploy: venv ## lint the SAM template (cfn-lint) and the GitHub Actions wor
 	$(VENV)/bin/cfn-lint deploy/template.yaml
 	$(VENV)/bin/actionlint
 
-# A fresh output/ for every deploy: files left by a local `make html` (drafts, old pages) must never be uploaded.
+# A fresh output/ for every deploy (files left by a local `make html` must never be uploaded), built for the
+# stack's public address (publishconf.py reads SITE_URL).
+DEPLOY_BUILD = rm -rf $(OUTPUTDIR) && url=$$($(PY) -m deploy.stack outputs --stack $(DEPLOY_STACK) --key SiteUrl) && \
+	SITE_URL=$$url $(MAKE) publish
+
 deploy: lint-content ## build for production, publish output/ to S3 + CloudFront (changes only), mail new articles
-	rm -rf $(OUTPUTDIR) && $(MAKE) publish
+	$(DEPLOY_BUILD)
 	$(PY) -m deploy.publish --stack $(DEPLOY_STACK) $(OUTPUTDIR)
 	$(PY) -m deploy.stack run --stack $(DEPLOY_STACK) -- $(PY) -m forms_lambda notify --site $(OUTPUTDIR)
 
 deploy-dry-run: lint-content ## build for production and print what deploy would upload, delete and invalidate
-	rm -rf $(OUTPUTDIR) && $(MAKE) publish
+	$(DEPLOY_BUILD)
 	$(PY) -m deploy.publish --stack $(DEPLOY_STACK) --dry-run $(OUTPUTDIR)
 
 # `sam build` runs this in the repository (template: CodeUri .., BuildMethod makefile) with ARTIFACTS_DIR set.

@@ -1,6 +1,7 @@
 """Read what the deployed CloudFormation stack knows, so that nobody copies ids by hand.
 
     python -m deploy.stack outputs --stack clinic                 # every output, KEY=value
+    python -m deploy.stack outputs --stack clinic --key SiteUrl   # one output's value
     python -m deploy.stack run --stack clinic -- python -m forms_lambda notify --site output/
 
 `run` starts the command with the deployed function's FORMS_* settings (store, mailer, sender, secret key) in
@@ -38,16 +39,23 @@ def forms_environment(stack_name):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m deploy.stack", description=__doc__.splitlines()[0],
-                                     usage="python -m deploy.stack {outputs,run} [--stack NAME] [-- COMMAND ...]")
+                                     usage="python -m deploy.stack {outputs,run} [--stack NAME] [--key OUTPUT] [-- COMMAND ...]")
     parser.add_argument("what", choices=["outputs", "run"])
     parser.add_argument("--stack", default=os.environ.get("DEPLOY_STACK"), help="CloudFormation stack name")
+    parser.add_argument("--key", help="with outputs: print only this output's value")
     argv = sys.argv[1:] if argv is None else argv
     command = argv[argv.index("--") + 1:] if "--" in argv else []
     args = parser.parse_args(argv[:argv.index("--")] if "--" in argv else argv)
     if not args.stack:
         parser.error("no stack: pass --stack or set DEPLOY_STACK")
     if args.what == "outputs":
-        for key, value in sorted(stack_outputs(args.stack).items()):
+        outputs = stack_outputs(args.stack)
+        if args.key:
+            if args.key not in outputs:
+                parser.error(f"stack {args.stack} has no output {args.key}")
+            print(outputs[args.key])
+            return 0
+        for key, value in sorted(outputs.items()):
             print(f"{key}={value}")
         return 0
     if not command:

@@ -27,6 +27,7 @@ def stack(moto_server):
     template = {
         "Resources": {"Handle": {"Type": "AWS::CloudFormation::WaitConditionHandle"}},
         "Outputs": {
+            "SiteUrl": {"Value": "https://www.example.org/"},
             "SiteBucketName": {"Value": "clinic-site-bucket"},
             "DistributionId": {"Value": "E2EXAMPLE"},
             "FormsSecretArn": {"Value": secret["ARN"]},
@@ -51,6 +52,17 @@ def test_outputs_never_print_the_secret(stack):
     assert result.returncode == 0, result.stderr
     assert "SiteBucketName=clinic-site-bucket" in result.stdout.splitlines()
     assert "s3cret-signing-key" not in result.stdout
+
+
+def test_one_output_prints_only_its_value_for_the_shell(stack):
+    """`make deploy` builds the site with SITE_URL=$(python -m deploy.stack outputs --key SiteUrl)."""
+    result = subprocess.run([sys.executable, "-m", "deploy.stack", "outputs", "--stack", stack, "--key", "SiteUrl"],
+                            cwd=ROOT, capture_output=True, text=True)
+    assert (result.returncode, result.stdout) == (0, "https://www.example.org/\n")
+    missing = subprocess.run([sys.executable, "-m", "deploy.stack", "outputs", "--stack", stack, "--key", "Nope"],
+                             cwd=ROOT, capture_output=True, text=True)
+    assert (missing.returncode, missing.stdout) == (2, "")
+    assert "stack clinic has no output Nope" in missing.stderr
 
 
 def test_publish_finds_bucket_and_distribution_in_the_stack(stack):
