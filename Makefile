@@ -14,6 +14,7 @@ PUBLISHCONF = $(BASEDIR)/publishconf.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
+BENCH_ARGS ?=
 
 # Debian packages the tests and benchmarks need; installed only when missing.
 CHROMIUM = /usr/bin/chromium
@@ -62,8 +63,9 @@ run: html ## set up, build the site and serve site + forms on http://$(HOST):$(P
 test: venv system-deps ## set up everything and run the whole test suite
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-bench: venv ## run the benchmarks and print their ratios against peers
-	$(PY) -m bench
+bench: venv ## run the benchmarks (apt-installs Hugo and wrk when missing); print ratios against peers
+	@command -v hugo >/dev/null && command -v wrk >/dev/null || (apt-get update -qq && $(APT_INSTALL) hugo wrk)
+	$(PY) -m bench $(BENCH_ARGS)
 
 clean: ## remove generated files (output/, caches); keeps .venv and var/
 	rm -rf $(OUTPUTDIR) cache .pytest_cache .hypothesis test-artifacts bench/.work
