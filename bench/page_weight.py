@@ -91,13 +91,18 @@ def weigh(site, page_path):
                 add(match.group(1) or match.group(2), base="http://site/" + path.relative_to(site).as_posix())
 
     head = soup.head
+    icons = []
     for link in soup.find_all("link", href=True):
         rels = {r.lower() for r in link.get("rel", [])}
         if "stylesheet" in rels:
             add(link["href"], is_blocking=blocking(link) and head is not None and link in head.descendants)
-        elif rels & {"icon", "shortcut", "preload", "modulepreload", "apple-touch-icon"}:
-            if "apple-touch-icon" not in rels:
-                add(link["href"])
+        elif "icon" in rels:
+            icons.append(link)
+        elif rels & {"preload", "modulepreload"}:
+            add(link["href"])
+    if icons:  # a browser fetches one icon: the SVG where offered, else the first
+        svg = [i for i in icons if i.get("type") == "image/svg+xml" or i["href"].endswith(".svg")]
+        add((svg or icons)[0]["href"])
     for script in soup.find_all("script", src=True):
         add(script["src"], is_blocking=blocking(script) and head is not None and script in head.descendants)
     for img in soup.find_all(["img", "source"]):

@@ -62,6 +62,8 @@ def prepare_hugo_content(ctx, articles):
     content = ctx.work / "hugo-content"
     shutil.rmtree(content, ignore_errors=True)
     corpus.write_corpus(articles, content / "blog", corpus.hugo_text)
+    # Pelican's archives/ lists every article; a Hugo page with its own layout does the same.
+    (content / "archives.md").write_text('---\ntitle: "All articles"\nlayout: archives\nurl: /archives/\n---\n')
     return content
 
 
