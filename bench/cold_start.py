@@ -10,6 +10,7 @@ import json
 import subprocess
 
 from bench.moto import MotoServer
+from bench.context import run_ok
 from bench.table import Row, med
 
 SITE_URL = "https://clinic.example"
@@ -93,9 +94,8 @@ def run(ctx):
 
 def prepare_aws(ctx, env):
     """Tables through the project's own `init`, and a verified SES sender (moto rejects unverified ones)."""
-    subprocess.run([ctx.python, "-m", "forms_lambda", "init"], env=env, cwd=ctx.root, check=True,
-                   capture_output=True, timeout=120)
+    run_ok([ctx.python, "-m", "forms_lambda", "init"], env=env, cwd=ctx.root, timeout=120)
     code = ("import boto3; ses = boto3.client('ses'); "
             "ses.verify_email_identity(EmailAddress='no-reply@clinic.example'); "
             "ses.verify_domain_identity(Domain='clinic.example')")
-    subprocess.run([ctx.python, "-c", code], env=env, check=True, capture_output=True, timeout=60)
+    run_ok([ctx.python, "-c", code], env=env, timeout=60)

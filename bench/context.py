@@ -32,12 +32,19 @@ class Context:
         return env
 
 
+def run_ok(cmd, *, env=None, cwd=None, timeout=300):
+    """Run cmd to completion; raise with the end of its output (the reason) if it fails."""
+    proc = subprocess.run(cmd, env=env, cwd=cwd, capture_output=True, text=True, timeout=timeout)
+    if proc.returncode != 0:
+        tail = (proc.stdout + proc.stderr).strip().splitlines()[-15:]
+        name = " ".join([Path(cmd[0]).name] + [str(c) for c in cmd[1:3] if "\n" not in str(c)])
+        raise RuntimeError(f"{name} exited {proc.returncode}: "
+                           + (tail[-1] if tail else "") + "\n" + "\n".join(tail))
+    return proc
+
+
 def timed(cmd, *, env=None, cwd=None, timeout=300):
     """Run cmd to completion and return its wall time in seconds; raise with its output if it fails."""
     start = time.perf_counter()
-    proc = subprocess.run(cmd, env=env, cwd=cwd, capture_output=True, text=True, timeout=timeout)
-    elapsed = time.perf_counter() - start
-    if proc.returncode != 0:
-        tail = (proc.stdout + proc.stderr).strip().splitlines()[-15:]
-        raise RuntimeError(f"{Path(cmd[0]).name} exited {proc.returncode}:\n" + "\n".join(tail))
-    return elapsed
+    run_ok(cmd, env=env, cwd=cwd, timeout=timeout)
+    return time.perf_counter() - start

@@ -13,6 +13,7 @@ import time
 import urllib.error
 import urllib.request
 
+from bench.context import run_ok
 from bench.table import Row, med
 
 DURATION = 5  # seconds per wrk run
@@ -121,8 +122,7 @@ def run(ctx):
     ours_env = ctx.env(FORMS_STORE=f"sqlite:///{var}/forms.sqlite3", FORMS_MAILER=f"maildir:{var}/mail",
                        FORMS_SECRET_KEY="bench-secret-key-not-for-production", BENCH_CWD=str(ctx.root),
                        FORMS_SITE_URL=f"http://127.0.0.1:{port}")
-    subprocess.run([ctx.python, "-m", "forms_lambda", "init"], env=ours_env, cwd=ctx.root, check=True,
-                   capture_output=True)
+    run_ok([ctx.python, "-m", "forms_lambda", "init"], env=ours_env, cwd=ctx.root)
     bare_env = ctx.env(BENCH_CWD=str(ctx.root))
     ours, peer = [], []
     with Gunicorn(ctx, "forms_lambda.local:create_local_app()", ours_env, log, port) as server, \

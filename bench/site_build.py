@@ -6,11 +6,10 @@ the minimal templates in bench/hugo/. Runs are interleaved: hugo full, pelican f
 editing one article (content cache on, as an author's `make html` loop would have it).
 """
 import shutil
-import subprocess
 from pathlib import Path
 
 from bench import corpus
-from bench.context import timed
+from bench.context import run_ok, timed
 from bench.table import Row, med
 
 ARTICLES = 1000
@@ -33,7 +32,7 @@ def article_dir(ctx):
     """Where the project's pelicanconf.py expects articles (first of ARTICLE_PATHS), e.g. 'articles'."""
     code = ("from pelican.settings import read_settings; "
             "s = read_settings('pelicanconf.py'); print((s['ARTICLE_PATHS'] or [''])[0])")
-    out = subprocess.run([ctx.python, "-c", code], cwd=ctx.root, capture_output=True, text=True, check=True)
+    out = run_ok([ctx.python, "-c", code], cwd=ctx.root)
     return out.stdout.strip().splitlines()[-1] if out.stdout.strip() else ""
 
 
