@@ -18,7 +18,8 @@ LOCAL = {"FORMS_STORE": "sqlite:///{var}/forms.sqlite3", "FORMS_MAILER": "maildi
 LAMBDA = {"FORMS_STORE": "dynamodb://bench", "FORMS_MAILER": "ses"}
 
 
-def rows(local=None, aws=None, flask=None, rss=None, bare_rss=None, note="", rss_note=""):
+def rows(local=None, aws=None, flask=None, rss=None, bare_rss=None, first=None, bare_first=None, note="",
+         rss_note=""):
     return [
         Row("Cold start: import handler (SQLite + Maildir)", local, flask, "ms", "import flask", "<= 2.0x",
             ("ratio", 2.0), note),
@@ -26,6 +27,8 @@ def rows(local=None, aws=None, flask=None, rss=None, bare_rss=None, note="", rss
             ("ratio", 2.0), note),
         Row("Cold invocation: peak RSS (DynamoDB + SES)", rss, bare_rss, "MB", "bare Flask", "<= 80 MB",
             ("abs", 80.0), note or rss_note),
+        Row("Cold invocation: import to first answer (DynamoDB + SES)", first, bare_first, "ms", "bare Flask",
+            "", None, note or rss_note),
     ]
 
 
@@ -61,7 +64,7 @@ def cold_invoke(ctx, which, env):
     result = json.loads(out.stdout.strip().splitlines()[-1])
     if result["status"] >= 400:
         raise RuntimeError(f"cold invocation answered {result['status']}: {result['body']}")
-    return result["maxrss_mb"]
+    return result["maxrss_mb"], result["elapsed_ms"]
 
 
 def run(ctx):
@@ -73,23 +76,26 @@ def run(ctx):
               "FORMS_SENDER": "Clinic <no-reply@clinic.example>", "FORMS_CLINIC_INBOX": "clinic@clinic.example"}
     local_env = ctx.env(**common, **{k: v.format(var=var) for k, v in LOCAL.items()})
     flask_env = ctx.env()
-    local, aws, flask, rss, bare_rss = [], [], [], [], []
+    local, aws, flask, rss, bare_rss, first, bare_first = [], [], [], [], [], [], []
     with MotoServer(ctx) as moto:
         aws_env = ctx.env(**common, **LAMBDA, **moto.env)
         prepare_aws(ctx, aws_env)
-        for rep in range(max(ctx.reps, 5)):
+        for rep in range(max(ctx.reps, 7)):  # cheap, and import times are noisy on a busy machine
             flask.append(import_ms(ctx, "import flask", flask_env))
             local.append(import_ms(ctx, "import forms_lambda.handler", local_env))
             aws.append(import_ms(ctx, "import forms_lambda.handler", aws_env))
         rss_note = ""
         try:
             for rep in range(ctx.reps):
-                rss.append(cold_invoke(ctx, "ours", aws_env))
-                bare_rss.append(cold_invoke(ctx, "bare", flask_env))
+                for which, env, mem, ms in (("ours", aws_env, rss, first), ("bare", flask_env, bare_rss, bare_first)):
+                    peak, elapsed = cold_invoke(ctx, which, env)
+                    mem.append(peak)
+                    ms.append(elapsed)
         except RuntimeError as exc:
             rss_note = f"n/a ({str(exc)[:70]})"
-    ctx.log(f"cold: flask {flask}, local {local}, aws {aws}, rss {rss} vs {bare_rss}")
-    return rows(med(local), med(aws), med(flask), med(rss), med(bare_rss), rss_note=rss_note)
+    ctx.log(f"cold: flask {flask}, local {local}, aws {aws}, rss {rss} vs {bare_rss}, first {first} vs {bare_first}")
+    return rows(med(local), med(aws), med(flask), med(rss), med(bare_rss), med(first), med(bare_first),
+                rss_note=rss_note)
 
 
 def prepare_aws(ctx, env):

@@ -16,6 +16,11 @@ class Context:
     work: Path = ROOT / "bench" / ".work"
     python: str = sys.executable
     started: float = field(default_factory=time.monotonic)
+    budget: float = 570.0  # seconds for the whole run: `make bench` must finish within 10 minutes
+
+    @property
+    def remaining(self):
+        return self.budget - (time.monotonic() - self.started)
 
     def log(self, message):
         elapsed = time.monotonic() - self.started

@@ -132,7 +132,11 @@ def run(ctx):
     ours = weigh(site, first_article(site))
     ctx.log(f"page: ours {ours}")
     hugo_out = ctx.work / "hugo-out"
-    peer = weigh(hugo_out, first_article(hugo_out)) if (hugo_out / "blog").is_dir() else None
+    if not (hugo_out / "blog").is_dir():  # run alone (--only page): build the peer here
+        from bench import corpus, site_build
+        content = site_build.prepare_hugo_content(ctx, corpus.make_articles(site_build.ARTICLES))
+        timed(site_build.hugo_cmd(ctx, content, hugo_out))
+    peer = weigh(hugo_out, first_article(hugo_out))
     if ours["missing"] or ours["external"]:
         ctx.log(f"page: not built: {ours['missing']}; other origins: {ours['external']}")
     return rows(ours, peer)
