@@ -17,6 +17,7 @@ DEPLOY_STACK ?= clinic-site
 HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
+BENCH_ARGS ?=
 
 # Debian packages the tests and benchmarks need; installed only when missing.
 CHROMIUM = /usr/bin/chromium
@@ -69,8 +70,9 @@ notify: venv ## email each article new in output/ once to confirmed subscribers 
 test: venv system-deps ## set up everything and run the whole test suite
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-bench: venv ## run the benchmarks and print their ratios against peers
-	$(PY) -m bench
+bench: venv ## run the benchmarks (apt-installs Hugo and wrk when missing); print ratios against peers
+	@command -v hugo >/dev/null && command -v wrk >/dev/null || (apt-get update -qq && $(APT_INSTALL) hugo wrk)
+	$(PY) -m bench $(BENCH_ARGS)
 
 lint-content: venv ## check every article and page: metadata, dates, slugs, images, links, no scripts (file:line)
 	$(PY) -m deploy.lint_content $(INPUTDIR)
