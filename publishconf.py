@@ -18,3 +18,7 @@ RELATIVE_URLS = False
 DELETE_OUTPUT_DIRECTORY = True
 LOAD_CONTENT_CACHE = False
 WITH_FUTURE_DATES = False
+
+# Drafts (and future-dated articles, which Pelican treats as drafts) must never reach the public bucket.
+DRAFT_SAVE_AS = ""
+DRAFT_PAGE_SAVE_AS = ""
