@@ -1,0 +1,63 @@
+"""`make audit`: Lighthouse (mobile preset) on the home page and an article, served as `make run` does.
+
+Writes one JSON report per page into test-artifacts/lighthouse/, prints the four category scores and exits
+non-zero when any of them is below 100. Run as `python -m tests.e2e.lighthouse` from the project root.
+"""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from tests.conftest import ROOT
+from tests.e2e.site_server import running_site
+
+LIGHTHOUSE = ROOT / "node_modules" / ".bin" / "lighthouse"
+REPORTS = ROOT / "test-artifacts" / "lighthouse"
+CATEGORIES = ["performance", "accessibility", "best-practices", "seo"]
+CHROME_FLAGS = ("--headless=new --no-sandbox --disable-gpu --disable-background-networking "
+                "--disable-component-update --disable-sync --no-first-run --disable-quic")
+
+
+def article_path(site_dir):
+    articles = sorted(Path(site_dir).glob("blog/*/index.html"))
+    if not articles:
+        sys.exit("audit: the built site has no article under blog/")
+    return "/" + articles[0].relative_to(site_dir).parent.as_posix() + "/"
+
+
+def run_lighthouse(url, report):
+    """Lighthouse on url into report (JSON); returns {category: score 0-100}."""
+    subprocess.run([str(LIGHTHOUSE), url, "--output=json", f"--output-path={report}", "--quiet",
+                    "--form-factor=mobile", f"--only-categories={','.join(CATEGORIES)}",
+                    f"--chrome-flags={CHROME_FLAGS}"],
+                   env={**os.environ, "CHROME_PATH": os.environ.get("CHROME_PATH", "/usr/bin/chromium")},
+                   check=True)
+    result = json.loads(Path(report).read_text())
+    scores = {name: round((result["categories"][name]["score"] or 0) * 100) for name in CATEGORIES}
+    for name, score in scores.items():
+        if score < 100:
+            # Name what cost the points, so that a red audit says what to fix.
+            for ref in result["categories"][name]["auditRefs"]:
+                audit = result["audits"][ref["id"]]
+                if ref["weight"] and audit["score"] is not None and audit["score"] < 1:
+                    print(f"  {name}: {ref['id']} scored {audit['score']}: {audit['title']}")
+    return scores
+
+
+def main():
+    REPORTS.mkdir(parents=True, exist_ok=True)
+    failed = False
+    with tempfile.TemporaryDirectory(prefix="audit-") as workdir, running_site(workdir) as site:
+        pages = {"home": "/", "article": article_path(site.site_dir)}
+        for name, path in pages.items():
+            scores = run_lighthouse(site.url + path, REPORTS / f"{name}.json")
+            print(f"lighthouse {name} ({path}): " + ", ".join(f"{c} {s}" for c, s in scores.items()))
+            failed |= any(score < 100 for score in scores.values())
+    if failed:
+        sys.exit("audit: a Lighthouse score is below 100 (reports in test-artifacts/lighthouse/)")
+
+
+if __name__ == "__main__":
+    main()

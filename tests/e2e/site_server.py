@@ -1,0 +1,73 @@
+"""Build the site and run it the way `make run` does, in a scratch folder, on a free port.
+
+Shared by the end-to-end fixtures (tests/e2e/conftest.py) and `make audit` (tests/e2e/lighthouse.py),
+so that both look at exactly what a visitor gets: Pelican's output served by gunicorn running
+`forms_lambda.local:create_local_app()`, with its security headers, and the form service under /api.
+"""
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import ROOT, free_port, wait_for_http
+
+BIN = Path(sys.executable).parent
+CLINIC_INBOX = "clinic@localhost"
+
+
+def build_site(output_dir):
+    """Pelican with pelicanconf.py into output_dir, as `make html` does (minus the fixed output/)."""
+    subprocess.run([str(BIN / "pelican"), str(ROOT / "content"), "-o", str(output_dir),
+                    "-s", str(ROOT / "pelicanconf.py")], cwd=ROOT, check=True,
+                   stdout=subprocess.DEVNULL)
+    return Path(output_dir)
+
+
+def server_env(workdir, port, site_dir):
+    """The configuration `make run` reads from the environment, pointed into workdir."""
+    workdir = Path(workdir)
+    return {**os.environ,
+            "FORMS_SITE_DIR": str(site_dir),
+            "FORMS_MAILER": f"maildir:{workdir / 'mail'}",
+            "FORMS_STORE": f"sqlite:///{workdir / 'forms.sqlite3'}",
+            "FORMS_SITE_URL": f"http://127.0.0.1:{port}",
+            "FORMS_CLINIC_INBOX": CLINIC_INBOX,
+            "FORMS_SECRET_KEY": "end-to-end-tests-only"}
+
+
+class SiteServer:
+    def __init__(self, workdir, port, site_dir):
+        self.workdir = Path(workdir)
+        self.port = port
+        self.site_dir = Path(site_dir)
+        self.url = f"http://127.0.0.1:{port}"
+        self.mail_dir = self.workdir / "mail"
+
+
+@contextlib.contextmanager
+def running_site(workdir):
+    """Build the site into workdir/output, `init` the store, serve with gunicorn; stop it on exit."""
+    workdir = Path(workdir)
+    site_dir = build_site(workdir / "output")
+    port = free_port()
+    env = server_env(workdir, port, site_dir)
+    subprocess.run([sys.executable, "-m", "forms_lambda", "init"], cwd=ROOT, env=env, check=True,
+                   stdout=subprocess.DEVNULL)
+    # The same command line as `make serve`; its own session so that stopping it stops its workers.
+    with open(workdir / "server.log", "ab") as log:
+        proc = subprocess.Popen([str(BIN / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", "2",
+                                 "--access-logfile", "-", "forms_lambda.local:create_local_app()"],
+                                cwd=ROOT, env=env, start_new_session=True, stdout=log, stderr=subprocess.STDOUT)
+    server = SiteServer(workdir, port, site_dir)
+    try:
+        wait_for_http(f"{server.url}/")
+        yield server
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
