@@ -34,6 +34,7 @@ def server_env(workdir, port, site_dir):
             "FORMS_STORE": f"sqlite:///{workdir / 'forms.sqlite3'}",
             "FORMS_SITE_URL": f"http://127.0.0.1:{port}",
             "FORMS_CLINIC_INBOX": CLINIC_INBOX,
+            "FORMS_VAR_DIR": str(workdir / "var"),
             "FORMS_SECRET_KEY": "end-to-end-tests-only"}
 
 
