@@ -8,8 +8,10 @@ import uuid
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.conftest import ROOT
+from tests.e2e.pages import first_page
 from tests.e2e.site_server import running_site
 
 ARTIFACTS = ROOT / "test-artifacts"
@@ -31,21 +33,6 @@ def base_url(site):
 @pytest.fixture(scope="session")
 def site_dir(site):
     return site.site_dir
-
-
-def url_path(site_dir, file):
-    """The clean URL of a built file: blog/x/index.html -> /blog/x/."""
-    rel = Path(file).relative_to(site_dir).as_posix()
-    return "/" + rel.removesuffix("index.html")
-
-
-def first_page(site_dir, *patterns):
-    """URL of the first built page matching one of the glob patterns (sorted, so stable)."""
-    for pattern in patterns:
-        found = sorted(Path(site_dir).glob(pattern))
-        if found:
-            return url_path(site_dir, found[0])
-    raise AssertionError(f"the built site has no page matching {patterns}")
 
 
 @pytest.fixture(scope="session")
@@ -98,3 +85,10 @@ def unique():
 def artifacts():
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+@pytest.fixture(autouse=True)
+def _fail_fast(page):
+    """Every page here is local and small: 10 s is ample, and a missing element fails in 10 s, not 30."""
+    page.set_default_timeout(10_000)
+    expect.set_options(timeout=10_000)

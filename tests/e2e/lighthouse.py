@@ -11,6 +11,7 @@ import tempfile
 from pathlib import Path
 
 from tests.conftest import ROOT
+from tests.e2e.pages import first_page
 from tests.e2e.site_server import running_site
 
 LIGHTHOUSE = ROOT / "node_modules" / ".bin" / "lighthouse"
@@ -18,13 +19,6 @@ REPORTS = ROOT / "test-artifacts" / "lighthouse"
 CATEGORIES = ["performance", "accessibility", "best-practices", "seo"]
 CHROME_FLAGS = ("--headless=new --no-sandbox --disable-gpu --disable-background-networking "
                 "--disable-component-update --disable-sync --no-first-run --disable-quic")
-
-
-def article_path(site_dir):
-    articles = sorted(Path(site_dir).glob("blog/*/index.html"))
-    if not articles:
-        sys.exit("audit: the built site has no article under blog/")
-    return "/" + articles[0].relative_to(site_dir).parent.as_posix() + "/"
 
 
 def run_lighthouse(url, report):
@@ -72,7 +66,7 @@ def main():
     REPORTS.mkdir(parents=True, exist_ok=True)
     failed = False
     with tempfile.TemporaryDirectory(prefix="audit-") as workdir, running_site(workdir) as site:
-        pages = {"home": "/", "article": article_path(site.site_dir)}
+        pages = {"home": "/", "article": first_page(site.site_dir, "blog/*/index.html")}
         for name, path in pages.items():
             result = audit_page(site.url + path, REPORTS / f"{name}.json")
             scores = scores_of(result)

@@ -1,0 +1,61 @@
+"""A reader subscribes from an article, confirms from the email in the browser, and later unsubscribes."""
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.pages import subscribe_form
+
+pytestmark = pytest.mark.e2e
+
+SUBSCRIBED = "You've been subscribed! Watch your inbox for updates!"
+
+
+def link_in(mail, path):
+    """The link to `path` in the email's plain text (what any mail client shows)."""
+    text = mail.get_body(preferencelist=("plain",)).get_content()
+    match = re.search(rf"https?://\S+{re.escape(path)}\?token=[^\s>\"]+", text)
+    assert match, f"no {path} link in the email:\n{text}"
+    return match.group(0)
+
+
+def test_subscribe_confirm_then_unsubscribe(page, base_url, article_path, outbox, unique):
+    address = f"reader.{unique}@example.com"
+    page.goto(article_path)
+    form = subscribe_form(page)
+    form.get_by_label("Email").fill(address)
+    form.get_by_role("button").click()
+    expect(page.get_by_text(re.compile("check your inbox", re.I))).to_be_visible()
+
+    found = outbox.wait_for(address)
+    assert len(found) == 1, f"expected one confirmation email to {address}, got {len(found)}"
+    confirmation = found[0]
+    assert confirmation["To"] == address
+    confirm_link = link_in(confirmation, "/api/subscribe/confirm")
+    assert confirm_link.startswith(base_url + "/"), "links in emails point at the site's own origin"
+
+    page.goto(confirm_link)
+    assert page.url == f"{base_url}/subscribed/"
+    expect(page.get_by_text(SUBSCRIBED)).to_be_visible()
+
+    page.goto(link_in(confirmation, "/api/unsubscribe"))
+    assert page.url == f"{base_url}/unsubscribed/"
+    expect(page.get_by_role("heading", level=1)).to_contain_text(re.compile("unsubscribed", re.I))
+    # It took effect: the old confirmation link can no longer subscribe the address again.
+    response = page.goto(confirm_link)
+    assert response.status == 400
+    expect(page.get_by_text(SUBSCRIBED)).to_have_count(0)
+
+
+def test_subscribe_without_javascript_lands_on_check_your_inbox(browser, base_url, article_path, outbox, unique):
+    address = f"reader.{unique}@example.com"
+    context = browser.new_context(java_script_enabled=False, base_url=base_url)
+    page = context.new_page()
+    page.goto(article_path)
+    form = subscribe_form(page)
+    form.get_by_label("Email").fill(address)
+    with page.expect_navigation():
+        form.get_by_role("button").click()
+    assert page.url == f"{base_url}/subscribe/check-your-inbox/"
+    assert len(outbox.wait_for(address)) == 1
+    context.close()
