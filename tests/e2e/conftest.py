@@ -15,6 +15,9 @@ from tests.e2e.pages import first_page
 from tests.e2e.site_server import running_site
 
 ARTIFACTS = ROOT / "test-artifacts"
+# Every page here is local and small: a missing element fails in 10 s, not Playwright's 30.
+TIMEOUT_MS = 10_000
+expect.set_options(timeout=TIMEOUT_MS)
 
 
 @pytest.fixture(scope="session")
@@ -87,8 +90,16 @@ def artifacts():
     return ARTIFACTS
 
 
-@pytest.fixture(autouse=True)
-def _fail_fast(page):
-    """Every page here is local and small: 10 s is ample, and a missing element fails in 10 s, not 30."""
-    page.set_default_timeout(10_000)
-    expect.set_options(timeout=10_000)
+@pytest.fixture
+def context(context):
+    context.set_default_timeout(TIMEOUT_MS)
+    return context
+
+
+@pytest.fixture
+def no_js_page(browser, base_url):
+    """A page in a browser with JavaScript turned off, as some visitors (and their privacy tools) have it."""
+    context = browser.new_context(java_script_enabled=False, base_url=base_url)
+    context.set_default_timeout(TIMEOUT_MS)
+    yield context.new_page()
+    context.close()

@@ -34,9 +34,8 @@ def test_contact_with_javascript_shows_inline_success(page, article_path, outbox
     assert_clinic_got(outbox, unique)
 
 
-def test_contact_without_javascript_lands_on_thanks_page(browser, base_url, article_path, outbox, unique):
-    context = browser.new_context(java_script_enabled=False, base_url=base_url)
-    page = context.new_page()
+def test_contact_without_javascript_lands_on_thanks_page(no_js_page, base_url, article_path, outbox, unique):
+    page = no_js_page
     page.goto(article_path)
     form = contact_form(page)
     fill_contact(form, unique)
@@ -45,7 +44,6 @@ def test_contact_without_javascript_lands_on_thanks_page(browser, base_url, arti
     assert page.url == f"{base_url}/thanks/"
     expect(page.get_by_role("heading", level=1)).to_be_visible()
     assert_clinic_got(outbox, unique)
-    context.close()
 
 
 def test_invalid_input_errors_next_to_fields_announced_and_nothing_lost(page, article_path, outbox, unique):
@@ -74,9 +72,8 @@ def test_invalid_input_errors_next_to_fields_announced_and_nothing_lost(page, ar
     assert outbox.wait_for(unique, timeout=1) == []
 
 
-def test_invalid_input_without_javascript_lists_the_errors(browser, base_url, article_path, unique):
-    context = browser.new_context(java_script_enabled=False, base_url=base_url)
-    page = context.new_page()
+def test_invalid_input_without_javascript_lists_the_errors(no_js_page, article_path, unique):
+    page = no_js_page
     page.goto(article_path)
     form = contact_form(page)
     fill_contact(form, unique, email="ada@example")
@@ -84,7 +81,6 @@ def test_invalid_input_without_javascript_lists_the_errors(browser, base_url, ar
         form.get_by_role("button").click()
     expect(page.get_by_role("listitem").filter(has_text="valid email")).to_be_visible()
     expect(page.get_by_role("link", name=re.compile("back", re.I))).to_have_attribute("href", article_path)
-    context.close()
 
 
 def focused(page):

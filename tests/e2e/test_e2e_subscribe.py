@@ -47,10 +47,9 @@ def test_subscribe_confirm_then_unsubscribe(page, base_url, article_path, outbox
     expect(page.get_by_text(SUBSCRIBED)).to_have_count(0)
 
 
-def test_subscribe_without_javascript_lands_on_check_your_inbox(browser, base_url, article_path, outbox, unique):
+def test_subscribe_without_javascript_lands_on_check_your_inbox(no_js_page, base_url, article_path, outbox, unique):
     address = f"reader.{unique}@example.com"
-    context = browser.new_context(java_script_enabled=False, base_url=base_url)
-    page = context.new_page()
+    page = no_js_page
     page.goto(article_path)
     form = subscribe_form(page)
     form.get_by_label("Email").fill(address)
@@ -58,4 +57,3 @@ def test_subscribe_without_javascript_lands_on_check_your_inbox(browser, base_ur
         form.get_by_role("button").click()
     assert page.url == f"{base_url}/subscribe/check-your-inbox/"
     assert len(outbox.wait_for(address)) == 1
-    context.close()
