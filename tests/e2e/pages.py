@@ -33,7 +33,7 @@ def subscribe_form(page):
 
 
 def submit_invalid(page, unique):
-    """Fill the form with mistakes only the server can see (the browser accepts them) and send it."""
+    """Send the contact form with three mistakes (no name, an address without a dot, a phone too short)."""
     form = contact_form(page)
     form.get_by_label("Name").fill("")
     form.get_by_label("Email").fill("ada@example")
