@@ -6,7 +6,6 @@ so that both look at exactly what a visitor gets: Pelican's output served by gun
 """
 import contextlib
 import os
-import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -56,19 +55,20 @@ def running_site(workdir):
     env = server_env(workdir, port, site_dir)
     subprocess.run([sys.executable, "-m", "forms_lambda", "init"], cwd=ROOT, env=env, check=True,
                    stdout=subprocess.DEVNULL)
-    # The same command line as `make serve`; its own session so that stopping it stops its workers.
+    # The same command line as `make serve`. Same process group as the tests, so Ctrl-C stops it too;
+    # SIGTERM makes gunicorn's master stop its workers.
     with open(workdir / "server.log", "ab") as log:
         proc = subprocess.Popen([str(BIN / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", "2",
                                  "--access-logfile", "-", "forms_lambda.local:create_local_app()"],
-                                cwd=ROOT, env=env, start_new_session=True, stdout=log, stderr=subprocess.STDOUT)
+                                cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     server = SiteServer(workdir, port, site_dir)
     try:
         wait_for_http(f"{server.url}/")
         yield server
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
+        proc.terminate()
         try:
             proc.wait(timeout=15)
         except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
+            proc.kill()
             proc.wait()

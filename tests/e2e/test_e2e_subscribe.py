@@ -57,3 +57,17 @@ def test_subscribe_without_javascript_lands_on_check_your_inbox(no_js_page, base
         form.get_by_role("button").click()
     assert page.url == f"{base_url}/subscribe/check-your-inbox/"
     assert len(outbox.wait_for(address)) == 1
+
+
+def test_subscribe_error_beside_the_field_with_focus_and_text_kept(page, article_path, outbox, unique):
+    page.goto(article_path)
+    form = subscribe_form(page)
+    email = form.get_by_label("Email")
+    email.fill(f"reader.{unique}@example")
+    form.get_by_role("button").click()
+    expect(email).to_have_attribute("aria-invalid", "true")
+    expect(email).to_have_accessible_description(re.compile("valid email", re.I))
+    expect(email).to_be_focused()
+    expect(email).to_have_value(f"reader.{unique}@example")
+    expect(form.get_by_role("status")).to_contain_text(re.compile("correct", re.I))
+    assert outbox.wait_for(f"reader.{unique}@example", timeout=1) == []
