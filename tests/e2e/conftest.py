@@ -21,9 +21,9 @@ expect.set_options(timeout=TIMEOUT_MS)
 
 
 @pytest.fixture(scope="session")
-def site(tmp_path_factory):
+def site(tmp_path_factory, built_site):
     """The running site: .url, .site_dir (the built output), .mail_dir, .workdir."""
-    with running_site(tmp_path_factory.mktemp("site")) as server:
+    with running_site(tmp_path_factory.mktemp("server"), site_dir=built_site) as server:
         yield server
 
 

@@ -10,18 +10,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import ROOT, free_port, wait_for_http
+from tests.conftest import ROOT, build_site, free_port, wait_for_http
 
 BIN = Path(sys.executable).parent
 CLINIC_INBOX = "clinic@localhost"
-
-
-def build_site(output_dir):
-    """Pelican with pelicanconf.py into output_dir, as `make html` does (minus the fixed output/)."""
-    subprocess.run([str(BIN / "pelican"), str(ROOT / "content"), "-o", str(output_dir),
-                    "-s", str(ROOT / "pelicanconf.py")], cwd=ROOT, check=True,
-                   stdout=subprocess.DEVNULL)
-    return Path(output_dir)
 
 
 def server_env(workdir, port, site_dir):
@@ -47,10 +39,11 @@ class SiteServer:
 
 
 @contextlib.contextmanager
-def running_site(workdir):
-    """Build the site into workdir/output, `init` the store, serve with gunicorn; stop it on exit."""
+def running_site(workdir, site_dir=None):
+    """Serve site_dir (default: the site built into workdir/output) after `init`ing the store, with gunicorn
+    as `make run` does; stop it on exit."""
     workdir = Path(workdir)
-    site_dir = build_site(workdir / "output")
+    site_dir = site_dir or build_site(workdir / "output")
     port = free_port()
     env = server_env(workdir, port, site_dir)
     subprocess.run([sys.executable, "-m", "forms_lambda", "init"], cwd=ROOT, env=env, check=True,
