@@ -24,11 +24,11 @@ CHROMIUM = /usr/bin/chromium
 APT_INSTALL = DEBIAN_FRONTEND=noninteractive apt-get install -y -qq
 
 .DEFAULT_GOAL := help
-.PHONY: help venv lock system-deps html publish serve devserver run notify test bench audit lint-content lint-deploy \
-	deploy deploy-dry-run build-FormsFunction clean
+.PHONY: help venv lock system-deps node_modules html publish serve devserver run notify test bench audit lint-content \
+	lint-deploy deploy deploy-dry-run build-FormsFunction clean
 
 help: ## list every target with what it does
-	@grep -E '^[a-zA-Z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 16
+	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /	/' | expand -t 16
 
 $(VENV)/.installed: requirements.txt pyproject.toml
 	test -x $(PY) || $(PYTHON_SYSTEM) -m venv $(VENV)
@@ -46,6 +46,11 @@ lock: ## re-pin requirements.txt after editing pyproject.toml's dependency lists
 system-deps: ## apt-install Chromium, Java and Node.js when missing (tests need them)
 	@test -x $(CHROMIUM) && command -v java >/dev/null && command -v npm >/dev/null || \
 		(apt-get update -qq && $(APT_INSTALL) chromium default-jre-headless nodejs npm)
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error && touch $@
+
+node_modules: node_modules/.installed ## install the locked npm packages (Lighthouse) into node_modules/ (fast when done)
 
 html: venv ## build the site into output/ with pelicanconf.py
 	$(PELICAN) $(INPUTDIR) -o $(OUTPUTDIR) -s $(CONFFILE) $(PELICANOPTS)
@@ -67,8 +72,12 @@ run: html ## set up, build the site and serve site + forms on http://$(HOST):$(P
 notify: venv ## email each article new in output/ once to confirmed subscribers (after a publish)
 	$(PY) -m forms_lambda notify --site $(OUTPUTDIR)
 
-test: venv system-deps ## set up everything and run the whole test suite
+test: venv system-deps node_modules ## set up everything and run the whole test suite, then the Lighthouse audit
 	$(PY) -m pytest $(PYTEST_ARGS)
+	$(MAKE) audit
+
+audit: venv system-deps node_modules ## build, serve on a free port, Lighthouse (mobile) home + article; fail below 100
+	$(PY) -m tests.e2e.lighthouse
 
 bench: venv ## run the benchmarks (apt-installs Hugo and wrk when missing); print ratios against peers
 	@command -v hugo >/dev/null && command -v wrk >/dev/null || (apt-get update -qq && $(APT_INSTALL) hugo wrk)

@@ -1,0 +1,70 @@
+"""Build the site and run it the way `make run` does, in a scratch folder, on a free port.
+
+Shared by the end-to-end fixtures (tests/e2e/conftest.py) and `make audit` (tests/e2e/lighthouse.py),
+so that both look at exactly what a visitor gets: Pelican's output served by gunicorn running
+`forms_lambda.local:create_local_app()`, with its security headers, and the form service under /api.
+"""
+import contextlib
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import ROOT, build_site, free_port, wait_for_http
+
+BIN = Path(sys.executable).parent
+CLINIC_INBOX = "clinic@localhost"
+
+
+def server_env(workdir, port, site_dir):
+    """The configuration `make run` reads from the environment, pointed into workdir."""
+    workdir = Path(workdir)
+    return {**os.environ,
+            "FORMS_SITE_DIR": str(site_dir),
+            "FORMS_MAILER": f"maildir:{workdir / 'mail'}",
+            "FORMS_STORE": f"sqlite:///{workdir / 'forms.sqlite3'}",
+            "FORMS_SITE_URL": f"http://127.0.0.1:{port}",
+            "FORMS_CLINIC_INBOX": CLINIC_INBOX,
+            "FORMS_VAR_DIR": str(workdir / "var"),
+            "FORMS_SECRET_KEY": "end-to-end-tests-only",
+            # A browser driven by a test fills a form faster than any person; the "too fast" bot check
+            # has its own tests, so here it would only drop the very emails these tests look for.
+            "FORMS_MIN_SUBMIT_SECONDS": "0"}
+
+
+class SiteServer:
+    def __init__(self, workdir, port, site_dir):
+        self.workdir = Path(workdir)
+        self.port = port
+        self.site_dir = Path(site_dir)
+        self.url = f"http://127.0.0.1:{port}"
+        self.mail_dir = self.workdir / "mail"
+
+
+@contextlib.contextmanager
+def running_site(workdir, site_dir=None):
+    """Serve site_dir (default: the site built into workdir/output) after `init`ing the store, with gunicorn
+    as `make run` does; stop it on exit."""
+    workdir = Path(workdir)
+    site_dir = site_dir or build_site(workdir / "output")
+    port = free_port()
+    env = server_env(workdir, port, site_dir)
+    subprocess.run([sys.executable, "-m", "forms_lambda", "init"], cwd=ROOT, env=env, check=True,
+                   stdout=subprocess.DEVNULL)
+    # The same command line as `make serve`. Same process group as the tests, so Ctrl-C stops it too;
+    # SIGTERM makes gunicorn's master stop its workers.
+    with open(workdir / "server.log", "ab") as log:
+        proc = subprocess.Popen([str(BIN / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", "2",
+                                 "--access-logfile", "-", "forms_lambda.local:create_local_app()"],
+                                cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    server = SiteServer(workdir, port, site_dir)
+    try:
+        wait_for_http(f"{server.url}/")
+        yield server
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
