@@ -1,0 +1,188 @@
+"""DynamoStore: the Lambda backend, on the tables the deployment creates.
+
+Every table has partition key `pk` (S) + sort key `sk` (S), no GSIs, TTL on `expires_at`.
+Items designed here:
+- `<prefix>-submissions`: pk `submission#<id>`, sk `submission`.
+- `<prefix>-subscribers`: the record at pk `subscriber#<id>`, sk `subscriber`, and a lookup item
+  pk `email#<normalised email>`, sk `subscriber` holding `subscriber_id`; both written in one transaction
+  so an address can never be known twice.
+"""
+import dataclasses
+import json
+
+import boto3
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from botocore.exceptions import BotoCoreError, ClientError
+
+from .base import DELIVERED, PENDING, SUBSCRIBER_STATUSES, StoreError, Submission, Subscriber, utcnow
+
+TABLES = ("submissions", "subscribers", "sends", "limits")
+SK = "subscriber"
+_serialize = TypeSerializer().serialize
+_deserialize = TypeDeserializer().deserialize
+
+
+def to_item(values):
+    return {k: _serialize(v) for k, v in values.items()}
+
+
+def from_item(item):
+    return {k: _deserialize(v) for k, v in item.items()}
+
+
+class DynamoStore:
+    name = "dynamodb"
+
+    def __init__(self, prefix, client=None):
+        self.prefix = prefix
+        self.client = client or boto3.client("dynamodb")
+        self.submissions = f"{prefix}-submissions"
+        self.subscribers = f"{prefix}-subscribers"
+
+    def _call(self, method, **kwargs):
+        try:
+            return getattr(self.client, method)(**kwargs)
+        except (BotoCoreError, ClientError) as e:
+            raise StoreError(f"DynamoDB {method}: {e}") from e
+
+    def init(self):
+        """Create the four tables as the deployment does (for local use against moto and for tests)."""
+        existing = set(self._call("list_tables")["TableNames"])
+        for suffix in TABLES:
+            name = f"{self.prefix}-{suffix}"
+            if name in existing:
+                continue
+            self._call("create_table", TableName=name, BillingMode="PAY_PER_REQUEST",
+                       AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"},
+                                             {"AttributeName": "sk", "AttributeType": "S"}],
+                       KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"},
+                                  {"AttributeName": "sk", "KeyType": "RANGE"}])
+            self.client.get_waiter("table_exists").wait(TableName=name, WaiterConfig={"Delay": 1})
+            self._call("update_time_to_live", TableName=name,
+                       TimeToLiveSpecification={"Enabled": True, "AttributeName": "expires_at"})
+
+    def _scan(self, table, prefix, **filters):
+        expression, names, values = "begins_with(pk, :prefix)", {}, {":prefix": prefix}
+        for i, (attr, value) in enumerate(filters.items()):
+            expression += f" AND #f{i} = :f{i}"
+            names[f"#f{i}"], values[f":f{i}"] = attr, value
+        kwargs = {"TableName": table, "FilterExpression": expression,
+                  "ExpressionAttributeValues": to_item(values), "ConsistentRead": True}
+        if names:
+            kwargs["ExpressionAttributeNames"] = names
+        items = []
+        while True:
+            page = self._call("scan", **kwargs)
+            items += [from_item(i) for i in page.get("Items", [])]
+            if "LastEvaluatedKey" not in page:
+                return items
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    # submissions
+    def add_submission(self, submission):
+        values = dataclasses.asdict(submission)
+        values["payload"] = json.dumps(values["payload"])
+        self._call("put_item", TableName=self.submissions,
+                   Item=to_item({"pk": f"submission#{submission.id}", "sk": "submission", **values}),
+                   ConditionExpression="attribute_not_exists(pk)")
+
+    def get_submission(self, submission_id):
+        item = self._call("get_item", TableName=self.submissions, ConsistentRead=True,
+                          Key=to_item({"pk": f"submission#{submission_id}", "sk": "submission"})).get("Item")
+        return _submission(from_item(item)) if item else None
+
+    def _update_submission(self, submission_id, expression, values):
+        kwargs = {"ExpressionAttributeNames": {"#s": "status"}} if "#s" in expression else {}
+        try:
+            self.client.update_item(
+                TableName=self.submissions, Key=to_item({"pk": f"submission#{submission_id}", "sk": "submission"}),
+                UpdateExpression=expression, ExpressionAttributeValues=to_item(values),
+                ConditionExpression="attribute_exists(pk)", **kwargs)
+        except ClientError as e:
+            if e.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise StoreError(f"DynamoDB update_item: {e}") from e
+        except BotoCoreError as e:
+            raise StoreError(f"DynamoDB update_item: {e}") from e
+
+    def mark_delivered(self, submission_id):
+        self._update_submission(
+            submission_id, "SET #s = :s, delivered_at = :t, last_error = :e ADD attempts :one",
+            {":s": DELIVERED, ":t": utcnow(), ":e": "", ":one": 1})
+
+    def mark_failed(self, submission_id, error):
+        self._update_submission(submission_id, "SET last_error = :e ADD attempts :one",
+                                {":e": error[:500], ":one": 1})
+
+    def pending_submissions(self, limit=100):
+        items = self._scan(self.submissions, "submission#", status=PENDING)
+        items.sort(key=lambda i: (i["created_at"], i["id"]))
+        return [_submission(i) for i in items[:limit]]
+
+    # subscribers
+    def _record_key(self, subscriber_id):
+        return to_item({"pk": f"subscriber#{subscriber_id}", "sk": SK})
+
+    def _email_key(self, email):
+        return to_item({"pk": f"email#{email}", "sk": SK})
+
+    def add_subscriber(self, subscriber):
+        record = {"pk": f"subscriber#{subscriber.id}", "sk": SK, **dataclasses.asdict(subscriber)}
+        lookup = {"pk": f"email#{subscriber.email}", "sk": SK, "subscriber_id": subscriber.id}
+        try:
+            self.client.transact_write_items(TransactItems=[
+                {"Put": {"TableName": self.subscribers, "Item": to_item(lookup),
+                         "ConditionExpression": "attribute_not_exists(pk)"}},
+                {"Put": {"TableName": self.subscribers, "Item": to_item(record),
+                         "ConditionExpression": "attribute_not_exists(pk)"}},
+            ])
+        except ClientError as e:
+            if e.response["Error"]["Code"] != "TransactionCanceledException":
+                raise StoreError(f"DynamoDB transact_write_items: {e}") from e
+        except BotoCoreError as e:
+            raise StoreError(f"DynamoDB transact_write_items: {e}") from e
+        return self.get_subscriber(subscriber.email)
+
+    def put_subscriber(self, subscriber):
+        values = dataclasses.asdict(subscriber)
+        values["updated_at"] = utcnow()
+        self._call("put_item", TableName=self.subscribers,
+                   Item=to_item({"pk": f"subscriber#{subscriber.id}", "sk": SK, **values}),
+                   ConditionExpression="attribute_exists(pk)")
+
+    def get_subscriber(self, email):
+        item = self._call("get_item", TableName=self.subscribers, Key=self._email_key(email),
+                          ConsistentRead=True).get("Item")
+        return self.get_subscriber_by_id(from_item(item)["subscriber_id"]) if item else None
+
+    def get_subscriber_by_id(self, subscriber_id):
+        item = self._call("get_item", TableName=self.subscribers, Key=self._record_key(subscriber_id),
+                          ConsistentRead=True).get("Item")
+        return _subscriber(from_item(item)) if item else None
+
+    def set_subscriber_status(self, subscriber_id, status, **fields):
+        if status not in SUBSCRIBER_STATUSES:
+            raise ValueError(f"unknown subscriber status {status!r}")
+        subscriber = self.get_subscriber_by_id(subscriber_id)
+        if subscriber is None:
+            return None
+        subscriber = dataclasses.replace(subscriber, status=status, **fields)
+        self.put_subscriber(subscriber)
+        return self.get_subscriber_by_id(subscriber_id)
+
+    def list_subscribers(self, status=None):
+        items = self._scan(self.subscribers, "subscriber#", **({"status": status} if status else {}))
+        items.sort(key=lambda i: (i["created_at"], i["id"]))
+        return [_subscriber(i) for i in items]
+
+
+def _submission(item):
+    names = {f.name for f in dataclasses.fields(Submission)}
+    values = {k: v for k, v in item.items() if k in names}
+    values["payload"] = json.loads(values["payload"])
+    values["attempts"] = int(values["attempts"])
+    return Submission(**values)
+
+
+def _subscriber(item):
+    names = {f.name for f in dataclasses.fields(Subscriber)}
+    return Subscriber(**{k: v for k, v in item.items() if k in names})

@@ -1,0 +1,137 @@
+"""SqliteStore: the embedded default, one file under var/ in WAL mode."""
+import dataclasses
+import json
+import sqlite3
+from contextlib import closing
+from pathlib import Path
+
+from .base import DELIVERED, SUBSCRIBER_STATUSES, StoreError, Submission, Subscriber, utcnow
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS submissions (
+    id TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    status TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT NOT NULL DEFAULT '',
+    delivered_at TEXT NOT NULL DEFAULT '',
+    payload TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS submissions_status ON submissions (status, created_at);
+CREATE TABLE IF NOT EXISTS subscribers (
+    id TEXT PRIMARY KEY,
+    email TEXT NOT NULL UNIQUE,
+    status TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    opt_in_at TEXT NOT NULL DEFAULT '',
+    opt_in_page TEXT NOT NULL DEFAULT '',
+    confirmed_at TEXT NOT NULL DEFAULT '',
+    confirm_page TEXT NOT NULL DEFAULT '',
+    unsubscribed_at TEXT NOT NULL DEFAULT ''
+);
+"""
+SUBSCRIBER_COLUMNS = [f.name for f in dataclasses.fields(Subscriber)]
+
+
+class SqliteStore:
+    name = "sqlite"
+
+    def __init__(self, path):
+        self.path = Path(path)
+        self.init()
+
+    def connect(self):
+        """A new connection per operation: safe with threads and forked gunicorn workers."""
+        try:
+            conn = sqlite3.connect(self.path, timeout=10, isolation_level=None)
+        except sqlite3.Error as e:
+            raise StoreError(f"cannot open the SQLite store: {e}") from e
+        conn.row_factory = sqlite3.Row
+        return conn
+
+    def _run(self, sql, params=(), *, script=False):
+        try:
+            with closing(self.connect()) as conn:
+                if script:
+                    conn.executescript(sql)
+                    return []
+                return conn.execute(sql, params).fetchall()
+        except sqlite3.Error as e:
+            raise StoreError(f"SQLite: {e}") from e
+
+    def init(self):
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._run("PRAGMA journal_mode=WAL")
+        self._run(SCHEMA, script=True)
+
+    # submissions
+    def add_submission(self, submission):
+        self._run(
+            "INSERT INTO submissions (id, kind, created_at, status, attempts, last_error, delivered_at, payload)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (submission.id, submission.kind, submission.created_at, submission.status, submission.attempts,
+             submission.last_error, submission.delivered_at, json.dumps(submission.payload)))
+
+    def get_submission(self, submission_id):
+        rows = self._run("SELECT * FROM submissions WHERE id = ?", (submission_id,))
+        return _submission(rows[0]) if rows else None
+
+    def mark_delivered(self, submission_id):
+        self._run("UPDATE submissions SET status = ?, delivered_at = ?, attempts = attempts + 1,"
+                  " last_error = '' WHERE id = ?", (DELIVERED, utcnow(), submission_id))
+
+    def mark_failed(self, submission_id, error):
+        self._run("UPDATE submissions SET attempts = attempts + 1, last_error = ? WHERE id = ?",
+                  (error[:500], submission_id))
+
+    def pending_submissions(self, limit=100):
+        rows = self._run("SELECT * FROM submissions WHERE status = 'pending' ORDER BY created_at, id LIMIT ?",
+                         (limit,))
+        return [_submission(r) for r in rows]
+
+    # subscribers
+    def add_subscriber(self, subscriber):
+        values = dataclasses.asdict(subscriber)
+        self._run(f"INSERT INTO subscribers ({', '.join(values)}) VALUES ({', '.join('?' * len(values))})"
+                  " ON CONFLICT (email) DO NOTHING", tuple(values.values()))
+        return self.get_subscriber(subscriber.email)
+
+    def put_subscriber(self, subscriber):
+        values = dataclasses.asdict(subscriber)
+        values["updated_at"] = utcnow()
+        assignments = ", ".join(f"{k} = ?" for k in values if k != "id")
+        self._run(f"UPDATE subscribers SET {assignments} WHERE id = ?",
+                  (*[v for k, v in values.items() if k != "id"], subscriber.id))
+
+    def get_subscriber(self, email):
+        rows = self._run("SELECT * FROM subscribers WHERE email = ?", (email,))
+        return Subscriber(**dict(rows[0])) if rows else None
+
+    def get_subscriber_by_id(self, subscriber_id):
+        rows = self._run("SELECT * FROM subscribers WHERE id = ?", (subscriber_id,))
+        return Subscriber(**dict(rows[0])) if rows else None
+
+    def set_subscriber_status(self, subscriber_id, status, **fields):
+        if status not in SUBSCRIBER_STATUSES:
+            raise ValueError(f"unknown subscriber status {status!r}")
+        subscriber = self.get_subscriber_by_id(subscriber_id)
+        if subscriber is None:
+            return None
+        subscriber = dataclasses.replace(subscriber, status=status, **fields)
+        self.put_subscriber(subscriber)
+        return self.get_subscriber_by_id(subscriber_id)
+
+    def list_subscribers(self, status=None):
+        if status:
+            rows = self._run("SELECT * FROM subscribers WHERE status = ? ORDER BY created_at, id", (status,))
+        else:
+            rows = self._run("SELECT * FROM subscribers ORDER BY created_at, id")
+        return [Subscriber(**dict(r)) for r in rows]
+
+
+def _submission(row):
+    values = dict(row)
+    values["payload"] = json.loads(values["payload"])
+    return Submission(**values)
