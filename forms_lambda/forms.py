@@ -4,6 +4,7 @@ Every field is bounded; anything that can reach a mail header (name, email, page
 line breaks, so no visitor can add headers to our emails.
 """
 import re
+import time
 import unicodedata
 
 import phonenumbers
@@ -51,6 +52,21 @@ class Form:
     def is_spam(self):
         """The honeypot field `website` is hidden from people; only bots fill it in."""
         return bool(self.cleaned.get("website"))
+
+    def spam_reason(self, min_seconds, now=None):
+        """Why a valid post looks like a bot's ("honeypot", "too fast"), or None.
+
+        `started` is the visitor's clock at page load: a clock set ahead makes the time taken
+        negative, and that is no evidence, so only a plausible but too short time counts.
+        """
+        if self.is_spam:
+            return "honeypot"
+        started = self.cleaned.get("started")
+        if started and min_seconds:
+            taken = (time.time() if now is None else now) - started / 1000
+            if 0 <= taken < min_seconds:
+                return "too fast"
+        return None
 
     def clean_email(self, value):
         value = value.strip()

@@ -55,11 +55,16 @@ class OriginPolicy:
         return origin if origin and origin != "null" and self.allows(origin, own_origin) else None
 
 
-def init_app(app, policy, refuse):
-    """Check every request to a public form; `refuse(status, field, message)` builds the answer."""
+def init_app(app):
+    """Check every request to a public form against the site's origins; add CORS headers."""
     from flask import request
+    from werkzeug.exceptions import Forbidden
 
     from .logs import log_event
+
+    settings = app.extensions["forms_lambda"].settings
+    policy = OriginPolicy(settings.site_url, settings.allowed_origins)
+    refusal = "This form only accepts posts from our own website."
 
     def own_origin():
         return origin_of(request.host_url)
@@ -72,13 +77,13 @@ def init_app(app, policy, refuse):
             return _preflight()
         if request.method == "POST" and not policy.allows(request_origin(request.headers), own_origin()):
             log_event("origin.refused", path=request.path, status=403)
-            return refuse(403, "origin", "This form only accepts posts from our own website.")
+            raise Forbidden(refusal)
         return None
 
     def _preflight():
         origin = policy.cors_origin(request.headers, own_origin())
         if origin is None or request.headers["Access-Control-Request-Method"] != "POST":
-            return refuse(403, "origin", "This form only accepts posts from our own website.")
+            raise Forbidden(refusal)
         response = app.response_class(status=204)
         response.headers.update({
             "Access-Control-Allow-Methods": "POST",

@@ -94,13 +94,43 @@ def hit_sqlite(conn, key, window_seconds, limit, now=None):
     return verdict(hits, limit, end, now)
 
 
-def hit_dynamo(table, key, window_seconds, limit, now=None):
+def hit_dynamo(client, table, key, window_seconds, limit, now=None):
     """One hit on `key` in the DynamoDB table <prefix>-limits: one item per window, gone by TTL."""
     now = time.time() if now is None else now
     start, end = window_bounds(now, window_seconds)
-    answer = table.update_item(
-        Key={"pk": f"limit#{key}", "sk": str(start)},
+    # ADD is atomic on the server: concurrent Lambda instances each get their own count back.
+    answer = client.update_item(
+        TableName=table, Key={"pk": {"S": f"limit#{key}"}, "sk": {"S": str(start)}},
         UpdateExpression="ADD hits :one SET expires_at = :expires",
-        ExpressionAttributeValues={":one": 1, ":expires": end},
+        ExpressionAttributeValues={":one": {"N": "1"}, ":expires": {"N": str(end)}},
         ReturnValues="UPDATED_NEW")
-    return verdict(int(answer["Attributes"]["hits"]), limit, end, now)
+    return verdict(int(answer["Attributes"]["hits"]["N"]), limit, end, now)
+
+
+def init_app(app):
+    """Count every POST to a public form; past the limit answer 429 with Retry-After."""
+    from flask import request
+    from werkzeug.exceptions import TooManyRequests
+
+    from .logs import log_event
+    from .origins import FORM_PATHS
+    from .stores import StoreError
+
+    services = app.extensions["forms_lambda"]
+    limit, proxies = services.settings.rate_limit, services.settings.trusted_proxies
+
+    @app.before_request
+    def _rate_limit():
+        if limit is None or request.method != "POST" or request.path not in FORM_PATHS:
+            return
+        key = f"{client_address(request.environ, proxies)}|{request.path}"
+        try:
+            allowed, retry_after = services.store.hit_rate_limit(key, limit.window, limit.limit)
+        except StoreError:
+            # Fail open: if the store is down the post cannot be stored anyway and gets its own 503.
+            log_event("ratelimit.unavailable", level=30, path=request.path)
+            return
+        if not allowed:
+            log_event("ratelimit.refused", path=request.path, status=429, retry_after=retry_after)
+            raise TooManyRequests("You have sent this form many times in a short while. "
+                                  "Please wait a few minutes and try again.", retry_after=retry_after)

@@ -6,6 +6,8 @@ from contextlib import closing
 import boto3
 import pytest
 
+from forms_lambda.stores.dynamo import DynamoStore
+from forms_lambda.stores.sqlite import SqliteStore
 from forms_lambda.ratelimit import (RateLimit, client_address, hit_dynamo, hit_sqlite, parse_rate_limit,
                                     window_bounds)
 
@@ -95,14 +97,26 @@ def test_sqlite_counter_is_exact_across_processes(tmp_path):
 
 
 def test_dynamo_counter_with_ttl(moto_server):
-    dynamo = boto3.resource("dynamodb")
-    table = dynamo.create_table(
-        TableName="t-limits", BillingMode="PAY_PER_REQUEST",
-        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
-        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"},
-                              {"AttributeName": "sk", "AttributeType": "S"}])
-    results = [hit_dynamo(table, "1.2.3.4|/api/contact", 60, 2, now=1000.5) for _ in range(3)]
+    DynamoStore("t").init()
+    client = boto3.client("dynamodb")
+    results = [hit_dynamo(client, "t-limits", "1.2.3.4|/api/contact", 60, 2, now=1000.5) for _ in range(3)]
     assert results == [(True, 0), (True, 0), (False, 20)]
-    assert hit_dynamo(table, "1.2.3.4|/api/contact", 60, 2, now=1020.0) == (True, 0)
+    assert hit_dynamo(client, "t-limits", "1.2.3.4|/api/contact", 60, 2, now=1020.0) == (True, 0)
+    table = boto3.resource("dynamodb").Table("t-limits")
     item = table.get_item(Key={"pk": "limit#1.2.3.4|/api/contact", "sk": "960"})["Item"]
     assert item["hits"] == 3 and item["expires_at"] == 1020
+    ttl = client.describe_time_to_live(TableName="t-limits")["TimeToLiveDescription"]
+    assert ttl["AttributeName"] == "expires_at" and ttl["TimeToLiveStatus"] == "ENABLED"
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "dynamodb"])
+def test_store_hit_rate_limit(request, tmp_path, backend):
+    if backend == "sqlite":
+        store = SqliteStore(tmp_path / "forms.sqlite3")
+    else:
+        request.getfixturevalue("moto_server")
+        store = DynamoStore("s")
+        store.init()
+    assert [store.hit_rate_limit("a|/api/contact", 600, 2)[0] for _ in range(3)] == [True, True, False]
+    allowed, retry_after = store.hit_rate_limit("a|/api/contact", 600, 2)
+    assert not allowed and 1 <= retry_after <= 600
