@@ -1,10 +1,16 @@
 """Building the emails the service sends: plain text plus an HTML alternative, every value escaped."""
+import email.policy
 import hashlib
 from datetime import datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from html import escape
+
+
+# 7-bit on the wire (quoted-printable or base64 for anything else): SES asks for it, and no relay
+# has to convert 8-bit text.
+POLICY = email.policy.default.clone(cte_type="7bit")
 
 
 def message_id(key, domain):
@@ -15,7 +21,7 @@ def message_id(key, domain):
 
 
 def new_message(settings, *, to, subject, text, html, msgid=None, reply_to=None):
-    msg = EmailMessage()
+    msg = EmailMessage(policy=POLICY)
     msg["From"] = settings.sender
     msg["To"] = to
     if reply_to:
@@ -74,5 +80,5 @@ def confirmation_email(settings, submission, subscriber, confirm_url, unsubscrib
         "<p>If you did not ask for this, ignore this email and you will not hear from us again.</p>\n"
         f'<p><a href="{escape(unsubscribe_url)}">Unsubscribe</a></p>')
     return new_message(
-        settings, to=subscriber.email, subject=f"Please confirm your subscription to {name}",
+        settings, to=subscriber.email, subject="Please confirm your subscription",
         text=text, html=html, msgid=message_id(f"submission:{submission.id}", settings.sender_domain))

@@ -1,0 +1,91 @@
+"""`python -m forms_lambda`: init, retry, export; and `make serve`'s gunicorn command, as real processes."""
+import csv
+import io
+import os
+import subprocess
+import sys
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+
+from tests.conftest import free_port, wait_for_http
+from tests.forms.support import SECRET, text_body
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def env(tmp_path):
+    return {**{k: v for k, v in os.environ.items() if not k.startswith("FORMS_")},
+            "PYTHONPATH": str(ROOT), "FORMS_VAR_DIR": str(tmp_path / "var"), "FORMS_SECRET_KEY": SECRET,
+            "FORMS_STORE": f"sqlite:///{tmp_path}/forms.sqlite3", "FORMS_MAILER": f"maildir:{tmp_path}/mail"}
+
+
+def cli(env, *args):
+    return subprocess.run([sys.executable, "-m", "forms_lambda", *args], env=env, capture_output=True, text=True)
+
+
+def test_init_creates_the_store(env, tmp_path):
+    r = cli(env, "init")
+    assert r.returncode == 0 and "sqlite" in r.stdout
+    assert (tmp_path / "forms.sqlite3").exists()
+
+
+def test_configuration_errors_name_the_variable(env):
+    r = cli({**env, "FORMS_STORE": "mysql://x"}, "init")
+    assert r.returncode == 2 and "FORMS_STORE" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_retry_delivers_what_was_left_pending(env, smtp_server):
+    from forms_lambda import create_app
+    down = create_app({**env, "FORMS_MAILER": "smtp://127.0.0.1:9"})
+    down.test_client().post("/api/contact", data={"name": "Ann", "email": "ann@example.com", "message": "Hi"})
+    r = cli({**env, "FORMS_MAILER": "smtp://127.0.0.1:9"}, "retry")
+    assert r.returncode == 1 and "still pending 1" in r.stdout
+    r = cli({**env, "FORMS_MAILER": smtp_server.url}, "retry")
+    assert r.returncode == 0 and "delivered 1" in r.stdout
+    [msg] = smtp_server.messages
+    assert msg["Subject"] == "Contact request from Ann" and "Hi" in text_body(msg)
+    assert "still pending 0" in cli({**env, "FORMS_MAILER": smtp_server.url}, "retry").stdout
+
+
+def test_export_writes_subscribers_with_consent_as_csv(env):
+    from forms_lambda import create_app
+    app = create_app({**env, "FORMS_DOUBLE_OPT_IN": "0"})
+    for address in ("b@example.com", "a@example.com"):
+        app.test_client().post("/api/subscribe", data={"email": address, "page": "/blog/x/"})
+    r = cli(env, "export")
+    assert r.returncode == 0
+    rows = list(csv.DictReader(io.StringIO(r.stdout)))
+    assert [row["email"] for row in rows] == ["b@example.com", "a@example.com"]
+    assert all(row["status"] == "confirmed" and row["opt_in_page"] == "/blog/x/" and row["opt_in_at"]
+               for row in rows)
+    assert cli(env, "export", "--status", "pending").stdout.strip().count("\n") == 0  # header only
+
+
+def test_gunicorn_serves_site_and_forms_on_one_port(env, tmp_path, maildir):
+    """What `make serve` runs: a newcomer posts the form and finds the email under var/mail."""
+    site = tmp_path / "site"
+    (site / "thanks").mkdir(parents=True)
+    (site / "index.html").write_text("<!doctype html><title>Home</title><h1>Home</h1>")
+    (site / "thanks" / "index.html").write_text("<!doctype html><title>Thanks</title><h1>Thank you</h1>")
+    port = free_port()
+    server = subprocess.Popen(
+        [str(Path(sys.executable).parent / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", "1",
+         "forms_lambda.local:create_local_app()"],
+        env={**env, "FORMS_SITE_DIR": str(site)}, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for_http(f"http://127.0.0.1:{port}/")
+        data = urllib.parse.urlencode({"name": "Ann", "email": "ann@example.com", "message": "Hello"}).encode()
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/contact", data=data) as r:  # follows the 303
+            assert r.url.endswith("/thanks/")
+            assert BeautifulSoup(r.read(), "lxml").h1.get_text() == "Thank you"
+            assert r.headers["X-Frame-Options"] == "DENY"
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    [msg] = maildir()
+    assert msg["Subject"] == "Contact request from Ann"

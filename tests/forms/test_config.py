@@ -1,0 +1,68 @@
+"""Settings from the environment: local defaults, and startup errors that name the variable."""
+import os
+import stat
+
+import pytest
+
+from forms_lambda import ConfigError, create_app
+from forms_lambda.config import load_settings
+
+
+def test_defaults_serve_make_run(tmp_path):
+    settings = load_settings({"FORMS_VAR_DIR": str(tmp_path / "var")})
+    assert settings.store_url == "sqlite:///var/forms.sqlite3"
+    assert settings.mailer_url == "maildir:var/mail"
+    assert settings.clinic_inbox == "clinic@localhost"
+    assert settings.site_url == "http://127.0.0.1:8000"
+    assert str(settings.timezone) == "America/Denver"
+    assert settings.double_opt_in is True
+
+
+def test_local_secret_key_is_generated_once_and_private(tmp_path):
+    env = {"FORMS_VAR_DIR": str(tmp_path / "var")}
+    first = load_settings(env).secret_key
+    assert len(first) >= 32 and load_settings(env).secret_key == first
+    assert stat.S_IMODE(os.stat(tmp_path / "var" / "secret_key").st_mode) == 0o600
+
+
+@pytest.mark.parametrize("env,variable", [
+    ({"AWS_LAMBDA_FUNCTION_NAME": "forms"}, "FORMS_SECRET_KEY"),
+    ({"FORMS_SECRET_KEY": "short"}, "FORMS_SECRET_KEY"),
+    ({"FORMS_MAILER": "ses"}, "FORMS_SENDER"),
+    ({"FORMS_MAILER": "carrier-pigeon"}, "FORMS_MAILER"),
+    ({"FORMS_STORE": "postgres://db"}, "FORMS_STORE"),
+    ({"FORMS_STORE": "dynamodb://bad prefix"}, "FORMS_STORE"),
+    ({"FORMS_SENDER": "Clinic <no-reply@localhost>\r\nBcc: x@example.com"}, "FORMS_SENDER"),
+    ({"FORMS_SENDER": "not an address"}, "FORMS_SENDER"),
+    ({"FORMS_CLINIC_INBOX": "Front Desk <desk@clinic.example>"}, "FORMS_CLINIC_INBOX"),
+    ({"FORMS_SITE_URL": "clinic.example"}, "FORMS_SITE_URL"),
+    ({"FORMS_SITE_URL": "https://clinic.example/blog"}, "FORMS_SITE_URL"),
+    ({"FORMS_TIMEZONE": "Mars/Olympus"}, "FORMS_TIMEZONE"),
+    ({"FORMS_DOUBLE_OPT_IN": "maybe"}, "FORMS_DOUBLE_OPT_IN"),
+    ({"FORMS_CONFIRM_MAX_AGE": "soon"}, "FORMS_CONFIRM_MAX_AGE"),
+    ({"FORMS_MAX_BYTES": "10"}, "FORMS_MAX_BYTES"),
+])
+def test_invalid_settings_stop_startup_naming_the_variable(tmp_path, env, variable):
+    with pytest.raises(ConfigError, match=variable):
+        load_settings({"FORMS_VAR_DIR": str(tmp_path / "var"), **env})
+
+
+def test_smtp_password_is_not_echoed(tmp_path):
+    with pytest.raises(ConfigError) as error:
+        load_settings({"FORMS_VAR_DIR": str(tmp_path), "FORMS_MAILER": "smtp://user:s3cret@host:notaport"})
+    assert "s3cret" not in str(error.value)
+
+
+def test_ses_with_a_real_sender_is_accepted(tmp_path):
+    settings = load_settings({"FORMS_VAR_DIR": str(tmp_path), "FORMS_MAILER": "ses",
+                              "FORMS_SENDER": "Vitalitas <no-reply@clinic.example>"})
+    assert settings.sender_domain == "clinic.example"
+
+
+def test_create_app_reads_the_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv("FORMS_STORE", f"sqlite:///{tmp_path}/env.sqlite3")
+    monkeypatch.setenv("FORMS_VAR_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv("FORMS_DOUBLE_OPT_IN", "0")
+    r = create_app().test_client().get("/api/health")
+    assert r.json["double_opt_in"] is False
+    assert (tmp_path / "env.sqlite3").exists()
