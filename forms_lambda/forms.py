@@ -15,10 +15,21 @@ LIMITS = {"name": 100, "email": 254, "phone": 32, "message": 5000, "page": 300, 
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
+def ascii_email(address):
+    """The address as every mail system can carry it, or EmailNotValidError.
+
+    NFKC first, so full-width letters typed with an input method become the ASCII they look
+    like; then only ASCII is allowed before the @ (no SMTPUTF8: our relays and SES may not carry
+    it, and look-alike letters from other scripts would let one address pose as another), and the
+    domain is written in its ASCII (IDNA) form, so a look-alike domain shows as xn--...
+    """
+    address = unicodedata.normalize("NFKC", address)
+    return validate_email(address, check_deliverability=False, allow_smtputf8=False).ascii_email
+
+
 def normalize_email(address):
-    """The key a subscriber is known by: syntax-checked, offline, and lower-cased."""
-    valid = validate_email(address, check_deliverability=False)
-    return valid.normalized.lower()
+    """The key a subscriber is known by: syntax-checked, offline, ASCII and lower-cased."""
+    return ascii_email(address).lower()
 
 
 class Form:
@@ -41,6 +52,10 @@ class Form:
                 continue
             if len(value) > LIMITS[field]:
                 self.errors[field] = f"Please use at most {LIMITS[field]} characters."
+                continue
+            if "\ufffd" in value:
+                # What the body's bytes became where they were not UTF-8: refuse, never store mojibake.
+                self.errors[field] = "This field contains characters we cannot read."
                 continue
             try:
                 self.cleaned[field] = getattr(self, f"clean_{field}")(value)
@@ -75,7 +90,7 @@ class Form:
         if "\r" in value or "\n" in value:
             raise ValueError("Please enter a valid email address.")
         try:
-            return validate_email(value, check_deliverability=False).normalized
+            return ascii_email(value)
         except EmailNotValidError:
             raise ValueError("Please enter a valid email address, like name@example.com.") from None
 
