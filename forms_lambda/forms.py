@@ -13,6 +13,9 @@ from email_validator import EmailNotValidError, validate_email
 LIMITS = {"name": 100, "email": 254, "phone": 32, "message": 5000, "page": 300, "website": 200, "started": 16}
 # Control characters other than tab and newline have no place in a form (and \r is normalised away).
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+# U+FFFD is what undecodable body bytes became; lone surrogates come from JSON "\ud800" escapes
+# and cannot even be stored as UTF-8.
+UNREADABLE = re.compile("[\ud800-\udfff\ufffd]")
 
 
 def ascii_email(address):
@@ -53,8 +56,7 @@ class Form:
             if len(value) > LIMITS[field]:
                 self.errors[field] = f"Please use at most {LIMITS[field]} characters."
                 continue
-            if "\ufffd" in value:
-                # What the body's bytes became where they were not UTF-8: refuse, never store mojibake.
+            if UNREADABLE.search(value):
                 self.errors[field] = "This field contains characters we cannot read."
                 continue
             try:

@@ -1,4 +1,5 @@
-"""Fixtures of the security suite: a real CAPTCHA verify endpoint on 127.0.0.1."""
+"""Fixtures of the security suite: the form service's own fixtures (reused, not copied), an app
+factory with security settings, the stored rows, and a real CAPTCHA verify endpoint on 127.0.0.1."""
 import json
 import threading
 import time
@@ -6,6 +7,29 @@ import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+
+from forms_lambda import create_app
+from tests.forms.conftest import _clean_environment, dynamo_config, maildir, sqlite_config  # noqa: F401
+
+# A valid contact post; `started` is long ago, so it is never "too fast".
+CONTACT = {"name": "Ann Patient", "email": "ann@example.com", "phone": "303-555-0123",
+           "message": "I have chronic pain. Can I call?", "page": "/contact/", "website": "",
+           "started": "1764300000000"}
+
+
+@pytest.fixture
+def make_app(sqlite_config):
+    """create_app on SQLite + Maildir in tmp, unthrottled unless a test sets FORMS_RATE_LIMIT."""
+    def make(**settings):
+        return create_app({**sqlite_config, "FORMS_RATE_LIMIT": "off", **settings, "TESTING": True})
+    return make
+
+
+def stored(app):
+    """{(kind, status): count} of the submissions the app's store holds."""
+    rows = app.extensions["forms_lambda"].store._run(
+        "SELECT kind, status, COUNT(*) AS n FROM submissions GROUP BY kind, status")
+    return {(r["kind"], r["status"]): r["n"] for r in rows}
 
 
 class CaptchaVerifyServer:
