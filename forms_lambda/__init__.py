@@ -25,7 +25,6 @@ def create_app(test_config=None):
         MAX_CONTENT_LENGTH=settings.max_bytes,
         MAX_FORM_MEMORY_SIZE=settings.max_bytes,
         MAX_FORM_PARTS=50,
-        JSON_SORT_KEYS=False,
     )
     app.config.from_mapping({k: v for k, v in overrides.items() if not k.startswith("FORMS_")})
     app.extensions["forms_lambda"] = Services.from_settings(settings)

@@ -159,6 +159,13 @@ def _captcha(env):
     return provider, secret, url
 
 
+def _text(value):
+    """Test configs may say True/60 where the environment says "1"/"60"."""
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    return str(value)
+
+
 def check_store_url(url):
     if url.startswith("sqlite:///") and len(url) > len("sqlite:///"):
         return
@@ -184,8 +191,7 @@ def check_mailer_url(url):
 
 def load_settings(environ=None):
     """Build Settings from environ (default os.environ); raise ConfigError on the first bad value."""
-    env = {**DEFAULTS, **{k: v for k, v in (environ if environ is not None else os.environ).items()
-                          if isinstance(v, str)}}
+    env = {**DEFAULTS, **{k: _text(v) for k, v in (environ if environ is not None else os.environ).items()}}
     check_store_url(env["FORMS_STORE"])
     check_mailer_url(env["FORMS_MAILER"])
     sender = _address("FORMS_SENDER", env["FORMS_SENDER"], allow_name=True)

@@ -14,7 +14,10 @@ log = logging.getLogger("forms_lambda")
 def http_error(e):
     response = e.get_response()  # keeps headers such as Allow (405) and Retry-After (429)
     if wants_json():
-        response.set_data(jsonify(ok=False, error=e.name, message=e.description).get_data())
+        body = {"ok": False, "error": e.name, "message": e.description}
+        if e.code == 400:  # the contract's shape for bad input: errors per field, here the whole body
+            body["errors"] = {"body": e.description}
+        response.set_data(jsonify(body).get_data())
         response.mimetype = "application/json"
     else:
         response.set_data(render_template("form_errors.html", title=e.name, message=e.description, back="/"))

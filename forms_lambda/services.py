@@ -49,15 +49,7 @@ class Services:
 
     def build_email(self, submission):
         """The email a submission is forwarded as, or None when there is nothing left to send."""
-        if submission.kind == "contact":
-            return emails.contact_email(self.settings, submission)
-        if submission.kind == "subscribe":
-            subscriber = self.store.get_subscriber_by_id(submission.payload["subscriber_id"])
-            if subscriber is None or subscriber.status != "pending":
-                return None  # confirmed, unsubscribed or deleted meanwhile: no confirmation needed
-            return emails.confirmation_email(self.settings, submission, subscriber,
-                                             self.confirm_url(subscriber), self.unsubscribe_url(subscriber))
-        raise ValueError(f"unknown submission kind {submission.kind!r}")
+        return EMAIL_BUILDERS[submission.kind](self, submission)
 
     def deliver(self, submission):
         """Forward a stored submission; on failure keep it pending for `retry`. True if delivered.
@@ -97,6 +89,22 @@ class Services:
         deleted = self.store.purge_submissions(before)
         log_event("purge.finished", deleted=deleted, command="purge")
         return deleted
+
+
+def contact_email(services, submission):
+    return emails.contact_email(services.settings, submission)
+
+
+def confirmation_email(services, submission):
+    subscriber = services.store.get_subscriber_by_id(submission.payload["subscriber_id"])
+    if subscriber is None or subscriber.status != "pending":
+        return None  # confirmed, unsubscribed or deleted meanwhile: no confirmation needed
+    return emails.confirmation_email(services.settings, submission, subscriber,
+                                     services.confirm_url(subscriber), services.unsubscribe_url(subscriber))
+
+
+# submission kind -> function(services, submission) -> EmailMessage or None; new kinds register here.
+EMAIL_BUILDERS = {"contact": contact_email, "subscribe": confirmation_email}
 
 
 def current_services() -> Services:

@@ -66,3 +66,10 @@ def test_create_app_reads_the_environment(monkeypatch, tmp_path):
     r = create_app().test_client().get("/api/health")
     assert r.json["double_opt_in"] is False
     assert (tmp_path / "env.sqlite3").exists()
+
+
+def test_test_config_may_use_python_values(tmp_path):
+    app = create_app({"FORMS_VAR_DIR": str(tmp_path), "FORMS_STORE": f"sqlite:///{tmp_path}/t.sqlite3",
+                      "FORMS_DOUBLE_OPT_IN": False, "FORMS_CONFIRM_MAX_AGE": 600})
+    settings = app.extensions["forms_lambda"].settings
+    assert settings.double_opt_in is False and settings.confirm_max_age == 600

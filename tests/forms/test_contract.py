@@ -54,7 +54,7 @@ def test_unsupported_type_is_415(client):
 @pytest.mark.parametrize("body", ["{not json", "[1, 2]", '"text"', "null"])
 def test_bad_json_is_400(client, body):
     r = client.post("/api/contact", data=body, content_type="application/json")
-    assert r.status_code == 400 and r.json["ok"] is False
+    assert r.status_code == 400 and r.json["ok"] is False and set(r.json["errors"]) == {"body"}
 
 
 def test_json_values_that_are_not_text_are_field_errors(client):
