@@ -42,15 +42,26 @@ def parse_rate_limit(text):
     return RateLimit(hits, window)
 
 
-def client_address(environ, trusted_proxies):
-    """The visitor's address as the limiter keys it.
+def peer_address(environ):
+    """The address the request came from over TCP.
+
+    On Lambda that is the sourceIp API Gateway saw: apig-wsgi fills REMOTE_ADDR from the first
+    X-Forwarded-For entry on REST (1.0) events, and that entry is whatever the client wrote.
+    """
+    context = environ.get("apig_wsgi.request_context") or {}
+    source = (context.get("http") or context.get("identity") or {}).get("sourceIp")
+    return source or environ.get("REMOTE_ADDR") or ""
+
+
+def client_ip(environ, trusted_proxies):
+    """The visitor's IP address, or None when what we were given is not one.
 
     With N trusted proxies in front (FORMS_TRUSTED_PROXIES), each appends the address it saw to
     X-Forwarded-For, so the Nth entry from the right is the one the outermost trusted proxy saw;
-    anything further left was written by the client and is ignored. With 0 the TCP peer
-    (REMOTE_ADDR; on Lambda apig-wsgi sets it from the event's sourceIp) is the client.
+    anything further left was written by the client and is ignored. With 0 the peer itself is
+    the client (REMOTE_ADDR; on Lambda the event's sourceIp).
     """
-    address = environ.get("REMOTE_ADDR") or ""
+    address = peer_address(environ)
     if trusted_proxies:
         forwarded = [a.strip() for a in environ.get("HTTP_X_FORWARDED_FOR", "").split(",") if a.strip()]
         if len(forwarded) >= trusted_proxies:
@@ -58,11 +69,17 @@ def client_address(environ, trusted_proxies):
     try:
         ip = ipaddress.ip_address(address.strip("[]"))
     except ValueError:
+        return None
+    return ip.ipv4_mapped if ip.version == 6 and ip.ipv4_mapped else ip
+
+
+def client_address(environ, trusted_proxies):
+    """The visitor as the limiter counts them: the IPv4 address, or the IPv6 /64 (one visitor
+    usually holds a whole /64), or "unknown"."""
+    ip = client_ip(environ, trusted_proxies)
+    if ip is None:
         return "unknown"
-    if ip.version == 6 and ip.ipv4_mapped:
-        ip = ip.ipv4_mapped
     if ip.version == 6:
-        # One IPv6 visitor usually holds a whole /64: count it as one address.
         return str(ipaddress.ip_network(f"{ip}/64", strict=False))
     return str(ip)
 

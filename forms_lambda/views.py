@@ -4,7 +4,7 @@ from flask import Blueprint, jsonify, request
 from . import captcha
 from .forms import ContactForm, SubscribeForm, normalize_email
 from .logs import log_event
-from .ratelimit import client_address
+from .ratelimit import client_ip
 from .responses import form_data, invalid, safe_back, success
 from .services import current_services
 from .stores import SPAM, Submission, Subscriber
@@ -24,8 +24,8 @@ def captcha_refusal(services, form):
     verifier = services.captcha
     if verifier is None:
         return None
-    address = client_address(request.environ, services.settings.trusted_proxies)
-    if verifier.verify(form.data.get(verifier.field), address):
+    ip = client_ip(request.environ, services.settings.trusted_proxies)
+    if verifier.verify(form.data.get(verifier.field), str(ip) if ip else ""):
         return None
     log_event("captcha.refused", path=request.path, status=400)
     return invalid({"captcha": captcha.ERROR}, back=safe_back(form.data.get("page")))

@@ -55,6 +55,15 @@ def test_client_address(remote, forwarded, proxies, expected):
     assert client_address(environ, proxies) == expected
 
 
+@pytest.mark.parametrize("context", [{"http": {"sourceIp": "203.0.113.5"}},  # HTTP API (2.0)
+                                     {"identity": {"sourceIp": "203.0.113.5"}}])  # REST (1.0)
+def test_on_lambda_the_source_ip_wins_over_a_forged_remote_addr(context):
+    # apig-wsgi sets REMOTE_ADDR from the client-written X-Forwarded-For on REST events.
+    environ = {"REMOTE_ADDR": "6.6.6.6", "HTTP_X_FORWARDED_FOR": "6.6.6.6, 203.0.113.5",
+               "apig_wsgi.request_context": context}
+    assert client_address(environ, 0) == "203.0.113.5"
+
+
 def test_windows_are_aligned():
     assert window_bounds(1000.5, 60) == (960, 1020)
 
