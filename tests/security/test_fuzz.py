@@ -3,9 +3,11 @@ import json
 from urllib.parse import urlencode
 
 import pytest
+from werkzeug.test import Client
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from forms_lambda.local import create_local_app
 from tests.security.conftest import CONTACT
 
 ROUTES = ["/api/contact", "/api/subscribe", "/api/subscribe/confirm", "/api/unsubscribe", "/api/health",
@@ -109,3 +111,29 @@ def test_no_request_gets_a_500(make_app, path, request):
 def test_no_mutated_form_post_gets_a_500(make_app, path, request):
     """Valid posts with a few fields replaced: these reach validation, the store and the mailer."""
     send(make_app, path, request)
+
+
+paths = st.one_of(
+    st.sampled_from(["/", "/index.html", "/../../etc/passwd", "/%2e%2e/%2e%2e/etc/passwd", "/api", "/api/",
+                     "/api/contact/", "/api//contact", "/API/contact", "/api/contact%00", "/%00", "/.git/config"]),
+    st.builds(lambda t: "/" + t, st.text(st.characters(min_codepoint=33, max_codepoint=0x2FFF,
+                                                       exclude_characters="?#"), max_size=40)),
+)
+
+
+@pytest.mark.slow
+@FUZZ
+@given(path=paths, request=requests)
+def test_no_path_on_the_local_server_gets_a_500(make_app, tmp_path, path, request):
+    site = tmp_path / "site"
+    site.mkdir(exist_ok=True)
+    (site / "index.html").write_text("<!doctype html><title>Home</title>")
+    client = Client(create_local_app(site_dir=str(site), api=make_app()))
+    kwargs = dict(request)
+    content_type, kwargs["data"] = kwargs.pop("body")
+    if content_type is not None:
+        kwargs["content_type"] = content_type
+    r = client.open(path, **kwargs)
+    body = r.get_data(as_text=True)
+    assert r.status_code < 500, (path, r.status_code, body)
+    assert "Traceback" not in body and "root:" not in body
