@@ -16,6 +16,7 @@ bp = Blueprint("api", __name__, url_prefix="/api")
 CONTACT_THANKS = "Thank you! We received your message and will get back to you soon."
 CHECK_INBOX = "Almost done! Please check your inbox and click the link to confirm your subscription."
 SUBSCRIBED = "You've been subscribed! Watch your inbox for updates!"
+CONFIRMATIONS_PER_DAY = (86400, 3)  # (window in seconds, emails)
 UNSUBSCRIBED = "You have been unsubscribed. You will not receive further emails from us."
 
 
@@ -88,6 +89,12 @@ def subscribe():
     if not double:
         services.store.set_subscriber_status(subscriber.id, "confirmed", confirmed_at=now, confirm_page=page)
         log_event("subscriber.confirmed", subscriber_id=subscriber.id, reason="single opt-in")
+        return success(*answer)
+    # Anyone can type anyone's address, from many addresses: a few confirmation emails a day per
+    # subscriber, so the form cannot be used to flood a stranger's inbox. Same answer either way.
+    allowed, _ = services.store.hit_rate_limit(f"confirmation|{subscriber.id}", *CONFIRMATIONS_PER_DAY)
+    if not allowed:
+        log_event("subscribe.confirmation_limited", subscriber_id=subscriber.id, outcome="not sent")
         return success(*answer)
     submission = Submission(kind="subscribe", payload={"subscriber_id": subscriber.id})
     services.store.add_submission(submission)

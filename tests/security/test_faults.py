@@ -1,9 +1,12 @@
 """Nothing accepted is lost: mail outages leave submissions pending, and `retry` delivers each once."""
 import boto3
+import pytest
 
 import forms_lambda.handler
 from forms_lambda import cli
 from forms_lambda.emails import message_id
+from forms_lambda.stores import Submission
+from forms_lambda.stores.dynamo import DynamoStore
 from tests.forms.support import JSON, ses_messages
 from tests.security.conftest import CONTACT, stored
 
@@ -93,3 +96,22 @@ def test_store_down_is_503_not_500_and_nothing_is_sent(make_app, maildir, tmp_pa
     r = app.test_client().post("/api/contact", data=CONTACT, headers=JSON)
     assert r.status_code == 503 and r.json["ok"] is False
     assert maildir() == []
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "dynamodb"])
+def test_claims_make_delivery_exclusive(request, make_app, backend):
+    if backend == "sqlite":
+        store = make_app().extensions["forms_lambda"].store
+    else:
+        request.getfixturevalue("moto_server")
+        store = DynamoStore("claims")
+        store.init()
+    submission = Submission(kind="contact", payload={})
+    store.add_submission(submission)
+    assert store.claim_submission(submission.id, 120) is True
+    assert store.claim_submission(submission.id, 120) is False  # held by the first
+    store.mark_failed(submission.id, "SMTP: down")  # releases it
+    assert store.claim_submission(submission.id, 120) is True
+    store.mark_delivered(submission.id)
+    assert store.claim_submission(submission.id, 120) is False  # delivered: never again
+    assert store.claim_submission("no-such-id", 120) is False

@@ -378,3 +378,14 @@ def test_captcha_provider_down_fails_closed_with_400(make_app, maildir, captcha_
                                headers=JSON)
     assert r.status_code == 400 and "captcha" in r.json["errors"]
     assert app.extensions["forms_lambda"].store.list_subscribers() == [] and maildir() == []
+
+
+def test_subscribe_form_cannot_flood_a_strangers_inbox(make_app, maildir):
+    """Posts from many addresses for one victim: three confirmations a day, the same answer to all."""
+    app = make_app(FORMS_RATE_LIMIT="2/hour")
+    client = app.test_client()
+    answers = [client.post("/api/subscribe", data={"email": "victim@example.org", "page": "/"}, headers=JSON,
+                           environ_base={"REMOTE_ADDR": f"198.51.100.{i}"}) for i in range(10)]
+    assert {(r.status_code, r.json["ok"]) for r in answers} == {(200, True)}
+    assert [m["To"] for m in maildir()] == ["victim@example.org"] * 3
+    assert app.extensions["forms_lambda"].store.get_subscriber("victim@example.org").status == "pending"
