@@ -10,6 +10,7 @@ import logging
 import re
 import sys
 import time
+import traceback
 
 LOGGER_NAME = "forms_lambda"
 # What a log line may carry: identifiers, outcomes and counts.
@@ -76,6 +77,14 @@ def clean_fields(fields):
 def log_event(event, level=logging.INFO, exc_info=None, **fields):
     """Log `event` (a fixed name like "contact.accepted") with identifiers and outcomes only."""
     get_logger().log(level, event, exc_info=exc_info, extra={"fields": clean_fields(fields)})
+
+
+def log_exception(event, error, **fields):
+    """Log an unexpected error: its type and where it happened, never its message (messages
+    quote data, e.g. the text that failed to encode)."""
+    frames = "".join(traceback.format_tb(error.__traceback__))
+    get_logger().error(event, extra={"fields": {**clean_fields(fields), "error_type": type(error).__name__,
+                                                "traceback": redact(frames)}})
 
 
 def init_app(app):

@@ -13,14 +13,14 @@ from flask import current_app
 from . import emails
 from .captcha import CaptchaVerifier, make_verifier
 from .config import Settings
-from .logs import log_event
+from .logs import log_event, log_exception
 from .mailers import Mailer, MailerError, make_mailer
 from .stores import Store, make_store
 from .tokens import Tokens
 
 log = logging.getLogger("forms_lambda")
 # How long one delivery may hold a submission (longer than any mailer's timeout and retries).
-LEASE_SECONDS = 120
+LEASE_SECONDS = 600
 
 
 @dataclass
@@ -62,14 +62,20 @@ class Services:
             log_event("delivery.skipped", submission_id=submission.id, kind=submission.kind,
                       reason="delivered or being delivered")
             return False
-        msg = self.build_email(submission)
         try:
+            msg = self.build_email(submission)
             if msg is not None:
                 self.mailer.send(msg)
         except MailerError as e:
             self.store.mark_failed(submission.id, str(e))
             log_event("delivery.failed", level=logging.WARNING, submission_id=submission.id,
                       kind=submission.kind, attempts=submission.attempts + 1, error=str(e))
+            return False
+        except Exception as e:
+            # A bug in building or sending: the submission is stored, so the visitor still gets
+            # their answer and `retry` tries again once it is fixed.
+            self.store.mark_failed(submission.id, f"unexpected {type(e).__name__}")
+            log_exception("delivery.error", e, submission_id=submission.id, kind=submission.kind)
             return False
         self.store.mark_delivered(submission.id)
         log_event("delivery.sent", submission_id=submission.id, kind=submission.kind, outcome="delivered")

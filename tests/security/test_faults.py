@@ -115,3 +115,17 @@ def test_claims_make_delivery_exclusive(request, make_app, backend):
     store.mark_delivered(submission.id)
     assert store.claim_submission(submission.id, 120) is False  # delivered: never again
     assert store.claim_submission("no-such-id", 120) is False
+
+
+def test_a_bug_in_forwarding_leaves_it_pending_and_logs_no_data(make_app, maildir, capsys):
+    app = make_app()
+    services = app.extensions["forms_lambda"]
+    broken = Submission(kind="contact", payload={"name": "Secret Name", "page": "/"})  # no email, no message
+    services.store.add_submission(broken)
+    assert services.retry_pending() == (1, 0)
+    [pending] = services.store.pending_submissions()
+    assert pending.id == broken.id and pending.last_error == "unexpected KeyError" and pending.attempts == 1
+    assert maildir() == []
+    err = capsys.readouterr().err
+    assert '"event": "delivery.error"' in err and "Traceback" not in err and "Secret Name" not in err
+    assert services.retry_pending() == (1, 0)  # the lease was released: tried again
