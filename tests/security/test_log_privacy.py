@@ -33,7 +33,8 @@ def test_a_full_visit_logs_ids_and_outcomes_only(make_app, smtp_server, capsys):
     confirmation = smtp_server.messages[-1]
     assert client.get(link(confirmation, "/api/subscribe/confirm")).status_code == 303
     assert client.post(link(confirmation, "/api/unsubscribe"), headers=JSON).status_code == 200
-    assert stored(app) == {("contact", "delivered"): 2, ("contact", "spam"): 1, ("subscribe", "delivered"): 1}
+    forms = {k: n for k, n in stored(app).items() if k[0] in ("contact", "subscribe")}  # (others: welcome)
+    assert forms == {("contact", "delivered"): 2, ("contact", "spam"): 1, ("subscribe", "delivered"): 1}
 
     lines = [json.loads(line) for line in capsys.readouterr().err.splitlines() if line.startswith("{")]
     text = json.dumps(lines).lower()
