@@ -11,19 +11,24 @@ OUTPUTDIR = $(BASEDIR)/output
 CONFFILE = $(BASEDIR)/pelicanconf.py
 PUBLISHCONF = $(BASEDIR)/publishconf.py
 
+# The CloudFormation stack of deploy/template.yaml; `make deploy` reads bucket, distribution and settings from it.
+DEPLOY_STACK ?= clinic-site
+
 HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
+BENCH_ARGS ?=
 
 # Debian packages the tests and benchmarks need; installed only when missing.
 CHROMIUM = /usr/bin/chromium
 APT_INSTALL = DEBIAN_FRONTEND=noninteractive apt-get install -y -qq
 
 .DEFAULT_GOAL := help
-.PHONY: help venv lock system-deps html publish serve devserver run test bench audit lint-content deploy clean
+.PHONY: help venv lock system-deps html publish serve devserver run notify test bench audit lint-content lint-deploy \
+	deploy deploy-dry-run build-FormsFunction clean
 
 help: ## list every target with what it does
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 16
+	@grep -E '^[a-zA-Z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 16
 
 $(VENV)/.installed: requirements.txt pyproject.toml
 	test -x $(PY) || $(PYTHON_SYSTEM) -m venv $(VENV)
@@ -59,11 +64,45 @@ run: html ## set up, build the site and serve site + forms on http://$(HOST):$(P
 	$(PY) -m forms_lambda init
 	$(MAKE) serve
 
+notify: venv ## email each article new in output/ once to confirmed subscribers (after a publish)
+	$(PY) -m forms_lambda notify --site $(OUTPUTDIR)
+
 test: venv system-deps ## set up everything and run the whole test suite
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-bench: venv ## run the benchmarks and print their ratios against peers
-	$(PY) -m bench
+bench: venv ## run the benchmarks (apt-installs Hugo and wrk when missing); print ratios against peers
+	@command -v hugo >/dev/null && command -v wrk >/dev/null || (apt-get update -qq && $(APT_INSTALL) hugo wrk)
+	$(PY) -m bench $(BENCH_ARGS)
+
+lint-content: venv ## check every article and page: metadata, dates, slugs, images, links, no scripts (file:line)
+	$(PY) -m deploy.lint_content $(INPUTDIR)
+
+lint-deploy: venv ## lint the SAM template (cfn-lint) and the GitHub Actions workflows (actionlint)
+	$(VENV)/bin/cfn-lint deploy/template.yaml
+	$(VENV)/bin/actionlint
+
+# A fresh output/ for every deploy (files left by a local `make html` must never be uploaded), built for the
+# stack's public address (publishconf.py reads SITE_URL).
+DEPLOY_BUILD = rm -rf $(OUTPUTDIR) && url=$$($(PY) -m deploy.stack outputs --stack $(DEPLOY_STACK) --key SiteUrl) && \
+	SITE_URL=$$url $(MAKE) publish
+
+deploy: lint-content ## build for production, publish output/ to S3 + CloudFront (changes only), mail new articles
+	$(DEPLOY_BUILD)
+	$(PY) -m deploy.publish --stack $(DEPLOY_STACK) $(OUTPUTDIR)
+	$(PY) -m deploy.stack run --stack $(DEPLOY_STACK) -- $(PY) -m forms_lambda notify --site $(OUTPUTDIR)
+
+deploy-dry-run: lint-content ## build for production and print what deploy would upload, delete and invalidate
+	$(DEPLOY_BUILD)
+	$(PY) -m deploy.publish --stack $(DEPLOY_STACK) --dry-run $(OUTPUTDIR)
+
+# `sam build` runs this in the repository (template: CodeUri .., BuildMethod makefile) with ARTIFACTS_DIR set.
+# The package holds pyproject.toml's runtime dependencies (not the site or dev extras) at the lock's versions.
+RUNTIME_DEPS = $(PYTHON_SYSTEM) -c 'import tomllib; print(*tomllib.load(open("pyproject.toml", "rb"))["project"]["dependencies"], sep="\n")'
+build-FormsFunction: ## package forms_lambda and its locked runtime packages for Lambda (Python 3.12, arm64)
+	$(RUNTIME_DEPS) | $(PYTHON_SYSTEM) -m pip install -q --disable-pip-version-check --target $(ARTIFACTS_DIR) \
+		--implementation cp --python-version 3.12 --platform manylinux2014_aarch64 --only-binary=:all: \
+		-c requirements.txt -r /dev/stdin
+	cp -R forms_lambda $(ARTIFACTS_DIR)/
 
 clean: ## remove generated files (output/, caches); keeps .venv and var/
 	rm -rf $(OUTPUTDIR) cache .pytest_cache .hypothesis test-artifacts bench/.work

@@ -14,7 +14,7 @@ def create_app(test_config=None):
 
     Raises ConfigError naming the variable when a setting is missing or invalid.
     """
-    from . import errors, logs, origins, ratelimit, views
+    from . import errors, logs, origins, ratelimit, ses_events, views
     from .services import Services
 
     overrides = dict(test_config or {})
@@ -29,6 +29,7 @@ def create_app(test_config=None):
     app.config.from_mapping({k: v for k, v in overrides.items() if not k.startswith("FORMS_")})
     app.extensions["forms_lambda"] = Services.from_settings(settings)
     app.register_blueprint(views.bp)
+    app.register_blueprint(ses_events.bp)
     errors.init_app(app)
     logs.init_app(app)
     # Order matters: a foreign origin is refused before it counts against anyone's rate limit.

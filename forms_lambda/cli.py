@@ -1,4 +1,4 @@
-"""`python -m forms_lambda COMMAND`: init, retry, purge, export (more commands register in COMMANDS)."""
+"""`python -m forms_lambda COMMAND`: init, retry, purge, export, notify (more commands register in COMMANDS)."""
 import argparse
 import csv
 import dataclasses
@@ -36,6 +36,43 @@ def cmd_export(services, args):
         writer.writerow(dataclasses.asdict(subscriber))
 
 
+def cmd_notify(services, args):
+    """email new articles of the built site to confirmed subscribers"""
+    from .newsletter import Newsletter
+    return Newsletter(services).run(args.site, resend_interrupted=args.resend_interrupted)
+
+
+def cmd_unsubscribe(services, args):
+    """unsubscribe an address, or the token of an emailed 'unsubscribe <token>' request (the mailto: link)"""
+    from .forms import normalize_email
+    from .stores.base import utcnow
+    from .tokens import InvalidToken
+
+    try:
+        subscriber = services.store.get_subscriber_by_id(services.tokens.read_unsubscribe_token(args.who))
+    except InvalidToken:
+        try:
+            subscriber = services.store.get_subscriber(normalize_email(args.who))
+        except ValueError:
+            subscriber = None
+    if subscriber is None:
+        print("unknown subscriber", file=sys.stderr)
+        return 1
+    if subscriber.status in ("pending", "confirmed"):
+        services.store.set_subscriber_status(subscriber.id, "unsubscribed", unsubscribed_at=utcnow())
+    print(f"subscriber {subscriber.id}: {services.store.get_subscriber_by_id(subscriber.id).status}")
+
+
+def add_unsubscribe_arguments(parser):
+    parser.add_argument("who", help="an email address, or the token from an 'unsubscribe <token>' email")
+
+
+def add_notify_arguments(parser):
+    parser.add_argument("--site", default="output", help="the built site (reads feeds/all.atom.xml)")
+    parser.add_argument("--resend-interrupted", action="store_true",
+                        help="also send again what a crashed run may or may not have sent (at least once)")
+
+
 def add_retry_arguments(parser):
     parser.add_argument("--limit", type=int, default=500, help="at most this many submissions")
 
@@ -56,6 +93,8 @@ COMMANDS = {
     "retry": (cmd_retry, add_retry_arguments),
     "purge": (cmd_purge, add_purge_arguments),
     "export": (cmd_export, add_export_arguments),
+    "notify": (cmd_notify, add_notify_arguments),
+    "unsubscribe": (cmd_unsubscribe, add_unsubscribe_arguments),
 }
 
 

@@ -37,6 +37,13 @@ DEFAULTS = {
     "FORMS_CAPTCHA": "off",
     "FORMS_CAPTCHA_VERIFY_URL": "",
     "FORMS_RETENTION_DAYS": "30",
+    # newsletter (notify, welcome email, SES events)
+    "FORMS_CLINIC_ADDRESS": "",
+    "FORMS_SEND_RATE": "14",
+    "FORMS_SEND_CONCURRENCY": "4",
+    "FORMS_WELCOME_EMAIL": "1",
+    "FORMS_WELCOME_ARTICLES": "3",
+    "FORMS_SNS_TOPIC_ARNS": "",
 }
 TRUE = {"1", "true", "yes", "on"}
 FALSE = {"0", "false", "no", "off"}
@@ -70,6 +77,13 @@ class Settings:
     captcha_secret: str = ""
     captcha_verify_url: str = ""
     retention_days: int = 30
+    clinic_address: str = ""
+    unsubscribe_mailto: str = ""
+    send_rate: float = 14.0
+    send_concurrency: int = 4
+    welcome_email: bool = True
+    welcome_articles: int = 3
+    sns_topic_arns: tuple = ()
 
     @property
     def sender_domain(self):
@@ -99,6 +113,16 @@ def _int(env, name, low, high):
         raise ConfigError(f"{name} must be a whole number, got {env[name]!r}") from None
     if not low <= value <= high:
         raise ConfigError(f"{name} must be between {low} and {high}, got {value}")
+    return value
+
+
+def _rate(env, name):
+    try:
+        value = float(env[name])
+    except ValueError:
+        raise ConfigError(f"{name} must be a number of messages per second, got {env[name]!r}") from None
+    if not 0.01 <= value <= 10000:
+        raise ConfigError(f"{name} must be between 0.01 and 10000 messages per second, got {value}")
     return value
 
 
@@ -210,6 +234,16 @@ def load_settings(environ=None):
         raise ConfigError("FORMS_CLINIC_NAME must be one line of at most 100 characters")
     var_dir = Path(env["FORMS_VAR_DIR"])
     captcha, captcha_secret, captcha_verify_url = _captcha(env)
+    # CAN-SPAM: every newsletter carries the clinic's postal address (lines separated by "\n" or ";").
+    address = env["FORMS_CLINIC_ADDRESS"].replace("\\n", "\n").replace(";", "\n")
+    address = "\n".join(line.strip() for line in address.splitlines() if line.strip())
+    if len(address) > 300:
+        raise ConfigError("FORMS_CLINIC_ADDRESS must be at most 300 characters")
+    unsubscribe_mailto = _address("FORMS_UNSUBSCRIBE_MAILTO", env.get("FORMS_UNSUBSCRIBE_MAILTO") or inbox.addr_spec,
+                                  allow_name=False)
+    topics = tuple(t.strip() for t in env["FORMS_SNS_TOPIC_ARNS"].split(",") if t.strip())
+    if any(not t.startswith("arn:aws") for t in topics):
+        raise ConfigError("FORMS_SNS_TOPIC_ARNS must be a comma-separated list of SNS topic ARNs")
     return Settings(
         store_url=env["FORMS_STORE"],
         mailer_url=env["FORMS_MAILER"],
@@ -233,4 +267,11 @@ def load_settings(environ=None):
         captcha_secret=captcha_secret,
         captcha_verify_url=captcha_verify_url,
         retention_days=_int(env, "FORMS_RETENTION_DAYS", 1, 3650),
+        clinic_address=address,
+        unsubscribe_mailto=unsubscribe_mailto.addr_spec,
+        send_rate=_rate(env, "FORMS_SEND_RATE"),
+        send_concurrency=_int(env, "FORMS_SEND_CONCURRENCY", 1, 64),
+        welcome_email=_bool(env, "FORMS_WELCOME_EMAIL"),
+        welcome_articles=_int(env, "FORMS_WELCOME_ARTICLES", 0, 10),
+        sns_topic_arns=topics,
     )

@@ -6,6 +6,7 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from html import escape
+from urllib.parse import quote
 
 
 # 7-bit on the wire (quoted-printable or base64 for anything else): SES asks for it, and no relay
@@ -82,3 +83,57 @@ def confirmation_email(settings, submission, subscriber, confirm_url, unsubscrib
     return new_message(
         settings, to=subscriber.email, subject="Please confirm your subscription",
         text=text, html=html, msgid=message_id(f"submission:{submission.id}", settings.sender_domain))
+
+
+# Newsletter emails (notify, welcome): list headers and a CAN-SPAM footer on every one.
+
+def unsubscribe_mailto(settings, token):
+    return f"mailto:{settings.unsubscribe_mailto}?subject={quote('unsubscribe ' + token)}"
+
+
+def newsletter_message(settings, *, to, subject, text, html, msgid, unsubscribe_url, token):
+    """A list email: footer with the clinic's postal address, RFC 2369 + RFC 8058 one-click unsubscribe."""
+    lines = [settings.clinic_name, *settings.clinic_address.splitlines()]
+    reason = f"You receive this email because you subscribed to new articles on {settings.site_url}."
+    text += ("\n-- \n" + "\n".join(lines) + f"\n\n{reason}\nUnsubscribe with one click: {unsubscribe_url}\n")
+    html += ("\n<hr>\n<footer>\n<p>" + "<br>\n".join(escape(line) for line in lines) + "</p>\n"
+             f'<p>{escape(reason)} <a href="{escape(unsubscribe_url)}">Unsubscribe</a></p>\n</footer>')
+    msg = new_message(settings, to=to, subject=subject, text=text, html=html_page(subject, html), msgid=msgid)
+    # Long header lines are fine up to 998 characters; folding must never split or encode the URLs.
+    msg.policy = msg.policy.clone(max_line_length=998)
+    msg["List-Unsubscribe"] = f"<{unsubscribe_url}>, <{unsubscribe_mailto(settings, token)}>"
+    msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    msg["List-Id"] = f"{settings.clinic_name} articles <articles.{settings.sender_domain}>"
+    return msg
+
+
+def paragraphs(text):
+    return "".join(f"<p>{escape(p)}</p>\n" for p in text.split("\n\n") if p.strip())
+
+
+def announcement_email(settings, post, subscriber, unsubscribe_url, token):
+    """One new article, to one subscriber; the Message-ID is the same on every attempt for this pair."""
+    text = f"{post.title}\n\n{post.summary}\n\nRead the article: {post.link}\n"
+    html = (f"<h1>{escape(post.title)}</h1>\n{paragraphs(post.summary)}"
+            f'<p><a href="{escape(post.link)}">Read the article</a></p>')
+    return newsletter_message(settings, to=subscriber.email, subject=post.title, text=text, html=html,
+                              msgid=message_id(f"post:{post.path}:{subscriber.id}", settings.sender_domain),
+                              unsubscribe_url=unsubscribe_url, token=token)
+
+
+def welcome_email(settings, subscriber, posts, unsubscribe_url, token):
+    """After confirmation: what to expect, and the latest articles (newest first)."""
+    subject = f"Welcome to the articles of {settings.clinic_name}"
+    intro = f"Thank you for subscribing. We will email you when {settings.clinic_name} publishes a new article."
+    if posts:
+        text = intro + "\n\nOur latest articles:\n\n" + "".join(f"- {p.title}\n  {p.link}\n" for p in posts)
+        html = (f"<h1>{escape(subject)}</h1>\n<p>{escape(intro)}</p>\n<h2>Our latest articles</h2>\n<ul>\n"
+                + "".join(f'<li><a href="{escape(p.link)}">{escape(p.title)}</a></li>\n' for p in posts) + "</ul>")
+    else:
+        text = intro + f"\n\nVisit us: {settings.site_url}/\n"
+        html = (f"<h1>{escape(subject)}</h1>\n<p>{escape(intro)}</p>\n"
+                f'<p><a href="{escape(settings.site_url)}/">Visit our website</a></p>')
+    return newsletter_message(settings, to=subscriber.email, subject=subject, text=text, html=html,
+                              msgid=message_id(f"welcome:{subscriber.id}:{subscriber.confirmed_at}",
+                                               settings.sender_domain),
+                              unsubscribe_url=unsubscribe_url, token=token)

@@ -15,7 +15,7 @@ from .captcha import CaptchaVerifier, make_verifier
 from .config import Settings
 from .logs import log_event, log_exception
 from .mailers import Mailer, MailerError, make_mailer
-from .stores import Store, make_store
+from .stores import Store, Submission, make_store
 from .tokens import Tokens
 
 log = logging.getLogger("forms_lambda")
@@ -50,6 +50,14 @@ class Services:
     def build_email(self, submission):
         """The email a submission is forwarded as, or None when there is nothing left to send."""
         return EMAIL_BUILDERS[submission.kind](self, submission)
+
+    def welcome(self, subscriber_id):
+        """After a confirmation: the welcome email, stored first like any submission so `retry` can resend it."""
+        if not self.settings.welcome_email:
+            return
+        submission = Submission(kind="welcome", payload={"subscriber_id": subscriber_id})
+        self.store.add_submission(submission)
+        self.deliver(submission)
 
     def deliver(self, submission):
         """Forward a stored submission; on failure keep it pending for `retry`. True if delivered.
@@ -109,8 +117,19 @@ def confirmation_email(services, submission):
                                      services.confirm_url(subscriber), services.unsubscribe_url(subscriber))
 
 
+def welcome_email(services, submission):
+    from .newsletter import latest_posts
+    subscriber = services.store.get_subscriber_by_id(submission.payload["subscriber_id"])
+    if subscriber is None or subscriber.status != "confirmed":
+        return None  # unsubscribed or suppressed meanwhile
+    token = services.tokens.unsubscribe_token(subscriber.id)
+    posts = latest_posts(services.store, services.settings.welcome_articles)
+    return emails.welcome_email(services.settings, subscriber, posts,
+                                services.url("/api/unsubscribe", token=token), token)
+
+
 # submission kind -> function(services, submission) -> EmailMessage or None; new kinds register here.
-EMAIL_BUILDERS = {"contact": contact_email, "subscribe": confirmation_email}
+EMAIL_BUILDERS = {"contact": contact_email, "subscribe": confirmation_email, "welcome": welcome_email}
 
 
 def current_services() -> Services:

@@ -1,11 +1,11 @@
 """The HTTP contract of DESIGN.md: /api/contact, /api/subscribe, confirm, unsubscribe, health."""
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, jsonify, render_template, request, url_for
 
 from . import captcha
 from .forms import ContactForm, SubscribeForm, normalize_email
 from .logs import log_event
 from .ratelimit import client_ip
-from .responses import form_data, invalid, safe_back, success
+from .responses import form_data, invalid, safe_back, success, wants_json
 from .services import current_services
 from .stores import SPAM, Submission, Subscriber
 from .stores.base import utcnow
@@ -18,6 +18,7 @@ CHECK_INBOX = "Almost done! Please check your inbox and click the link to confir
 SUBSCRIBED = "You've been subscribed! Watch your inbox for updates!"
 CONFIRMATIONS_PER_DAY = (86400, 3)  # (window in seconds, emails)
 UNSUBSCRIBED = "You have been unsubscribed. You will not receive further emails from us."
+ONE_CLICK = b"List-Unsubscribe=One-Click"
 
 
 def captcha_refusal(services, form):
@@ -89,6 +90,7 @@ def subscribe():
     if not double:
         services.store.set_subscriber_status(subscriber.id, "confirmed", confirmed_at=now, confirm_page=page)
         log_event("subscriber.confirmed", subscriber_id=subscriber.id, reason="single opt-in")
+        services.welcome(subscriber.id)
         return success(*answer)
     # Anyone can type anyone's address, from many addresses: a few confirmation emails a day per
     # subscriber, so the form cannot be used to flood a stranger's inbox. Same answer either way.
@@ -120,6 +122,7 @@ def confirm():
         services.store.set_subscriber_status(subscriber.id, "confirmed", confirmed_at=utcnow(),
                                              confirm_page=request.path)
         log_event("subscriber.confirmed", subscriber_id=subscriber.id)
+        services.welcome(subscriber.id)
     elif subscriber.status != "confirmed":  # unsubscribed or suppressed since: an old link must not undo that
         return invalid({"token": "This confirmation link is no longer valid. Please subscribe again."})
     return success(SUBSCRIBED, "/subscribed/")
@@ -127,16 +130,26 @@ def confirm():
 
 @bp.route("/unsubscribe", methods=["GET", "POST"])
 def unsubscribe():
-    # POST is RFC 8058 one-click (List-Unsubscribe-Post); its body needs no reading.
+    # GET shows a button: mail scanners and link previews follow links, and must not unsubscribe anyone.
+    # POST unsubscribes at once; a mail provider's RFC 8058 one-click POST (body List-Unsubscribe=One-Click,
+    # any content type) gets a 200, a visitor's button a 303 to the site's page.
     services = current_services()
+    token = request.args.get("token", "")
     try:
-        subscriber_id = services.tokens.read_unsubscribe_token(request.args.get("token", ""))
+        subscriber_id = services.tokens.read_unsubscribe_token(token)
     except InvalidToken:
         return invalid({"token": "This unsubscribe link is not valid."})
+    if request.method == "GET":
+        return render_template("unsubscribe.html", title="Unsubscribe", done=False,
+                               clinic_name=services.settings.clinic_name,
+                               action=url_for("api.unsubscribe", token=token))
     subscriber = services.store.get_subscriber_by_id(subscriber_id)
     if subscriber is not None and subscriber.status in ("pending", "confirmed"):
         services.store.set_subscriber_status(subscriber.id, "unsubscribed", unsubscribed_at=utcnow())
         log_event("subscriber.unsubscribed", subscriber_id=subscriber.id)
+    one_click = request.form.get("List-Unsubscribe") == "One-Click" or ONE_CLICK in request.get_data()
+    if one_click and not wants_json():
+        return render_template("unsubscribe.html", title="Unsubscribed", done=True, message=UNSUBSCRIBED)
     return success(UNSUBSCRIBED, "/unsubscribed/")
 
 

@@ -3,9 +3,13 @@
 - `smtp_server`: an aiosmtpd server; read what it received from `.messages`.
 - `moto_server`: a `moto_server` process; boto3 reaches it through AWS_ENDPOINT_URL.
 - `browser_type_launch_args`: Playwright drives Debian's Chromium, never a downloaded browser.
+- `built_site`: the site built once per session with pelicanconf.py into a temporary folder (its Path);
+  `build_site` (a fixture returning the `build_site()` function) builds variants: settings file,
+  content folder, SITEURL, extra Pelican settings.
 """
 import email
 import email.policy
+import json
 import os
 import socket
 import subprocess
@@ -146,3 +150,33 @@ def _no_real_aws_credentials():
     """Tests never reach AWS: drop any credentials the machine may have."""
     for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN"):
         os.environ.pop(name, None)
+
+
+def build_site(output, settings="pelicanconf.py", content=None, site_url=None, env=None, **overrides):
+    """Run Pelican (as `make html` does) into `output`; returns it as a Path.
+
+    `site_url` replaces SITEURL and FEED_DOMAIN; `overrides` are more Pelican settings (-e, as JSON).
+    The content cache goes into `output`'s parent, so builds never share or touch the repository's cache/.
+    """
+    output = Path(output)
+    overrides = {"CACHE_PATH": str(output.parent / f"{output.name}-cache"), **overrides}
+    if site_url is not None:
+        overrides.update(SITEURL=site_url, FEED_DOMAIN=site_url)
+    cmd = [sys.executable, "-m", "pelican", str(content or ROOT / "content"), "-o", str(output),
+           "-s", str(ROOT / settings), "--fatal", "errors",
+           "-e", *(f"{key}={json.dumps(value)}" for key, value in overrides.items())]
+    result = subprocess.run(cmd, cwd=ROOT, env={**os.environ, **(env or {})}, capture_output=True, text=True)
+    assert result.returncode == 0, f"pelican failed:\n{result.stdout}\n{result.stderr}"
+    return output
+
+
+@pytest.fixture(name="build_site", scope="session")
+def build_site_fixture():
+    """build_site(output, settings=..., content=..., site_url=..., env=..., **overrides) -> output Path."""
+    return build_site
+
+
+@pytest.fixture(scope="session")
+def built_site(tmp_path_factory):
+    """The site as `make html` builds it (pelicanconf.py), in a temporary folder: its Path."""
+    return build_site(tmp_path_factory.mktemp("site") / "output")

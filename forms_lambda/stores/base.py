@@ -8,6 +8,10 @@ PENDING, DELIVERED = "pending", "delivered"
 # Caught by the honeypot or the minimum time: kept for review (a person may have been caught), never sent.
 SPAM = "spam"
 SUBSCRIBER_STATUSES = ("pending", "confirmed", "unsubscribed", "suppressed")
+# A post is "archived" when it was on the site before the newsletter's first run (never announced),
+# "announcing" from when a run finds it until every confirmed subscriber has been sent it, then "announced".
+POST_STATUSES = ("archived", "announcing", "announced")
+SENDING, SENT, FAILED = "sending", "sent", "failed"
 
 
 def utcnow():
@@ -47,6 +51,18 @@ class Subscriber:
     unsubscribed_at: str = ""
 
 
+@dataclass
+class Post:
+    """An article of the site as the newsletter knows it, keyed by its path (/blog/<slug>/)."""
+    path: str
+    title: str = ""
+    link: str = ""
+    summary: str = ""
+    published: str = ""
+    status: str = "announcing"
+    created_at: str = field(default_factory=utcnow)
+
+
 class StoreError(Exception):
     """The backend failed (disk, network); the request cannot be accepted safely."""
 
@@ -84,3 +100,19 @@ class Store(Protocol):
         """Change status (and consent fields like confirmed_at); None if the id is unknown."""
     def list_subscribers(self, status: str | None = None) -> list[Subscriber]:
         """Ordered by created_at."""
+
+    def add_post(self, post: Post) -> bool:
+        """Insert unless the path is known (atomic); True when inserted."""
+    def list_posts(self) -> list[Post]:
+        """Ordered by published, then path."""
+    def set_post_status(self, path: str, status: str) -> None: ...
+    def claim_send(self, path: str, subscriber_id: str, stale_before: str = "") -> bool:
+        """Atomically record that `path` is being sent to the subscriber (status "sending").
+
+        True when the caller may send: there was no record, or the last attempt failed, or (only when
+        `stale_before` is given) an attempt has been "sending" since before that ISO time.
+        """
+    def finish_send(self, path: str, subscriber_id: str, status: str, error: str = "") -> None:
+        """Record the outcome of a claimed send: SENT or FAILED."""
+    def list_sends(self, path: str) -> dict[str, str]:
+        """subscriber id -> send status, for one post."""

@@ -9,6 +9,8 @@ Items designed here:
 - `<prefix>-subscribers`: the record at pk `subscriber#<id>`, sk `subscriber`, and a lookup item
   pk `email#<normalised email>`, sk `subscriber` holding `subscriber_id`; both written in one transaction
   so an address can never be known twice.
+- `<prefix>-sends` (the newsletter): each post at pk `post`, sk `<path>`; each per-recipient send record at
+  pk `send#<path>`, sk `subscriber#<id>`, claimed with a conditional put so a send happens at most once.
 """
 import dataclasses
 import json
@@ -19,7 +21,8 @@ from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import BotoCoreError, ClientError
 
 from .. import ratelimit
-from .base import DELIVERED, PENDING, SPAM, SUBSCRIBER_STATUSES, StoreError, Submission, Subscriber, utcnow
+from .base import (DELIVERED, FAILED, PENDING, POST_STATUSES, SENDING, SPAM, SUBSCRIBER_STATUSES, Post, StoreError,
+                   Submission, Subscriber, utcnow)
 
 TABLES = ("submissions", "subscribers", "sends", "limits")
 SK = "subscriber"
@@ -43,6 +46,7 @@ class DynamoStore:
         self.client = client or boto3.client("dynamodb")
         self.submissions = f"{prefix}-submissions"
         self.subscribers = f"{prefix}-subscribers"
+        self.sends = f"{prefix}-sends"
         self.limits = f"{prefix}-limits"
         self.retention_seconds = retention_days * 86400
 
@@ -212,6 +216,66 @@ class DynamoStore:
         items = self._scan(self.subscribers, "subscriber#", **({"status": status} if status else {}))
         items.sort(key=lambda i: (i["created_at"], i["id"]))
         return [_subscriber(i) for i in items]
+
+    def _query(self, table, pk):
+        kwargs = {"TableName": table, "KeyConditionExpression": "pk = :pk",
+                  "ExpressionAttributeValues": to_item({":pk": pk}), "ConsistentRead": True}
+        items = []
+        while True:
+            page = self._call("query", **kwargs)
+            items += [from_item(i) for i in page.get("Items", [])]
+            if "LastEvaluatedKey" not in page:
+                return items
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def _put_if(self, table, item, condition, values=None):
+        """A conditional put; False when the condition did not hold."""
+        kwargs = {"ExpressionAttributeNames": {"#s": "status"}, "ExpressionAttributeValues": to_item(values)} \
+            if values else {}
+        try:
+            self.client.put_item(TableName=table, Item=to_item(item), ConditionExpression=condition, **kwargs)
+            return True
+        except ClientError as e:
+            if e.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                return False
+            raise StoreError(f"DynamoDB put_item: {e}") from e
+        except BotoCoreError as e:
+            raise StoreError(f"DynamoDB put_item: {e}") from e
+
+    # newsletter: posts and per-recipient send records
+    def add_post(self, post):
+        return self._put_if(self.sends, {"pk": "post", "sk": post.path, **dataclasses.asdict(post)},
+                            "attribute_not_exists(pk)")
+
+    def list_posts(self):
+        names = {f.name for f in dataclasses.fields(Post)}
+        posts = [Post(**{k: v for k, v in i.items() if k in names}) for i in self._query(self.sends, "post")]
+        return sorted(posts, key=lambda p: (p.published, p.path))
+
+    def set_post_status(self, path, status):
+        if status not in POST_STATUSES:
+            raise ValueError(f"unknown post status {status!r}")
+        self._call("update_item", TableName=self.sends, Key=to_item({"pk": "post", "sk": path}),
+                   UpdateExpression="SET #s = :s", ExpressionAttributeNames={"#s": "status"},
+                   ExpressionAttributeValues=to_item({":s": status}))
+
+    def claim_send(self, path, subscriber_id, stale_before=""):
+        item = {"pk": f"send#{path}", "sk": f"subscriber#{subscriber_id}", "subscriber_id": subscriber_id,
+                "status": SENDING, "claimed_at": utcnow(), "finished_at": "", "error": ""}
+        return self._put_if(
+            self.sends, item,
+            "attribute_not_exists(pk) OR #s = :failed OR (#s = :sending AND claimed_at < :stale)",
+            {":failed": FAILED, ":sending": SENDING, ":stale": stale_before})
+
+    def finish_send(self, path, subscriber_id, status, error=""):
+        self._call("update_item", TableName=self.sends,
+                   Key=to_item({"pk": f"send#{path}", "sk": f"subscriber#{subscriber_id}"}),
+                   UpdateExpression="SET #s = :s, finished_at = :t, #e = :e",
+                   ExpressionAttributeNames={"#s": "status", "#e": "error"},
+                   ExpressionAttributeValues=to_item({":s": status, ":t": utcnow(), ":e": error[:500]}))
+
+    def list_sends(self, path):
+        return {i["subscriber_id"]: i["status"] for i in self._query(self.sends, f"send#{path}")}
 
 
 def _submission(item):

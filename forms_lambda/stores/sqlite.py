@@ -2,12 +2,14 @@
 import dataclasses
 import json
 import sqlite3
+import threading
 import time
 from contextlib import closing
 from pathlib import Path
 
 from .. import ratelimit
-from .base import DELIVERED, SPAM, SUBSCRIBER_STATUSES, StoreError, Submission, Subscriber, utcnow
+from .base import (DELIVERED, FAILED, POST_STATUSES, SENDING, SPAM, SUBSCRIBER_STATUSES, Post, StoreError,
+                   Submission, Subscriber, utcnow)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS submissions (
@@ -39,6 +41,24 @@ CREATE TABLE IF NOT EXISTS rate_limits (
     hits INTEGER NOT NULL,
     expires_at INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS posts (
+    path TEXT PRIMARY KEY,
+    title TEXT NOT NULL,
+    link TEXT NOT NULL,
+    summary TEXT NOT NULL,
+    published TEXT NOT NULL,
+    status TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS sends (
+    path TEXT NOT NULL,
+    subscriber_id TEXT NOT NULL,
+    status TEXT NOT NULL,
+    claimed_at TEXT NOT NULL,
+    finished_at TEXT NOT NULL DEFAULT '',
+    error TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (path, subscriber_id)
+);
 """
 SUBMISSION_COLUMNS = {f.name for f in dataclasses.fields(Submission)}
 SUBSCRIBER_COLUMNS = [f.name for f in dataclasses.fields(Subscriber)]
@@ -49,6 +69,8 @@ class SqliteStore:
 
     def __init__(self, path):
         self.path = Path(path)
+        self._sends_lock = threading.Lock()
+        self._sends_conn = None
         self.init()
 
     def connect(self):
@@ -163,6 +185,58 @@ class SqliteStore:
         else:
             rows = self._run("SELECT * FROM subscribers ORDER BY created_at, id")
         return [Subscriber(**dict(r)) for r in rows]
+
+    # newsletter: posts and per-recipient send records
+    def add_post(self, post):
+        values = dataclasses.asdict(post)
+        rows = self._run(f"INSERT INTO posts ({', '.join(values)}) VALUES ({', '.join('?' * len(values))})"
+                         " ON CONFLICT (path) DO NOTHING RETURNING path", tuple(values.values()))
+        return bool(rows)
+
+    def list_posts(self):
+        return [Post(**dict(r)) for r in self._run("SELECT * FROM posts ORDER BY published, path")]
+
+    def set_post_status(self, path, status):
+        if status not in POST_STATUSES:
+            raise ValueError(f"unknown post status {status!r}")
+        self._run("UPDATE posts SET status = ? WHERE path = ?", (status, path))
+
+    def _send_record(self, sql, params, *, durable):
+        """Send records, written by notify's threads through one connection, one at a time.
+
+        Each thread opening its own connection would make them wait on SQLite's lock by sleeping and pay a
+        checkpoint on every close: ten times slower. The connection is opened on the first send, so only
+        the notify process has one (never a forked web worker).
+        """
+        with self._sends_lock:
+            try:
+                if self._sends_conn is None:
+                    self._sends_conn = sqlite3.connect(self.path, timeout=10, isolation_level=None,
+                                                       check_same_thread=False)  # used under the lock
+                # durable: the claim is on disk before the email goes; an outcome mark lost to a power cut
+                # only shows the send as interrupted (never sent twice), and spares one fsync per email.
+                self._sends_conn.execute(f"PRAGMA synchronous = {'FULL' if durable else 'NORMAL'}")
+                return self._sends_conn.execute(sql, params).fetchall()
+            except sqlite3.Error as e:
+                raise StoreError(f"SQLite: {e}") from e
+
+    def claim_send(self, path, subscriber_id, stale_before=""):
+        # One statement: the insert, or the take-over of a failed (or stale) attempt, happens atomically.
+        rows = self._send_record(
+            "INSERT INTO sends (path, subscriber_id, status, claimed_at) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (path, subscriber_id) DO UPDATE SET status = excluded.status,"
+            " claimed_at = excluded.claimed_at, finished_at = '', error = ''"
+            " WHERE sends.status = ? OR (sends.status = ? AND sends.claimed_at < ?) RETURNING subscriber_id",
+            (path, subscriber_id, SENDING, utcnow(), FAILED, SENDING, stale_before), durable=True)
+        return bool(rows)
+
+    def finish_send(self, path, subscriber_id, status, error=""):
+        self._send_record("UPDATE sends SET status = ?, finished_at = ?, error = ? WHERE path = ? AND subscriber_id = ?",
+                          (status, utcnow(), error[:500], path, subscriber_id), durable=False)
+
+    def list_sends(self, path):
+        rows = self._run("SELECT subscriber_id, status FROM sends WHERE path = ?", (path,))
+        return {r["subscriber_id"]: r["status"] for r in rows}
 
 
 def _submission(row):

@@ -1,0 +1,141 @@
+"""Form service under load: POST /api/contact (SQLite + Maildir) next to a bare Flask 204 endpoint.
+
+Both run under gunicorn with two workers on 127.0.0.1, as `make serve` runs the service; wrk posts the
+form for a fixed duration, the two servers interleaved, median of the repetitions.
+"""
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+
+from bench.context import run_ok
+from bench.table import Row, med
+
+DURATION = 5  # seconds per wrk run
+CONNECTIONS = 4
+
+
+def rows(ours=None, peer=None, note=""):
+    ours, peer = ours or {}, peer or {}
+    return [
+        Row("Forms: POST /api/contact throughput", ours.get("rps"), peer.get("rps"), "req/s", "bare Flask 204",
+            ">= 0.5x bare", ("ratio", 0.5, "min"), note),
+        Row("Forms: POST /api/contact latency p50", ours.get("p50"), peer.get("p50"), "ms", "bare Flask 204",
+            "", None, note),
+        Row("Forms: POST /api/contact latency p99", ours.get("p99"), peer.get("p99"), "ms", "bare Flask 204",
+            "", None, note),
+    ]
+
+
+def unavailable(reason):
+    return rows(note=reason)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for_http(url, timeout=20.0):
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            urllib.request.urlopen(url, timeout=1)
+            return
+        except urllib.error.HTTPError:
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{url} did not answer within {timeout}s")
+            time.sleep(0.1)
+
+
+class Gunicorn:
+    """gunicorn with two workers on 127.0.0.1, started and stopped by us."""
+
+    def __init__(self, ctx, app, env, log, port=None):
+        self.port = port or free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.cmd = [ctx.bin("gunicorn"), "--bind", f"127.0.0.1:{self.port}", "--workers", "2", app]
+        self.env, self.log = env, log
+        self.proc = None
+
+    def __enter__(self):
+        self.proc = subprocess.Popen(self.cmd, env=self.env, cwd=self.env.get("BENCH_CWD"),
+                                     stdout=self.log, stderr=self.log)
+        wait_for_http(self.url + "/api/health")
+        return self
+
+    def __exit__(self, *exc):
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+
+def wrk(ctx, url, duration=DURATION):
+    script = ctx.root / "bench" / "post_contact.lua"
+    out = subprocess.run(["wrk", "-t1", f"-c{CONNECTIONS}", f"-d{duration}s", "--timeout", "5s", "-s", str(script),
+                          url + "/api/contact"], capture_output=True, text=True, timeout=duration + 30,
+                         env={**os.environ, "BENCH_ORIGIN": url})
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    if result["bad_status"] or result["socket_errors"]:
+        raise RuntimeError(f"wrk against {url}: {result['bad_status']} bad statuses, "
+                           f"{result['socket_errors']} socket errors of {result['requests']}")
+    return {"rps": result["requests"] / (result["duration_us"] / 1e6),
+            "p50": result["p50_us"] / 1000, "p99": result["p99_us"] / 1000}
+
+
+def check_contact(url):
+    """One real submission first: the service must accept it (200 JSON ok), or the figures mean nothing."""
+    body = ("name=Bench+Visitor&email=visitor%40example.com&message=Hello+there+from+the+benchmark.&website="
+            f"&page=%2Fcontact%2F&started={int((time.time() - 30) * 1000)}").encode()
+    request = urllib.request.Request(url + "/api/contact", data=body, method="POST", headers={
+        "Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json", "Origin": url})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            answer = json.load(response)
+    except urllib.error.HTTPError as exc:
+        raise RuntimeError(f"POST /api/contact answered {exc.code}: {exc.read()[:200]!r}") from None
+    if not answer.get("ok"):
+        raise RuntimeError(f"POST /api/contact refused: {answer}")
+
+
+def run(ctx):
+    if not (ctx.root / "forms_lambda" / "local.py").exists():
+        return unavailable("n/a (forms_lambda not merged yet)")
+    if not shutil.which("wrk"):
+        return unavailable("n/a (wrk not installed)")
+    var = ctx.work / "forms-var"
+    shutil.rmtree(var, ignore_errors=True)
+    var.mkdir(parents=True)
+    log = open(ctx.work / "forms-gunicorn.log", "w")
+    port = free_port()
+    ours_env = ctx.env(FORMS_STORE=f"sqlite:///{var}/forms.sqlite3", FORMS_MAILER=f"maildir:{var}/mail",
+                       FORMS_SECRET_KEY="bench-secret-key-not-for-production", BENCH_CWD=str(ctx.root),
+                       FORMS_SITE_URL=f"http://127.0.0.1:{port}",
+                       # One address sends everything here: the limiter still counts each request (its cost
+                       # is measured) but must not refuse them.
+                       FORMS_RATE_LIMIT="1000000000/minute")
+    run_ok([ctx.python, "-m", "forms_lambda", "init"], env=ours_env, cwd=ctx.root)
+    bare_env = ctx.env(BENCH_CWD=str(ctx.root))
+    ours, peer = [], []
+    with Gunicorn(ctx, "forms_lambda.local:create_local_app()", ours_env, log, port) as server, \
+            Gunicorn(ctx, "bench.bare_app:app", bare_env, log) as bare:
+        check_contact(server.url)
+        wrk(ctx, server.url, 1)  # warm up both
+        wrk(ctx, bare.url, 1)
+        for rep in range(ctx.reps):
+            ours.append(wrk(ctx, server.url))
+            peer.append(wrk(ctx, bare.url))
+            ctx.log(f"forms rep {rep + 1}: ours {ours[-1]['rps']:.0f} req/s, bare {peer[-1]['rps']:.0f} req/s")
+    return rows({k: med([r[k] for r in ours]) for k in ("rps", "p50", "p99")},
+                {k: med([r[k] for r in peer]) for k in ("rps", "p50", "p99")})

@@ -1,0 +1,341 @@
+"""Check the authors' Markdown before it is built: python -m deploy.lint_content content/
+
+Prints one `path:line: message` per problem, in words an author understands, and exits 1 if there is any.
+Checks: required metadata (Title, Date, Summary on articles; Title on pages), valid dates and statuses, unique
+slugs, images that exist and have alt text, internal links that resolve, and no scripts, inline event handlers or
+inline styles (the site's Content-Security-Policy blocks them, so they would silently not work).
+
+Conventions are Pelican's defaults as the site uses them: pages live in content/pages/ and are served at
+/<slug>/, articles anywhere else at /blog/<slug>/, images in content/images/ at /images/.
+"""
+import re
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from urllib.parse import unquote, urljoin, urlsplit
+
+from pelican.settings import DEFAULT_CONFIG
+from pelican.utils import get_date, slugify
+
+ARTICLE_URL = "/blog/{slug}/"
+PAGE_URL = "/{slug}/"
+PAGES_DIR = "pages"
+STATUSES = {"published", "draft", "hidden", "skip"}
+REQUIRED = {"article": ("title", "date", "summary"), "page": ("title",)}
+WHY_REQUIRED = {
+    "title": "the headline of the page",
+    "date": "when it is published, as YYYY-MM-DD",
+    "summary": "one or two sentences shown on the blog index, in feeds and in search results",
+}
+# URLs the site generates besides articles, pages and files of content/ (see the team's interface list).
+GENERATED_PATHS = {"/", "/blog/", "/404.html", "/feeds/all.atom.xml", "/feeds/all.rss.xml", "/sitemap.xml",
+                   "/robots.txt", "/favicon.ico"}
+GENERATED_PREFIXES = ("/api/", "/theme/", "/tag/", "/category/", "/author/")
+EXTERNAL_SCHEMES = {"http", "https", "mailto", "tel"}
+
+META_LINE = re.compile(r"^[ ]{0,3}([A-Za-z0-9_-]+):\s*(.*)$")
+META_CONTINUATION = re.compile(r"^[ ]{4,}(.*)$")
+FENCE = re.compile(r"^[ ]{0,3}(`{3,}|~{3,})")
+INLINE_CODE = re.compile(r"(`+).*?\1")
+MD_IMAGE = re.compile(r"!\[([^\]]*)\]\(\s*<?([^)\s>]*)>?(?:\s+[\"'][^\"']*[\"'])?\s*\)")
+MD_IMAGE_REF = re.compile(r"!\[([^\]]*)\]\[([^\]]*)\]")
+MD_LINK = re.compile(r"(?<!!)\[[^\]]*\]\(\s*<?([^)\s>]*)>?(?:\s+[\"'][^\"']*[\"'])?\s*\)")
+MD_REF_DEFINITION = re.compile(r"^[ ]{0,3}\[([^\]]+)\]:\s*<?(\S+?)>?(?:\s+.*)?$")
+HTML_TAG = re.compile(r"<([a-zA-Z][a-zA-Z0-9]*)\b([^>]*)>")
+HTML_ATTR = re.compile(r"""([a-zA-Z_:][-a-zA-Z0-9_:.]*)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+)))?""")
+INTRASITE = re.compile(r"^(?:\{(filename|static|attach)\}|\|(filename|static|attach)\|)(.*)$")
+
+
+@dataclass
+class Problem:
+    path: Path
+    line: int
+    message: str
+
+    def __str__(self):
+        return f"{self.path}:{self.line}: {self.message}"
+
+
+@dataclass
+class Document:
+    path: Path  # as the author names it: content/articles/x.md
+    source: PurePosixPath  # relative to the content folder: articles/x.md
+    kind: str  # "article" or "page"
+    meta: dict = field(default_factory=dict)  # lower-case key -> (value, line)
+    body: list = field(default_factory=list)  # (line number, text)
+
+    def value(self, key, default=""):
+        return self.meta.get(key, (default, 1))[0]
+
+    def line(self, key):
+        return self.meta.get(key, ("", 1))[1]
+
+    @property
+    def status(self):
+        return self.value("status", "published").lower()
+
+    @property
+    def published(self):
+        return self.status not in ("draft", "skip")
+
+    @property
+    def slug(self):
+        return self.value("slug") or slugify(self.value("title"),
+                                             regex_subs=DEFAULT_CONFIG["SLUG_REGEX_SUBSTITUTIONS"])
+
+    @property
+    def url(self):
+        if self.value("url"):
+            return "/" + self.value("url").lstrip("/")
+        if self.value("save_as"):
+            return "/" + self.value("save_as").lstrip("/")
+        return (ARTICLE_URL if self.kind == "article" else PAGE_URL).format(slug=self.slug)
+
+
+def read_document(path, content_dir):
+    """Split a Markdown file into metadata (as Python-Markdown's meta extension reads it) and body lines."""
+    source = PurePosixPath(path.relative_to(content_dir).as_posix())
+    doc = Document(path, source, "page" if source.parts[0] == PAGES_DIR else "article")
+    lines = path.read_text(encoding="utf-8").splitlines()
+    number, key = 0, None
+    if lines and lines[0].strip() == "---":
+        number = 1
+    while number < len(lines):
+        text = lines[number]
+        match, continuation = META_LINE.match(text), META_CONTINUATION.match(text)
+        if match:
+            key = match.group(1).lower()
+            doc.meta[key] = (match.group(2).strip(), number + 1)
+        elif continuation and key:
+            value, line = doc.meta[key]
+            doc.meta[key] = (f"{value} {continuation.group(1).strip()}".strip(), line)
+        else:
+            if text.strip() in ("---", "..."):
+                number += 1
+            break
+        number += 1
+    doc.body = list(enumerate(lines[number:], start=number + 1))
+    return doc
+
+
+def prose_lines(doc):
+    """Body lines outside fenced code blocks, with inline code removed: code samples may show anything."""
+    fence = None
+    for number, text in doc.body:
+        match = FENCE.match(text)
+        if fence:
+            if match and match.group(1)[0] == fence[0] and len(match.group(1)) >= len(fence):
+                fence = None
+            continue
+        if match:
+            fence = match.group(1)
+            continue
+        yield number, INLINE_CODE.sub("", text)
+
+
+def html_tags(text):
+    """(tag name, {attribute: value}) for each HTML tag on a line."""
+    for match in HTML_TAG.finditer(text):
+        attrs = {}
+        for attr in HTML_ATTR.finditer(match.group(2)):
+            value = next((v for v in attr.group(2, 3, 4) if v is not None), None)
+            attrs[attr.group(1).lower()] = value
+        yield match.group(1).lower(), attrs
+
+
+class ContentLinter:
+    def __init__(self, content_dir):
+        self.content_dir = Path(content_dir)
+        self.problems = []
+        paths = sorted(p for p in self.content_dir.rglob("*") if p.suffix in (".md", ".markdown") and p.is_file())
+        self.documents = [read_document(p, self.content_dir) for p in paths]
+        self.by_source = {d.source: d for d in self.documents}
+        self.urls = {d.url: d for d in self.documents}
+
+    def report(self, doc, line, message):
+        self.problems.append(Problem(doc.path, line, message))
+
+    def run(self):
+        for doc in self.documents:
+            self.check_metadata(doc)
+            self.check_body(doc)
+        self.check_unique_urls()
+        return sorted(self.problems, key=lambda p: (str(p.path), p.line))
+
+    def check_metadata(self, doc):
+        for key in REQUIRED[doc.kind]:
+            if key not in doc.meta:
+                self.report(doc, 1, f"missing required metadata '{key.title()}:' ({WHY_REQUIRED[key]})")
+            elif not doc.value(key):
+                self.report(doc, doc.line(key), f"'{key.title()}:' is empty ({WHY_REQUIRED[key]})")
+        for key in ("date", "modified"):
+            if doc.value(key):
+                try:
+                    get_date(doc.value(key))
+                except ValueError:
+                    self.report(doc, doc.line(key), f"'{key.title()}: {doc.value(key)}' is not a valid date; "
+                                                    "write it as YYYY-MM-DD or YYYY-MM-DD HH:MM")
+        if doc.status not in STATUSES:
+            self.report(doc, doc.line("status"), f"'Status: {doc.value('status')}' is not a status; "
+                                                 "use published, draft or hidden")
+
+    def check_unique_urls(self):
+        first = {}
+        for doc in self.documents:
+            if doc.url in first:
+                other = first[doc.url]
+                line = doc.line("slug") if "slug" in doc.meta else doc.line("title")
+                self.report(doc, line, f"slug '{doc.slug}' is already used by {other.path} (both would be "
+                                       f"published at {doc.url}); give this one its own 'Slug:'")
+            else:
+                first[doc.url] = doc
+
+    def check_body(self, doc):
+        references = {}
+        image_refs = []
+        for number, text in prose_lines(doc):
+            for alt, src in MD_IMAGE.findall(text):
+                self.check_image(doc, number, src, alt)
+            for alt, ref in MD_IMAGE_REF.findall(text):
+                image_refs.append((number, alt, (ref or alt).lower()))
+            for href in MD_LINK.findall(text):
+                self.check_link(doc, number, href)
+            definition = MD_REF_DEFINITION.match(text)
+            if definition:
+                references[definition.group(1).lower()] = definition.group(2)
+                self.check_link(doc, number, definition.group(2))
+            for tag, attrs in html_tags(text):
+                self.check_tag(doc, number, tag, attrs)
+        for number, alt, ref in image_refs:
+            if ref not in references:
+                self.report(doc, number, f"image reference [{ref}] is not defined anywhere in this file")
+            else:
+                self.check_image(doc, number, references[ref], alt)
+
+    def check_tag(self, doc, number, tag, attrs):
+        if tag == "script":
+            self.report(doc, number, "raw <script> in Markdown: the site does not run scripts from content "
+                                     "(its Content-Security-Policy blocks them); remove it")
+        elif tag == "style":
+            self.report(doc, number, "<style> in Markdown: the site's Content-Security-Policy blocks inline "
+                                     "styles; ask for a CSS class in the theme instead")
+        elif tag == "iframe":
+            self.report(doc, number, "<iframe> in Markdown: embedded pages from elsewhere are blocked by the "
+                                     "site's Content-Security-Policy and may track patients; link to it instead")
+        handlers = sorted(name for name in attrs if name.startswith("on"))
+        if handlers:
+            self.report(doc, number, f"inline event handler {handlers[0]}= on <{tag}>: the site's "
+                                     "Content-Security-Policy blocks inline JavaScript; remove it")
+        if "style" in attrs:
+            self.report(doc, number, f"inline style= on <{tag}>: the site's Content-Security-Policy blocks "
+                                     "inline styles; ask for a CSS class in the theme instead")
+        if tag == "img":
+            self.check_image(doc, number, attrs.get("src") or "", attrs.get("alt") or "")
+        elif tag == "a" and attrs.get("href"):
+            self.check_link(doc, number, attrs["href"])
+
+    def check_image(self, doc, number, src, alt):
+        if not alt.strip():
+            self.report(doc, number, f"image {src} has no alt text: describe what it shows, "
+                                     f"like ![Our infusion room]({src})")
+        scheme = urlsplit(src).scheme
+        if scheme or src.startswith("//"):
+            if scheme != "data":
+                self.report(doc, number, f"image {src} is on another site: the site's Content-Security-Policy "
+                                         "only shows images from the site itself; put it in content/images/")
+            return
+        problem = self.resolve(doc, src)
+        if problem:
+            self.report(doc, number, f"image {problem}")
+
+    def check_link(self, doc, number, href):
+        scheme = urlsplit(href).scheme.lower()
+        if scheme == "javascript":
+            self.report(doc, number, "javascript: link: the site's Content-Security-Policy blocks inline "
+                                     "JavaScript, so it would do nothing; remove it")
+            return
+        if scheme in EXTERNAL_SCHEMES or href.startswith("//") or scheme:
+            return
+        problem = self.resolve(doc, href)
+        if problem:
+            self.report(doc, number, f"link {problem}")
+
+    def resolve(self, doc, target):
+        """None when target reaches something the site publishes, else what is wrong (starting with target)."""
+        intrasite = INTRASITE.match(target)
+        if intrasite:
+            return self.resolve_source(doc, target, intrasite.group(3))
+        path = unquote(urlsplit(target).path)
+        if not path:
+            return None  # #anchor on the same page
+        if not path.startswith("/"):
+            if path.endswith((".md", ".markdown")):
+                return (f"{target} points at a Markdown file; write it as {{filename}}{path} so that it "
+                        "becomes the page's address")
+            path = urljoin(doc.url, path)
+        return self.resolve_path(target, path)
+
+    def resolve_source(self, doc, target, path):
+        """{filename}, {static} and {attach} name a file in content/: absolute from content/, else from here."""
+        base = PurePosixPath("/") if path.startswith("/") else PurePosixPath("/") / doc.source.parent
+        resolved = PurePosixPath(_normalise(str(base / unquote(urlsplit(path).path))))
+        relative = resolved.relative_to("/")
+        if not (self.content_dir / relative).is_file():
+            return f"{target} not found: there is no file {self.content_dir / relative}"
+        linked = self.by_source.get(relative)
+        if linked and not linked.published:
+            return f"{target} points at a draft, which is not published; the link would be broken"
+        return None
+
+    def resolve_path(self, target, path):
+        path = _normalise(path)
+        if path.endswith("/index.html"):
+            path = path[: -len("index.html")]
+        candidates = {path, path.rstrip("/") + "/"}
+        for candidate in candidates:
+            linked = self.urls.get(candidate)
+            if linked:
+                return None if linked.published else \
+                    f"{target} points at a draft, which is not published; the link would be broken"
+        if candidates & GENERATED_PATHS or path.startswith(GENERATED_PREFIXES):
+            return None
+        if (self.content_dir / path.lstrip("/")).is_file():
+            return None
+        return f"{target} does not match any article, page or file of the site"
+
+
+def _normalise(path):
+    """Resolve . and .. in a URL path, keeping a trailing slash."""
+    parts = []
+    for part in path.split("/"):
+        if part == "..":
+            if len(parts) > 1:
+                parts.pop()
+        elif part != ".":
+            parts.append(part)
+    return "/".join(parts) or "/"
+
+
+def lint(content_dir):
+    return ContentLinter(content_dir).run()
+
+
+def main(argv=None):
+    argv = sys.argv[1:] if argv is None else argv
+    content_dir = Path(argv[0] if argv else "content")
+    if not content_dir.is_dir():
+        print(f"{content_dir}: no such folder", file=sys.stderr)
+        return 2
+    linter = ContentLinter(content_dir)
+    problems = linter.run()
+    for problem in problems:
+        print(problem)
+    if problems:
+        print(f"{len(problems)} problem(s) in {len({p.path for p in problems})} file(s)", file=sys.stderr)
+        return 1
+    print(f"content ok: {len(linter.documents)} Markdown files checked")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

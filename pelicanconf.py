@@ -1,0 +1,126 @@
+"""Site settings for local builds (`make html`, `make devserver`, `make run`).
+
+publishconf.py starts from these and changes what production needs.
+"""
+from pathlib import Path
+
+# The clinic's facts, in one place; every template reads them from here.
+# PLACEHOLDERS: we do not have the clinic's real street address, phone or email yet.
+# Replace address, phone and email with the real ones before going live
+# (the 555-01xx number and the .example domain are reserved for fiction and never reach anyone).
+CLINIC = {
+    "name": "Vitalitas Denver Ketamine Infusion Center",
+    "short_name": "Vitalitas Denver",
+    "street": "1000 Example Street, Suite 100",  # placeholder: replace
+    "city": "Denver",
+    "region": "CO",
+    "postal_code": "80202",  # placeholder: replace with the real one
+    "country": "US",
+    "phone": "303-555-0100",  # placeholder: replace
+    "phone_e164": "+13035550100",  # placeholder: the same number for tel: links
+    "email": "info@vitalitasdenver.example",  # placeholder: replace
+    # Opening hours: for people (hours) and for search engines (schema.org openingHours).
+    "hours": "Monday to Friday, 9 am to 5 pm",
+    "opening_hours": ["Mo-Fr 09:00-17:00"],
+}
+
+AUTHOR = CLINIC["name"]
+SITENAME = CLINIC["name"]
+SITEDESCRIPTION = ("Ketamine infusion therapy in Denver for chronic pain and depression: "
+                   "articles from the clinic, and how to reach us.")
+# The local server (`make run`); canonical, Open Graph, feed and sitemap URLs are absolute.
+SITEURL = "http://127.0.0.1:8000"
+TIMEZONE = "America/Denver"
+DEFAULT_LANG = "en"
+OG_LOCALE = "en_US"
+
+PATH = "content"
+ARTICLE_PATHS = ["articles"]
+PAGE_PATHS = ["pages"]
+STATIC_PATHS = ["images", "extra"]
+IGNORE_FILES = [".#*", ".gitkeep"]
+# Files that must live at the site's root.
+EXTRA_PATH_METADATA = {
+    "extra/favicon.ico": {"path": "favicon.ico"},
+    "extra/favicon.svg": {"path": "favicon.svg"},
+}
+
+THEME = "theme"
+# The theme's css/js/img are written by plugins/fingerprint.py under content-hashed names,
+# so Pelican must not copy them a second time under their plain names.
+THEME_STATIC_PATHS = []
+PLUGIN_PATHS = ["plugins"]
+# Explicit: a plugin installed for something else must not change the site (TOOLING.md).
+# parallel_read and write_if_changed only make builds faster (bench/: `make bench`); the output is the same.
+PLUGINS = ["fingerprint", "root_relative_links", "parallel_read", "write_if_changed"]
+
+# Clean URLs: every page is <path>/index.html.
+ARTICLE_URL = "blog/{slug}/"
+ARTICLE_SAVE_AS = "blog/{slug}/index.html"
+PAGE_URL = "{slug}/"
+PAGE_SAVE_AS = "{slug}/index.html"
+CATEGORY_URL = "category/{slug}/"
+CATEGORY_SAVE_AS = "category/{slug}/index.html"
+TAG_URL = "tag/{slug}/"
+TAG_SAVE_AS = "tag/{slug}/index.html"
+INDEX_URL = ""  # the blog index is the home page: /
+ARCHIVES_URL = "archives/"
+ARCHIVES_SAVE_AS = "archives/index.html"
+# One author (the clinic): no author pages. No tag or category overview pages either.
+AUTHOR_SAVE_AS = ""
+AUTHORS_SAVE_AS = ""
+CATEGORIES_SAVE_AS = ""
+TAGS_SAVE_AS = ""
+DRAFT_URL = "drafts/{slug}/"
+DRAFT_SAVE_AS = "drafts/{slug}/index.html"
+DRAFT_PAGE_URL = "drafts/pages/{slug}/"
+DRAFT_PAGE_SAVE_AS = "drafts/pages/{slug}/index.html"
+# sitemap.xml and robots.txt are rendered from the theme's sitemap.html and robots.html.
+DIRECT_TEMPLATES = ["index", "archives", "sitemap", "robots"]
+SITEMAP_SAVE_AS = "sitemap.xml"
+ROBOTS_SAVE_AS = "robots.txt"
+
+DEFAULT_PAGINATION = 10
+# Page 2 of /tag/pain/ is /tag/pain/page/2/: it cannot collide with another tag's page
+# (Pelican's default names page 5 of `tag2` tag/tag25.html, the page of tag `tag25`).
+PAGINATION_PATTERNS = (
+    (1, "{url}", "{save_as}"),
+    (2, "{base_name}/page/{number}/", "{base_name}/page/{number}/index.html"),
+)
+
+# Feeds: local builds have them too (the form service's `notify` reads them from output/).
+FEED_DOMAIN = SITEURL
+FEED_ALL_ATOM = "feeds/all.atom.xml"
+FEED_ALL_RSS = "feeds/all.rss.xml"
+CATEGORY_FEED_ATOM = None
+AUTHOR_FEED_ATOM = None
+AUTHOR_FEED_RSS = None
+TRANSLATION_FEED_ATOM = None
+FEED_MAX_ITEMS = 20
+
+# Parsed content is cached by file modification time; templates are rendered every build.
+# Safe because no plugin here changes content objects.
+CACHE_CONTENT = True
+LOAD_CONTENT_CACHE = True
+CACHE_PATH = "cache"
+CHECK_MODIFIED_METHOD = "mtime"
+# Pelican gzips the cache at level 9 by default: about 0.3 s per build for 1,000 articles, to save disk.
+GZIP_CACHE = False
+
+MARKDOWN = {
+    "extension_configs": {
+        "markdown.extensions.extra": {},
+        "markdown.extensions.meta": {},
+    },
+    "output_format": "html5",
+}
+SUMMARY_MAX_LENGTH = 40
+DEFAULT_DATE_FORMAT = "%B %-d, %Y"
+TYPOGRIFY = False
+
+# The header's navigation (path, label); the footer links privacy and disclaimer itself.
+NAV_LINKS = [("/", "Blog"), ("/about/", "About"), ("/contact/", "Contact")]
+RSS_FEED_SUMMARY_ONLY = False  # full text in both feeds, links made absolute by Pelican
+
+# Escape every variable by default; content and summaries are marked |safe where they are HTML.
+JINJA_ENVIRONMENT = {"trim_blocks": True, "lstrip_blocks": True, "autoescape": True}

@@ -1,0 +1,55 @@
+"""Content-hashed names for the theme's static files (theme/static/css/site.css ->
+/theme/css/site.3f9a1c2b7d.css), so the publisher can cache them for a year: a changed file gets a new name.
+
+Templates call `asset("css/site.css")`; a name that does not exist stops the build.
+"""
+import hashlib
+import shutil
+from pathlib import Path
+
+from pelican import signals
+
+_manifest = {}
+
+
+def _hashed_name(path, static_dir):
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()[:10]
+    rel = path.relative_to(static_dir)
+    return rel.with_name(f"{path.stem}.{digest}{path.suffix}").as_posix()
+
+
+def asset(name):
+    """Root-relative URL of a theme file by its logical name."""
+    return f"/{_manifest[name]}"
+
+
+def build_manifest(generators):
+    # Runs at every build (also under --autoreload), so an edited stylesheet gets its new name.
+    settings = generators[0].settings
+    static_dir = Path(settings["THEME"]) / "static"
+    out_dir = settings["THEME_STATIC_DIR"]
+    _manifest.clear()
+    for path in sorted(static_dir.rglob("*")):
+        if path.is_file():
+            logical = path.relative_to(static_dir).as_posix()
+            _manifest[logical] = f"{out_dir}/{_hashed_name(path, static_dir)}"
+
+
+def write_assets(pelican):
+    static_dir = Path(pelican.settings["THEME"]) / "static"
+    output = Path(pelican.output_path)
+    for logical, hashed in _manifest.items():
+        target = output / hashed
+        if not target.exists():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(static_dir / logical, target)
+
+
+def add_global(pelican):
+    pelican.settings["JINJA_GLOBALS"] = {**pelican.settings["JINJA_GLOBALS"], "asset": asset}
+
+
+def register():
+    signals.initialized.connect(add_global)
+    signals.all_generators_finalized.connect(build_manifest)
+    signals.finalized.connect(write_assets)

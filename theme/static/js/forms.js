@@ -1,0 +1,102 @@
+// Sends the site's forms with fetch and shows the answer in place, keeping what the visitor typed on error.
+// Without JavaScript the same forms post normally and the service redirects to a page.
+(function () {
+  "use strict";
+
+  var loadedAt = String(Date.now());
+
+  function clearErrors(form) {
+    form.querySelectorAll(".field-error").forEach(function (error) {
+      var input = form.querySelector("[aria-describedby~='" + error.id + "']");
+      if (input) {
+        var rest = input.getAttribute("aria-describedby").split(" ").filter(function (id) { return id !== error.id; });
+        if (rest.length) { input.setAttribute("aria-describedby", rest.join(" ")); } else { input.removeAttribute("aria-describedby"); }
+        input.removeAttribute("aria-invalid");
+      }
+      error.remove();
+    });
+  }
+
+  function showFieldError(input, message) {
+    var error = document.createElement("p");
+    error.className = "field-error";
+    error.id = input.id + "-error";
+    error.textContent = message;
+    (input.closest(".inline-field") || input).insertAdjacentElement("afterend", error);
+    input.setAttribute("aria-invalid", "true");
+    var ids = (input.getAttribute("aria-describedby") || "").split(" ").filter(Boolean);
+    input.setAttribute("aria-describedby", [error.id].concat(ids).join(" "));
+  }
+
+  function setStatus(form, message, kind) {
+    var status = form.querySelector(".form-status");
+    status.className = "form-status" + (kind ? " is-" + kind : "");
+    status.textContent = message;
+  }
+
+  function showErrors(form, errors) {
+    var first = null;
+    var others = [];
+    Object.keys(errors).forEach(function (name) {
+      var input = form.elements.namedItem(name);
+      var visible = input && input.id && input.type !== "hidden" && !input.closest(".hp");
+      if (visible) { showFieldError(input, errors[name]); } else { others.push(errors[name]); }
+    });
+    // Focus the first invalid field in the order the visitor sees them.
+    Array.prototype.some.call(form.elements, function (el) {
+      if (el.getAttribute("aria-invalid") === "true") { first = el; return true; }
+      return false;
+    });
+    var summary = first ? "Please correct the marked field" + (form.querySelectorAll("[aria-invalid=true]").length > 1 ? "s." : ".") : "";
+    setStatus(form, [summary].concat(others).join(" ").trim(), "error");
+    if (first) { first.focus(); }
+  }
+
+  async function send(event) {
+    var form = event.currentTarget;
+    event.preventDefault();
+    if (form.getAttribute("aria-busy") === "true") { return; }
+    var button = form.querySelector("[type=submit]");
+    clearErrors(form);
+    setStatus(form, "Sending…", "");
+    form.setAttribute("aria-busy", "true");
+    button.disabled = true;
+    var response = null;
+    var data = null;
+    try {
+      response = await fetch(form.action, {
+        method: "POST",
+        headers: { "Accept": "application/json" },
+        body: new URLSearchParams(new FormData(form)),
+        credentials: "same-origin"
+      });
+      data = await response.json();
+    } catch (err) {
+      data = null;
+    } finally {
+      form.removeAttribute("aria-busy");
+      button.disabled = false;
+    }
+    if (response && response.ok && data && data.ok) {
+      form.reset();
+      setStatus(form, data.message, "success");
+    } else if (response && response.status === 400 && data && data.errors) {
+      showErrors(form, data.errors);
+    } else if (response && response.status === 429) {
+      setStatus(form, "Too many messages in a short time. Please wait a minute, then try again.", "error");
+    } else {
+      setStatus(form, "Sorry, this could not be sent just now. Please try again in a moment, or call us at " +
+        form.getAttribute("data-phone") + ".", "error");
+    }
+  }
+
+  document.querySelectorAll("form[data-enhance]").forEach(function (form) {
+    // When the page loaded: lets the service tell people from bots that post instantly. Absent without JS.
+    var started = document.createElement("input");
+    started.type = "hidden";
+    started.name = "started";
+    started.value = loadedAt;
+    form.appendChild(started);
+    form.addEventListener("submit", send);
+  });
+}());
