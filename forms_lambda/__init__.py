@@ -14,7 +14,7 @@ def create_app(test_config=None):
 
     Raises ConfigError naming the variable when a setting is missing or invalid.
     """
-    from . import errors, ses_events, views
+    from . import errors, logs, origins, ratelimit, ses_events, views
     from .services import Services
 
     overrides = dict(test_config or {})
@@ -31,6 +31,10 @@ def create_app(test_config=None):
     app.register_blueprint(views.bp)
     app.register_blueprint(ses_events.bp)
     errors.init_app(app)
+    logs.init_app(app)
+    # Order matters: a foreign origin is refused before it counts against anyone's rate limit.
+    origins.init_app(app)
+    ratelimit.init_app(app)
 
     @app.after_request
     def security_headers(response):

@@ -1,4 +1,4 @@
-"""`python -m forms_lambda COMMAND`: init, retry, export, notify (more commands register in COMMANDS)."""
+"""`python -m forms_lambda COMMAND`: init, retry, purge, export, notify (more commands register in COMMANDS)."""
 import argparse
 import csv
 import dataclasses
@@ -17,10 +17,15 @@ def cmd_init(services, args):
 
 def cmd_retry(services, args):
     """deliver pending submissions again"""
-    pending = services.store.pending_submissions(limit=args.limit)
-    delivered = sum(services.deliver(s) for s in pending)
-    print(f"retried {len(pending)}, delivered {delivered}, still pending {len(pending) - delivered}")
-    return 0 if delivered == len(pending) else 1
+    tried, delivered = services.retry_pending(limit=args.limit)
+    print(f"retried {tried}, delivered {delivered}, still pending {tried - delivered}")
+    return 0 if delivered == tried else 1
+
+
+def cmd_purge(services, args):
+    """delete submissions delivered (or held as spam) more than FORMS_RETENTION_DAYS days ago"""
+    deleted = services.purge(days=args.days)
+    print(f"purged {deleted} submissions")
 
 
 def cmd_export(services, args):
@@ -72,6 +77,11 @@ def add_retry_arguments(parser):
     parser.add_argument("--limit", type=int, default=500, help="at most this many submissions")
 
 
+def add_purge_arguments(parser):
+    parser.add_argument("--days", type=int, default=None,
+                        help="keep this many days instead of FORMS_RETENTION_DAYS (default 30)")
+
+
 def add_export_arguments(parser):
     parser.add_argument("--status", choices=["pending", "confirmed", "unsubscribed", "suppressed"],
                         help="only subscribers with this status")
@@ -81,6 +91,7 @@ def add_export_arguments(parser):
 COMMANDS = {
     "init": (cmd_init, None),
     "retry": (cmd_retry, add_retry_arguments),
+    "purge": (cmd_purge, add_purge_arguments),
     "export": (cmd_export, add_export_arguments),
     "notify": (cmd_notify, add_notify_arguments),
     "unsubscribe": (cmd_unsubscribe, add_unsubscribe_arguments),

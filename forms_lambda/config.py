@@ -13,6 +13,10 @@ from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from .captcha import PROVIDERS
+from .origins import origin_of
+from .ratelimit import RateLimit, parse_rate_limit
+
 DEFAULTS = {
     "FORMS_STORE": "sqlite:///var/forms.sqlite3",
     "FORMS_MAILER": "maildir:var/mail",
@@ -25,6 +29,14 @@ DEFAULTS = {
     "FORMS_MAX_BYTES": str(64 * 1024),
     "FORMS_VAR_DIR": "var",
     "FORMS_CLINIC_NAME": "Vitalitas Denver Ketamine Infusion Center",
+    # Abuse and privacy (see ratelimit.py, origins.py, captcha.py, and `purge`).
+    "FORMS_RATE_LIMIT": "10/10minutes",
+    "FORMS_TRUSTED_PROXIES": "0",
+    "FORMS_ALLOWED_ORIGINS": "",
+    "FORMS_MIN_SUBMIT_SECONDS": "3",
+    "FORMS_CAPTCHA": "off",
+    "FORMS_CAPTCHA_VERIFY_URL": "",
+    "FORMS_RETENTION_DAYS": "30",
     # newsletter (notify, welcome email, SES events)
     "FORMS_CLINIC_ADDRESS": "",
     "FORMS_SEND_RATE": "14",
@@ -57,6 +69,14 @@ class Settings:
     var_dir: Path
     clinic_name: str
     ses_configuration_set: str
+    rate_limit: RateLimit | None = parse_rate_limit(DEFAULTS["FORMS_RATE_LIMIT"])
+    trusted_proxies: int = 0
+    allowed_origins: tuple = ()
+    min_submit_seconds: int = 3
+    captcha: str = "off"
+    captcha_secret: str = ""
+    captcha_verify_url: str = ""
+    retention_days: int = 30
     clinic_address: str = ""
     unsubscribe_mailto: str = ""
     send_rate: float = 14.0
@@ -133,6 +153,36 @@ def _secret_key(env, var_dir):
     return path.read_text().strip()
 
 
+def _rate_limit(env):
+    try:
+        return parse_rate_limit(env["FORMS_RATE_LIMIT"])
+    except ValueError as e:
+        raise ConfigError(f"FORMS_RATE_LIMIT: {e}") from None
+
+
+def _allowed_origins(env):
+    origins = []
+    for value in env["FORMS_ALLOWED_ORIGINS"].replace(",", " ").split():
+        origin = origin_of(value)
+        if origin is None:
+            raise ConfigError(f"FORMS_ALLOWED_ORIGINS must list origins like https://www.example.org, got {value!r}")
+        origins.append(origin)
+    return tuple(origins)
+
+
+def _captcha(env):
+    provider = env["FORMS_CAPTCHA"].strip().lower()
+    if provider not in ("off", *PROVIDERS):
+        raise ConfigError(f"FORMS_CAPTCHA must be off, {' or '.join(PROVIDERS)}, got {env['FORMS_CAPTCHA']!r}")
+    secret = env.get("FORMS_CAPTCHA_SECRET", "")
+    if provider != "off" and not secret:
+        raise ConfigError(f"FORMS_CAPTCHA_SECRET is required with FORMS_CAPTCHA={provider}")
+    url = env["FORMS_CAPTCHA_VERIFY_URL"]
+    if url and urlsplit(url).scheme not in ("http", "https"):
+        raise ConfigError(f"FORMS_CAPTCHA_VERIFY_URL must be an http(s) URL, got {url!r}")
+    return provider, secret, url
+
+
 def _text(value):
     """Test configs may say True/60 where the environment says "1"/"60"."""
     if isinstance(value, bool):
@@ -183,6 +233,7 @@ def load_settings(environ=None):
     if not name or "\r" in name or "\n" in name or len(name) > 100:
         raise ConfigError("FORMS_CLINIC_NAME must be one line of at most 100 characters")
     var_dir = Path(env["FORMS_VAR_DIR"])
+    captcha, captcha_secret, captcha_verify_url = _captcha(env)
     # CAN-SPAM: every newsletter carries the clinic's postal address (lines separated by "\n" or ";").
     address = env["FORMS_CLINIC_ADDRESS"].replace("\\n", "\n").replace(";", "\n")
     address = "\n".join(line.strip() for line in address.splitlines() if line.strip())
@@ -208,6 +259,14 @@ def load_settings(environ=None):
         var_dir=var_dir,
         clinic_name=name,
         ses_configuration_set=env.get("FORMS_SES_CONFIGURATION_SET", ""),
+        rate_limit=_rate_limit(env),
+        trusted_proxies=_int(env, "FORMS_TRUSTED_PROXIES", 0, 10),
+        allowed_origins=_allowed_origins(env),
+        min_submit_seconds=_int(env, "FORMS_MIN_SUBMIT_SECONDS", 0, 3600),
+        captcha=captcha,
+        captcha_secret=captcha_secret,
+        captcha_verify_url=captcha_verify_url,
+        retention_days=_int(env, "FORMS_RETENTION_DAYS", 1, 3650),
         clinic_address=address,
         unsubscribe_mailto=unsubscribe_mailto.addr_spec,
         send_rate=_rate(env, "FORMS_SEND_RATE"),

@@ -4,6 +4,7 @@ Every field is bounded; anything that can reach a mail header (name, email, page
 line breaks, so no visitor can add headers to our emails.
 """
 import re
+import time
 import unicodedata
 
 import phonenumbers
@@ -12,12 +13,26 @@ from email_validator import EmailNotValidError, validate_email
 LIMITS = {"name": 100, "email": 254, "phone": 32, "message": 5000, "page": 300, "website": 200, "started": 16}
 # Control characters other than tab and newline have no place in a form (and \r is normalised away).
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+# U+FFFD is what undecodable body bytes became; lone surrogates come from JSON "\ud800" escapes
+# and cannot even be stored as UTF-8.
+UNREADABLE = re.compile("[\ud800-\udfff\ufffd]")
+
+
+def ascii_email(address):
+    """The address as every mail system can carry it, or EmailNotValidError.
+
+    NFKC first, so full-width letters typed with an input method become the ASCII they look
+    like; then only ASCII is allowed before the @ (no SMTPUTF8: our relays and SES may not carry
+    it, and look-alike letters from other scripts would let one address pose as another), and the
+    domain is written in its ASCII (IDNA) form, so a look-alike domain shows as xn--...
+    """
+    address = unicodedata.normalize("NFKC", address)
+    return validate_email(address, check_deliverability=False, allow_smtputf8=False).ascii_email
 
 
 def normalize_email(address):
-    """The key a subscriber is known by: syntax-checked, offline, and lower-cased."""
-    valid = validate_email(address, check_deliverability=False)
-    return valid.normalized.lower()
+    """The key a subscriber is known by: syntax-checked, offline, ASCII and lower-cased."""
+    return ascii_email(address).lower()
 
 
 class Form:
@@ -41,6 +56,9 @@ class Form:
             if len(value) > LIMITS[field]:
                 self.errors[field] = f"Please use at most {LIMITS[field]} characters."
                 continue
+            if UNREADABLE.search(value):
+                self.errors[field] = "This field contains characters we cannot read."
+                continue
             try:
                 self.cleaned[field] = getattr(self, f"clean_{field}")(value)
             except ValueError as e:
@@ -52,6 +70,21 @@ class Form:
         """The honeypot field `website` is hidden from people; only bots fill it in."""
         return bool(self.cleaned.get("website"))
 
+    def spam_reason(self, min_seconds, now=None):
+        """Why a valid post looks like a bot's ("honeypot", "too fast"), or None.
+
+        `started` is the visitor's clock at page load: a clock set ahead makes the time taken
+        negative, and that is no evidence, so only a plausible but too short time counts.
+        """
+        if self.is_spam:
+            return "honeypot"
+        started = self.cleaned.get("started")
+        if started and min_seconds:
+            taken = (time.time() if now is None else now) - started / 1000
+            if 0 <= taken < min_seconds:
+                return "too fast"
+        return None
+
     def clean_email(self, value):
         value = value.strip()
         if not value:
@@ -59,7 +92,7 @@ class Form:
         if "\r" in value or "\n" in value:
             raise ValueError("Please enter a valid email address.")
         try:
-            return validate_email(value, check_deliverability=False).normalized
+            return ascii_email(value)
         except EmailNotValidError:
             raise ValueError("Please enter a valid email address, like name@example.com.") from None
 

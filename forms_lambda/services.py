@@ -5,17 +5,22 @@ time and on every `retry`.
 """
 import logging
 from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 from urllib.parse import urlencode
 
 from flask import current_app
 
 from . import emails
+from .captcha import CaptchaVerifier, make_verifier
 from .config import Settings
+from .logs import log_event, log_exception
 from .mailers import Mailer, MailerError, make_mailer
 from .stores import Store, Submission, make_store
 from .tokens import Tokens
 
 log = logging.getLogger("forms_lambda")
+# How long one delivery may hold a submission (longer than any mailer's timeout and retries).
+LEASE_SECONDS = 600
 
 
 @dataclass
@@ -24,12 +29,14 @@ class Services:
     store: Store
     mailer: Mailer
     tokens: Tokens
+    captcha: CaptchaVerifier | None = None
 
     @classmethod
     def from_settings(cls, settings):
-        return cls(settings=settings, store=make_store(settings.store_url),
+        return cls(settings=settings, store=make_store(settings.store_url, settings.retention_days),
                    mailer=make_mailer(settings.mailer_url, settings.ses_configuration_set),
-                   tokens=Tokens(settings.secret_key, settings.confirm_max_age))
+                   tokens=Tokens(settings.secret_key, settings.confirm_max_age),
+                   captcha=make_verifier(settings.captcha, settings.captcha_secret, settings.captcha_verify_url))
 
     def url(self, path, **query):
         return f"{self.settings.site_url}{path}" + (f"?{urlencode(query)}" if query else "")
@@ -53,18 +60,49 @@ class Services:
         self.deliver(submission)
 
     def deliver(self, submission):
-        """Forward a stored submission; on failure keep it pending for `retry`. True if delivered."""
-        msg = self.build_email(submission)
+        """Forward a stored submission; on failure keep it pending for `retry`. True if delivered.
+
+        The claim makes delivery happen once even when a visitor's request and `retry` runs
+        overlap; the Message-ID derived from the submission id lets mail systems drop the copy
+        that a crash between sending and recording could still cause.
+        """
+        if not self.store.claim_submission(submission.id, LEASE_SECONDS):
+            log_event("delivery.skipped", submission_id=submission.id, kind=submission.kind,
+                      reason="delivered or being delivered")
+            return False
         try:
+            msg = self.build_email(submission)
             if msg is not None:
                 self.mailer.send(msg)
         except MailerError as e:
             self.store.mark_failed(submission.id, str(e))
-            log.warning("delivery failed submission=%s kind=%s error=%s", submission.id, submission.kind, e)
+            log_event("delivery.failed", level=logging.WARNING, submission_id=submission.id,
+                      kind=submission.kind, attempts=submission.attempts + 1, error=str(e))
+            return False
+        except Exception as e:
+            # A bug in building or sending: the submission is stored, so the visitor still gets
+            # their answer and `retry` tries again once it is fixed.
+            self.store.mark_failed(submission.id, f"unexpected {type(e).__name__}")
+            log_exception("delivery.error", e, submission_id=submission.id, kind=submission.kind)
             return False
         self.store.mark_delivered(submission.id)
-        log.info("delivered submission=%s kind=%s", submission.id, submission.kind)
+        log_event("delivery.sent", submission_id=submission.id, kind=submission.kind, outcome="delivered")
         return True
+
+    def retry_pending(self, limit=500):
+        """Deliver what is still pending (the `retry` command and Lambda's schedule): (tried, delivered)."""
+        pending = self.store.pending_submissions(limit=limit)
+        delivered = sum(self.deliver(s) for s in pending)
+        log_event("retry.finished", count=len(pending), delivered=delivered, failed=len(pending) - delivered)
+        return len(pending), delivered
+
+    def purge(self, days=None):
+        """Delete submissions delivered (or held as spam) more than `days` ago; return how many."""
+        days = self.settings.retention_days if days is None else days
+        before = (datetime.now(timezone.utc) - timedelta(days=days)).isoformat(timespec="seconds")
+        deleted = self.store.purge_submissions(before)
+        log_event("purge.finished", deleted=deleted, command="purge")
+        return deleted
 
 
 def contact_email(services, submission):

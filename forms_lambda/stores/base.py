@@ -5,6 +5,8 @@ from datetime import datetime, timezone
 from typing import Protocol
 
 PENDING, DELIVERED = "pending", "delivered"
+# Caught by the honeypot or the minimum time: kept for review (a person may have been caught), never sent.
+SPAM = "spam"
 SUBSCRIBER_STATUSES = ("pending", "confirmed", "unsubscribed", "suppressed")
 # A post is "archived" when it was on the site before the newsletter's first run (never announced),
 # "announcing" from when a run finds it until every confirmed subscriber has been sent it, then "announced".
@@ -78,6 +80,15 @@ class Store(Protocol):
         """Keep it pending, count the attempt and remember why it failed."""
     def pending_submissions(self, limit: int = 100) -> list[Submission]:
         """Oldest first."""
+    def claim_submission(self, submission_id: str, seconds: int) -> bool:
+        """Atomically take a pending submission for delivery for `seconds`, so that concurrent
+        deliveries (a visitor's request, overlapping `retry` runs) never send it twice.
+        False when it is delivered already or another process holds it."""
+    def purge_submissions(self, before: str) -> int:
+        """Delete submissions delivered (or held as spam) before the ISO time `before`."""
+
+    def hit_rate_limit(self, key: str, window_seconds: int, limit: int) -> tuple[bool, int]:
+        """Count one hit on `key` in the current window: (allowed, seconds until the window ends)."""
 
     def add_subscriber(self, subscriber: Subscriber) -> Subscriber:
         """Insert unless the email is known; return the stored subscriber either way (atomic)."""

@@ -3,6 +3,9 @@
 Every table has partition key `pk` (S) + sort key `sk` (S), no GSIs, TTL on `expires_at`.
 Items designed here:
 - `<prefix>-submissions`: pk `submission#<id>`, sk `submission`.
+  Delivered submissions and spam get `expires_at` (now + FORMS_RETENTION_DAYS), so TTL deletes them;
+  `lease_until` (epoch seconds) marks a delivery in progress (see claim_submission).
+- `<prefix>-limits`: rate-limit counters, pk `limit#<address>|<route>`, sk `<window start>`, gone by TTL.
 - `<prefix>-subscribers`: the record at pk `subscriber#<id>`, sk `subscriber`, and a lookup item
   pk `email#<normalised email>`, sk `subscriber` holding `subscriber_id`; both written in one transaction
   so an address can never be known twice.
@@ -11,12 +14,14 @@ Items designed here:
 """
 import dataclasses
 import json
+import time
 
 import boto3
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import BotoCoreError, ClientError
 
-from .base import (DELIVERED, FAILED, PENDING, POST_STATUSES, SENDING, SUBSCRIBER_STATUSES, Post, StoreError,
+from .. import ratelimit
+from .base import (DELIVERED, FAILED, PENDING, POST_STATUSES, SENDING, SPAM, SUBSCRIBER_STATUSES, Post, StoreError,
                    Submission, Subscriber, utcnow)
 
 TABLES = ("submissions", "subscribers", "sends", "limits")
@@ -36,12 +41,17 @@ def from_item(item):
 class DynamoStore:
     name = "dynamodb"
 
-    def __init__(self, prefix, client=None):
+    def __init__(self, prefix, client=None, retention_days=30):
         self.prefix = prefix
         self.client = client or boto3.client("dynamodb")
         self.submissions = f"{prefix}-submissions"
         self.subscribers = f"{prefix}-subscribers"
         self.sends = f"{prefix}-sends"
+        self.limits = f"{prefix}-limits"
+        self.retention_seconds = retention_days * 86400
+
+    def _expires_at(self):
+        return int(time.time()) + self.retention_seconds
 
     def _call(self, method, **kwargs):
         try:
@@ -86,6 +96,8 @@ class DynamoStore:
     def add_submission(self, submission):
         values = dataclasses.asdict(submission)
         values["payload"] = json.dumps(values["payload"])
+        if submission.status == SPAM:
+            values["expires_at"] = self._expires_at()
         self._call("put_item", TableName=self.submissions,
                    Item=to_item({"pk": f"submission#{submission.id}", "sk": "submission", **values}),
                    ConditionExpression="attribute_not_exists(pk)")
@@ -95,27 +107,54 @@ class DynamoStore:
                           Key=to_item({"pk": f"submission#{submission_id}", "sk": "submission"})).get("Item")
         return _submission(from_item(item)) if item else None
 
-    def _update_submission(self, submission_id, expression, values):
-        kwargs = {"ExpressionAttributeNames": {"#s": "status"}} if "#s" in expression else {}
+    def _update_submission(self, submission_id, expression, values, condition="attribute_exists(pk)"):
+        """Update the item; False when `condition` does not hold."""
+        kwargs = {"ExpressionAttributeNames": {"#s": "status"}} if "#s" in expression + condition else {}
         try:
             self.client.update_item(
                 TableName=self.submissions, Key=to_item({"pk": f"submission#{submission_id}", "sk": "submission"}),
                 UpdateExpression=expression, ExpressionAttributeValues=to_item(values),
-                ConditionExpression="attribute_exists(pk)", **kwargs)
+                ConditionExpression=condition, **kwargs)
         except ClientError as e:
             if e.response["Error"]["Code"] != "ConditionalCheckFailedException":
                 raise StoreError(f"DynamoDB update_item: {e}") from e
+            return False
         except BotoCoreError as e:
             raise StoreError(f"DynamoDB update_item: {e}") from e
+        return True
 
     def mark_delivered(self, submission_id):
         self._update_submission(
-            submission_id, "SET #s = :s, delivered_at = :t, last_error = :e ADD attempts :one",
-            {":s": DELIVERED, ":t": utcnow(), ":e": "", ":one": 1})
+            submission_id, "SET #s = :s, delivered_at = :t, last_error = :e, expires_at = :x ADD attempts :one",
+            {":s": DELIVERED, ":t": utcnow(), ":e": "", ":x": self._expires_at(), ":one": 1})
 
     def mark_failed(self, submission_id, error):
-        self._update_submission(submission_id, "SET last_error = :e ADD attempts :one",
-                                {":e": error[:500], ":one": 1})
+        # Releases the claim: the next `retry` may try again at once.
+        self._update_submission(submission_id, "SET last_error = :e, lease_until = :zero ADD attempts :one",
+                                {":e": error[:500], ":zero": 0, ":one": 1})
+
+    def claim_submission(self, submission_id, seconds):
+        now = int(time.time())
+        return self._update_submission(
+            submission_id, "SET lease_until = :until", {":until": now + seconds, ":now": now, ":p": PENDING},
+            condition="#s = :p AND (attribute_not_exists(lease_until) OR lease_until <= :now)")
+
+    def purge_submissions(self, before):
+        """TTL deletes these within days; this deletes them now (the `purge` command)."""
+        items = [i for i in self._scan(self.submissions, "submission#")
+                 if (i["status"] == DELIVERED and i.get("delivered_at", "") < before)
+                 or (i["status"] == SPAM and i["created_at"] < before)]
+        for item in items:
+            self._call("delete_item", TableName=self.submissions,
+                       Key=to_item({"pk": item["pk"], "sk": item["sk"]}))
+        return len(items)
+
+    # rate limits
+    def hit_rate_limit(self, key, window_seconds, limit):
+        try:
+            return ratelimit.hit_dynamo(self.client, self.limits, key, window_seconds, limit)
+        except (BotoCoreError, ClientError) as e:
+            raise StoreError(f"DynamoDB update_item: {e}") from e
 
     def pending_submissions(self, limit=100):
         items = self._scan(self.submissions, "submission#", status=PENDING)

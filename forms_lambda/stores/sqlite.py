@@ -3,11 +3,13 @@ import dataclasses
 import json
 import sqlite3
 import threading
+import time
 from contextlib import closing
 from pathlib import Path
 
-from .base import (DELIVERED, FAILED, POST_STATUSES, SENDING, SUBSCRIBER_STATUSES, Post, StoreError, Submission,
-                   Subscriber, utcnow)
+from .. import ratelimit
+from .base import (DELIVERED, FAILED, POST_STATUSES, SENDING, SPAM, SUBSCRIBER_STATUSES, Post, StoreError,
+                   Submission, Subscriber, utcnow)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS submissions (
@@ -18,7 +20,8 @@ CREATE TABLE IF NOT EXISTS submissions (
     attempts INTEGER NOT NULL DEFAULT 0,
     last_error TEXT NOT NULL DEFAULT '',
     delivered_at TEXT NOT NULL DEFAULT '',
-    payload TEXT NOT NULL
+    payload TEXT NOT NULL,
+    lease_until INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS submissions_status ON submissions (status, created_at);
 CREATE TABLE IF NOT EXISTS subscribers (
@@ -32,6 +35,11 @@ CREATE TABLE IF NOT EXISTS subscribers (
     confirmed_at TEXT NOT NULL DEFAULT '',
     confirm_page TEXT NOT NULL DEFAULT '',
     unsubscribed_at TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE IF NOT EXISTS rate_limits (
+    key TEXT PRIMARY KEY,
+    hits INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL
 );
 CREATE TABLE IF NOT EXISTS posts (
     path TEXT PRIMARY KEY,
@@ -52,6 +60,7 @@ CREATE TABLE IF NOT EXISTS sends (
     PRIMARY KEY (path, subscriber_id)
 );
 """
+SUBMISSION_COLUMNS = {f.name for f in dataclasses.fields(Submission)}
 SUBSCRIBER_COLUMNS = [f.name for f in dataclasses.fields(Subscriber)]
 
 
@@ -105,8 +114,33 @@ class SqliteStore:
                   " last_error = '' WHERE id = ?", (DELIVERED, utcnow(), submission_id))
 
     def mark_failed(self, submission_id, error):
-        self._run("UPDATE submissions SET attempts = attempts + 1, last_error = ? WHERE id = ?",
+        # Releases the claim: the next `retry` may try again at once.
+        self._run("UPDATE submissions SET attempts = attempts + 1, last_error = ?, lease_until = 0 WHERE id = ?",
                   (error[:500], submission_id))
+
+    def claim_submission(self, submission_id, seconds):
+        """Take a pending submission for delivery for `seconds`; False if delivered or taken by another."""
+        now = int(time.time())
+        return bool(self._run(
+            "UPDATE submissions SET lease_until = ? WHERE id = ? AND status = 'pending' AND lease_until <= ?"
+            " RETURNING id", (now + seconds, submission_id, now)))
+
+    def purge_submissions(self, before):
+        """Delete submissions delivered, or held as spam, before the ISO time `before`; return how many."""
+        rows = self._run(
+            "DELETE FROM submissions WHERE (status = ? AND delivered_at < ?) OR (status = ? AND created_at < ?)"
+            " RETURNING id", (DELIVERED, before, SPAM, before))
+        self._run("DELETE FROM rate_limits WHERE expires_at < ?", (int(time.time()),))
+        return len(rows)
+
+    # rate limits
+    def hit_rate_limit(self, key, window_seconds, limit):
+        """Count one hit on `key`: (allowed, retry_after seconds). Atomic across processes."""
+        try:
+            with closing(self.connect()) as conn:
+                return ratelimit.hit_sqlite(conn, key, window_seconds, limit)
+        except sqlite3.Error as e:
+            raise StoreError(f"SQLite: {e}") from e
 
     def pending_submissions(self, limit=100):
         rows = self._run("SELECT * FROM submissions WHERE status = 'pending' ORDER BY created_at, id LIMIT ?",
@@ -206,6 +240,6 @@ class SqliteStore:
 
 
 def _submission(row):
-    values = dict(row)
+    values = {k: v for k, v in dict(row).items() if k in SUBMISSION_COLUMNS}
     values["payload"] = json.loads(values["payload"])
     return Submission(**values)

@@ -23,7 +23,9 @@ def _clean_environment(monkeypatch, tmp_path):
 def sqlite_config(tmp_path):
     return {"FORMS_STORE": f"sqlite:///{tmp_path}/forms.sqlite3", "FORMS_MAILER": f"maildir:{tmp_path}/mail",
             "FORMS_VAR_DIR": str(tmp_path / "var"), "FORMS_SECRET_KEY": SECRET,
-            "FORMS_SENDER": SENDER, "FORMS_CLINIC_INBOX": INBOX, "FORMS_SITE_URL": "https://clinic.example"}
+            "FORMS_SENDER": SENDER, "FORMS_CLINIC_INBOX": INBOX, "FORMS_SITE_URL": "https://clinic.example",
+            # The limiter runs but never throttles these tests (tests/security tests the limits).
+            "FORMS_RATE_LIMIT": "10000/minute"}
 
 
 @pytest.fixture

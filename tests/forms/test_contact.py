@@ -5,6 +5,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from forms_lambda import create_app
+from forms_lambda.emails import message_id
 
 from tests.forms.support import INBOX, JSON, html_body, text_body
 
@@ -93,15 +94,18 @@ def test_failed_delivery_stays_pending_and_retry_delivers(smtp_server, config):
     assert msg["Subject"] == "Contact request from Ann Patient"
 
 
-def test_retried_delivery_keeps_its_message_id(config, maildir):
+def test_retried_delivery_keeps_its_message_id_and_is_sent_once(config, maildir, tmp_path):
+    (tmp_path / "mail").write_text("a file where the Maildir should be: the first delivery fails")
     app = create_app(config)
     services = app.extensions["forms_lambda"]
     app.test_client().post("/api/contact", data=CONTACT, headers=JSON)
-    [stored] = services.store._run("SELECT id FROM submissions")
-    submission = services.store.get_submission(stored["id"])
-    services.deliver(submission)
-    first, second = maildir()
-    assert first["Message-ID"] == second["Message-ID"]
+    [submission] = services.store.pending_submissions()
+    (tmp_path / "mail").unlink()
+    assert services.deliver(submission) is True
+    # A delivered submission is never sent again, however often it is retried.
+    assert services.deliver(services.store.get_submission(submission.id)) is False
+    [msg] = maildir()
+    assert msg["Message-ID"] == message_id(f"submission:{submission.id}", "clinic.example")
 
 
 def test_honeypot_filled_sends_nothing_but_looks_successful(client, maildir):
