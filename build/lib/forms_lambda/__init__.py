@@ -1,0 +1,45 @@
+"""The clinic's form service: one Flask app, served locally (gunicorn) and on AWS Lambda (apig-wsgi)."""
+import os
+
+from flask import Flask
+
+from .config import ConfigError, load_settings
+from .headers import SECURITY_HEADERS
+
+__all__ = ["ConfigError", "create_app"]
+
+
+def create_app(test_config=None):
+    """Build the app from the environment; `test_config` overrides FORMS_* settings and Flask config.
+
+    Raises ConfigError naming the variable when a setting is missing or invalid.
+    """
+    from . import errors, logs, origins, ratelimit, ses_events, views
+    from .services import Services
+
+    overrides = dict(test_config or {})
+    settings = load_settings({**os.environ, **{k: v for k, v in overrides.items() if k.startswith("FORMS_")}})
+    app = Flask(__name__)
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        MAX_CONTENT_LENGTH=settings.max_bytes,
+        MAX_FORM_MEMORY_SIZE=settings.max_bytes,
+        MAX_FORM_PARTS=50,
+    )
+    app.config.from_mapping({k: v for k, v in overrides.items() if not k.startswith("FORMS_")})
+    app.extensions["forms_lambda"] = Services.from_settings(settings)
+    app.register_blueprint(views.bp)
+    app.register_blueprint(ses_events.bp)
+    errors.init_app(app)
+    logs.init_app(app)
+    # Order matters: a foreign origin is refused before it counts against anyone's rate limit.
+    origins.init_app(app)
+    ratelimit.init_app(app)
+
+    @app.after_request
+    def security_headers(response):
+        response.headers.update(SECURITY_HEADERS)
+        response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    return app

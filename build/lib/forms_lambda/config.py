@@ -1,0 +1,277 @@
+"""Settings from environment variables (12-factor), validated once at startup.
+
+Every setting has a default that serves `make run`; an invalid value stops startup with
+a ConfigError naming the variable, so a misconfigured Lambda fails at deploy, not on a visitor.
+"""
+import os
+import re
+import secrets
+from dataclasses import dataclass
+from email.headerregistry import Address
+from email.utils import parseaddr
+from pathlib import Path
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from .captcha import PROVIDERS
+from .origins import origin_of
+from .ratelimit import RateLimit, parse_rate_limit
+
+DEFAULTS = {
+    "FORMS_STORE": "sqlite:///var/forms.sqlite3",
+    "FORMS_MAILER": "maildir:var/mail",
+    "FORMS_SENDER": "Clinic <no-reply@localhost>",
+    "FORMS_CLINIC_INBOX": "clinic@localhost",
+    "FORMS_SITE_URL": "http://127.0.0.1:8000",
+    "FORMS_TIMEZONE": "America/Denver",
+    "FORMS_DOUBLE_OPT_IN": "1",
+    "FORMS_CONFIRM_MAX_AGE": str(7 * 24 * 3600),
+    "FORMS_MAX_BYTES": str(64 * 1024),
+    "FORMS_VAR_DIR": "var",
+    "FORMS_CLINIC_NAME": "Vitalitas Denver Ketamine Infusion Center",
+    # Abuse and privacy (see ratelimit.py, origins.py, captcha.py, and `purge`).
+    "FORMS_RATE_LIMIT": "10/10minutes",
+    "FORMS_TRUSTED_PROXIES": "0",
+    "FORMS_ALLOWED_ORIGINS": "",
+    "FORMS_MIN_SUBMIT_SECONDS": "3",
+    "FORMS_CAPTCHA": "off",
+    "FORMS_CAPTCHA_VERIFY_URL": "",
+    "FORMS_RETENTION_DAYS": "30",
+    # newsletter (notify, welcome email, SES events)
+    "FORMS_CLINIC_ADDRESS": "",
+    "FORMS_SEND_RATE": "14",
+    "FORMS_SEND_CONCURRENCY": "4",
+    "FORMS_WELCOME_EMAIL": "1",
+    "FORMS_WELCOME_ARTICLES": "3",
+    "FORMS_SNS_TOPIC_ARNS": "",
+}
+TRUE = {"1", "true", "yes", "on"}
+FALSE = {"0", "false", "no", "off"}
+
+
+class ConfigError(ValueError):
+    """A setting is missing or invalid; the message names the environment variable."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    store_url: str
+    mailer_url: str
+    sender: str
+    sender_address: Address
+    clinic_inbox: str
+    site_url: str
+    secret_key: str
+    timezone: ZoneInfo
+    double_opt_in: bool
+    confirm_max_age: int
+    max_bytes: int
+    var_dir: Path
+    clinic_name: str
+    ses_configuration_set: str
+    rate_limit: RateLimit | None = parse_rate_limit(DEFAULTS["FORMS_RATE_LIMIT"])
+    trusted_proxies: int = 0
+    allowed_origins: tuple = ()
+    min_submit_seconds: int = 3
+    captcha: str = "off"
+    captcha_secret: str = ""
+    captcha_verify_url: str = ""
+    retention_days: int = 30
+    clinic_address: str = ""
+    unsubscribe_mailto: str = ""
+    send_rate: float = 14.0
+    send_concurrency: int = 4
+    welcome_email: bool = True
+    welcome_articles: int = 3
+    sns_topic_arns: tuple = ()
+
+    @property
+    def sender_domain(self):
+        return self.sender_address.domain or "localhost"
+
+
+def _address(name, value, *, allow_name):
+    if "\r" in value or "\n" in value:
+        raise ConfigError(f"{name} must not contain line breaks")
+    display, addr = parseaddr(value)
+    if not addr or (display and not allow_name):
+        raise ConfigError(f"{name} is not an email address: {value!r}")
+    try:
+        # Only syntax: local domains (localhost) serve `make run`, which email-validator refuses.
+        address = Address(display_name=display, addr_spec=addr)
+    except (ValueError, IndexError):
+        address = None
+    if address is None or not address.username or "." not in address.domain and address.domain != "localhost":
+        raise ConfigError(f"{name} is not a valid email address: {value!r}")
+    return address
+
+
+def _int(env, name, low, high):
+    try:
+        value = int(env[name])
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, got {env[name]!r}") from None
+    if not low <= value <= high:
+        raise ConfigError(f"{name} must be between {low} and {high}, got {value}")
+    return value
+
+
+def _rate(env, name):
+    try:
+        value = float(env[name])
+    except ValueError:
+        raise ConfigError(f"{name} must be a number of messages per second, got {env[name]!r}") from None
+    if not 0.01 <= value <= 10000:
+        raise ConfigError(f"{name} must be between 0.01 and 10000 messages per second, got {value}")
+    return value
+
+
+def _bool(env, name):
+    value = env[name].strip().lower()
+    if value in TRUE:
+        return True
+    if value in FALSE:
+        return False
+    raise ConfigError(f"{name} must be 1 or 0, got {env[name]!r}")
+
+
+def _secret_key(env, var_dir):
+    key = env.get("FORMS_SECRET_KEY", "")
+    if key:
+        if len(key) < 16:
+            raise ConfigError("FORMS_SECRET_KEY must be at least 16 characters")
+        return key
+    if env.get("AWS_LAMBDA_FUNCTION_NAME"):
+        raise ConfigError("FORMS_SECRET_KEY is required on AWS Lambda (tokens in emails are signed with it)")
+    # Locally: generate once, so links in emails keep working across restarts.
+    path = var_dir / "secret_key"
+    if not path.exists():
+        var_dir.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_urlsafe(32))
+    return path.read_text().strip()
+
+
+def _rate_limit(env):
+    try:
+        return parse_rate_limit(env["FORMS_RATE_LIMIT"])
+    except ValueError as e:
+        raise ConfigError(f"FORMS_RATE_LIMIT: {e}") from None
+
+
+def _allowed_origins(env):
+    origins = []
+    for value in env["FORMS_ALLOWED_ORIGINS"].replace(",", " ").split():
+        origin = origin_of(value)
+        if origin is None:
+            raise ConfigError(f"FORMS_ALLOWED_ORIGINS must list origins like https://www.example.org, got {value!r}")
+        origins.append(origin)
+    return tuple(origins)
+
+
+def _captcha(env):
+    provider = env["FORMS_CAPTCHA"].strip().lower()
+    if provider not in ("off", *PROVIDERS):
+        raise ConfigError(f"FORMS_CAPTCHA must be off, {' or '.join(PROVIDERS)}, got {env['FORMS_CAPTCHA']!r}")
+    secret = env.get("FORMS_CAPTCHA_SECRET", "")
+    if provider != "off" and not secret:
+        raise ConfigError(f"FORMS_CAPTCHA_SECRET is required with FORMS_CAPTCHA={provider}")
+    url = env["FORMS_CAPTCHA_VERIFY_URL"]
+    if url and urlsplit(url).scheme not in ("http", "https"):
+        raise ConfigError(f"FORMS_CAPTCHA_VERIFY_URL must be an http(s) URL, got {url!r}")
+    return provider, secret, url
+
+
+def _text(value):
+    """Test configs may say True/60 where the environment says "1"/"60"."""
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    return str(value)
+
+
+def check_store_url(url):
+    if url.startswith("sqlite:///") and len(url) > len("sqlite:///"):
+        return
+    if url.startswith("dynamodb://") and re.fullmatch(r"[A-Za-z0-9_.-]{1,200}", url[len("dynamodb://"):]):
+        return
+    raise ConfigError(f"FORMS_STORE must be sqlite:///<path> or dynamodb://<table-prefix>, got {url!r}")
+
+
+def check_mailer_url(url):
+    if url == "ses" or (url.startswith("maildir:") and len(url) > len("maildir:")):
+        return
+    parts = urlsplit(url)
+    if parts.scheme in ("smtp", "smtps") and parts.hostname:
+        try:
+            parts.port
+        except ValueError:
+            raise ConfigError("FORMS_MAILER has an invalid port") from None
+        return
+    # Do not echo the value: an SMTP URL may carry a password.
+    raise ConfigError("FORMS_MAILER must be maildir:<path>, smtp://[user:pass@]host[:port][?starttls=1], "
+                      "smtps://... or ses")
+
+
+def load_settings(environ=None):
+    """Build Settings from environ (default os.environ); raise ConfigError on the first bad value."""
+    env = {**DEFAULTS, **{k: _text(v) for k, v in (environ if environ is not None else os.environ).items()}}
+    check_store_url(env["FORMS_STORE"])
+    check_mailer_url(env["FORMS_MAILER"])
+    sender = _address("FORMS_SENDER", env["FORMS_SENDER"], allow_name=True)
+    if env["FORMS_MAILER"] == "ses" and sender.domain == "localhost":
+        raise ConfigError("FORMS_SENDER must be set to an address SES has verified when FORMS_MAILER=ses")
+    inbox = _address("FORMS_CLINIC_INBOX", env["FORMS_CLINIC_INBOX"], allow_name=False)
+    site = urlsplit(env["FORMS_SITE_URL"])
+    if site.scheme not in ("http", "https") or not site.netloc or site.path not in ("", "/") or site.query:
+        raise ConfigError(f"FORMS_SITE_URL must be an origin like https://example.org, got {env['FORMS_SITE_URL']!r}")
+    try:
+        tz = ZoneInfo(env["FORMS_TIMEZONE"])
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"FORMS_TIMEZONE is not a known time zone: {env['FORMS_TIMEZONE']!r}") from None
+    name = env["FORMS_CLINIC_NAME"].strip()
+    if not name or "\r" in name or "\n" in name or len(name) > 100:
+        raise ConfigError("FORMS_CLINIC_NAME must be one line of at most 100 characters")
+    var_dir = Path(env["FORMS_VAR_DIR"])
+    captcha, captcha_secret, captcha_verify_url = _captcha(env)
+    # CAN-SPAM: every newsletter carries the clinic's postal address (lines separated by "\n" or ";").
+    address = env["FORMS_CLINIC_ADDRESS"].replace("\\n", "\n").replace(";", "\n")
+    address = "\n".join(line.strip() for line in address.splitlines() if line.strip())
+    if len(address) > 300:
+        raise ConfigError("FORMS_CLINIC_ADDRESS must be at most 300 characters")
+    unsubscribe_mailto = _address("FORMS_UNSUBSCRIBE_MAILTO", env.get("FORMS_UNSUBSCRIBE_MAILTO") or inbox.addr_spec,
+                                  allow_name=False)
+    topics = tuple(t.strip() for t in env["FORMS_SNS_TOPIC_ARNS"].split(",") if t.strip())
+    if any(not t.startswith("arn:aws") for t in topics):
+        raise ConfigError("FORMS_SNS_TOPIC_ARNS must be a comma-separated list of SNS topic ARNs")
+    return Settings(
+        store_url=env["FORMS_STORE"],
+        mailer_url=env["FORMS_MAILER"],
+        sender=str(sender),
+        sender_address=sender,
+        clinic_inbox=inbox.addr_spec,
+        site_url=f"{site.scheme}://{site.netloc}",
+        secret_key=_secret_key(env, var_dir),
+        timezone=tz,
+        double_opt_in=_bool(env, "FORMS_DOUBLE_OPT_IN"),
+        confirm_max_age=_int(env, "FORMS_CONFIRM_MAX_AGE", 60, 90 * 24 * 3600),
+        max_bytes=_int(env, "FORMS_MAX_BYTES", 1024, 10 * 1024 * 1024),
+        var_dir=var_dir,
+        clinic_name=name,
+        ses_configuration_set=env.get("FORMS_SES_CONFIGURATION_SET", ""),
+        rate_limit=_rate_limit(env),
+        trusted_proxies=_int(env, "FORMS_TRUSTED_PROXIES", 0, 10),
+        allowed_origins=_allowed_origins(env),
+        min_submit_seconds=_int(env, "FORMS_MIN_SUBMIT_SECONDS", 0, 3600),
+        captcha=captcha,
+        captcha_secret=captcha_secret,
+        captcha_verify_url=captcha_verify_url,
+        retention_days=_int(env, "FORMS_RETENTION_DAYS", 1, 3650),
+        clinic_address=address,
+        unsubscribe_mailto=unsubscribe_mailto.addr_spec,
+        send_rate=_rate(env, "FORMS_SEND_RATE"),
+        send_concurrency=_int(env, "FORMS_SEND_CONCURRENCY", 1, 64),
+        welcome_email=_bool(env, "FORMS_WELCOME_EMAIL"),
+        welcome_articles=_int(env, "FORMS_WELCOME_ARTICLES", 0, 10),
+        sns_topic_arns=topics,
+    )

@@ -1,0 +1,49 @@
+"""The local server: the built site (output/) and the form service on one origin, like CloudFront does."""
+import os
+import re
+from pathlib import Path
+
+from whitenoise import WhiteNoise
+
+from . import create_app
+from .headers import SECURITY_HEADERS
+
+HASHED_NAME = re.compile(r"\.[0-9a-f]{8,}\.")
+
+
+def with_security_headers(app):
+    def wrapped(environ, start_response):
+        def start(status, headers, exc_info=None):
+            names = {n.lower() for n in SECURITY_HEADERS}
+            headers = [(k, v) for k, v in headers if k.lower() not in names] + list(SECURITY_HEADERS.items())
+            return start_response(status, headers, exc_info)
+        return app(environ, start)
+    return wrapped
+
+
+def not_found(site_dir):
+    def app(environ, start_response):
+        page = Path(site_dir) / "404.html"
+        body = page.read_bytes() if page.is_file() else b"<!doctype html><title>Not found</title><h1>Not found</h1>"
+        start_response("404 Not Found", [("Content-Type", "text/html; charset=utf-8"),
+                                         ("Content-Length", str(len(body)))])
+        return [body]
+    return app
+
+
+def create_local_app(site_dir=None, api=None):
+    """WhiteNoise serves the site; /api/* goes to the Flask app; anything else is the site's 404 page."""
+    site_dir = site_dir or os.environ.get("FORMS_SITE_DIR", "output")
+    api = api or create_app()
+    fallback = not_found(site_dir)
+
+    def dispatch(environ, start_response):
+        path = environ.get("PATH_INFO", "")
+        if path == "/api" or path.startswith("/api/"):
+            return api(environ, start_response)
+        return fallback(environ, start_response)
+
+    # autorefresh: `make devserver` rebuilds output/ while this serves it.
+    static = WhiteNoise(dispatch, root=site_dir, index_file=True, autorefresh=True,
+                        immutable_file_test=lambda path, url: bool(HASHED_NAME.search(url)))
+    return with_security_headers(static)

@@ -1,0 +1,52 @@
+"""Reading form bodies and answering: JSON for scripts, redirects and HTML pages for browsers."""
+from flask import jsonify, redirect, render_template, request
+from werkzeug.exceptions import BadRequest, UnsupportedMediaType
+
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+FIELD_LABELS = {"name": "Name", "email": "Email", "phone": "Phone", "message": "Message", "token": "Link",
+                "body": "Form"}
+
+
+def wants_json():
+    """JSON when the client prefers it; without an Accept header, when it sent JSON."""
+    if not request.accept_mimetypes.provided:
+        return request.is_json
+    return request.accept_mimetypes.best_match(["text/html", "application/json"]) == "application/json"
+
+
+def form_data():
+    """The posted fields as a plain dict, from a form-encoded, multipart or JSON body."""
+    if request.is_json:
+        data = request.get_json(silent=True)
+        if not isinstance(data, dict):
+            raise BadRequest("The body is not a JSON object.")
+        # Numbers are fine (e.g. `started`); anything else is left for the form to refuse.
+        return {k: (str(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else v)
+                for k, v in data.items()}
+    if request.mimetype in FORM_TYPES:
+        return request.form.to_dict()
+    if not request.content_length and not request.mimetype:
+        return {}
+    raise UnsupportedMediaType("Send the form as application/x-www-form-urlencoded, multipart/form-data "
+                               "or application/json.")
+
+
+def success(message, page):
+    """200 JSON for scripts; 303 to the site's page for a browser's plain form post."""
+    if wants_json():
+        return jsonify(ok=True, message=message)
+    return redirect(page, code=303)
+
+
+def invalid(errors, back="/"):
+    """400 with the field errors, as JSON or as an accessible page listing them."""
+    if wants_json():
+        return jsonify(ok=False, errors=errors), 400
+    items = [(FIELD_LABELS.get(k, k.capitalize()), v) for k, v in errors.items()]
+    return render_template("form_errors.html", title="Please check the form", errors=items, back=back), 400
+
+
+def safe_back(page):
+    """Link back only to a page of our own site."""
+    return page if isinstance(page, str) and page.startswith("/") and not page.startswith("//") else "/"

@@ -1,0 +1,80 @@
+"""POST /api/ses-events: SES bounce and complaint events, delivered by Amazon SNS.
+
+Only a message whose SNS signature verifies is acted on (403 otherwise). A hard (Permanent) bounce or a
+complaint marks the recipient suppressed: `notify` mails confirmed subscribers only, and a suppressed
+address that subscribes again is not sent a confirmation.
+"""
+import json
+import logging
+from email.utils import parseaddr
+
+from email_validator import EmailNotValidError
+from flask import Blueprint, current_app, jsonify, request
+
+from .forms import normalize_email
+from .services import current_services
+
+log = logging.getLogger("forms_lambda")
+bp = Blueprint("ses_events", __name__, url_prefix="/api")
+SNS_MAX_BYTES = 300 * 1024  # SNS messages are up to 256 KiB, more than a form may send
+
+
+def verifier():
+    """One SnsVerifier per app, so a warm Lambda keeps its certificate cache; built on first use."""
+    app = current_app
+    if "sns_verifier" not in app.extensions:
+        from .sns import SnsVerifier, fetch_url  # cryptography is imported only when SNS calls
+        app.extensions["sns_verifier"] = SnsVerifier(app.config.get("SNS_FETCH") or fetch_url,
+                                                     current_services().settings.sns_topic_arns)
+    return app.extensions["sns_verifier"]
+
+
+def suppressed_recipients(event):
+    """The addresses an SES event says must never be mailed again: hard bounces and complaints."""
+    kind = event.get("eventType") or event.get("notificationType")
+    if kind == "Bounce" and (event.get("bounce") or {}).get("bounceType") == "Permanent":
+        recipients = event["bounce"].get("bouncedRecipients") or []
+    elif kind == "Complaint":
+        recipients = (event.get("complaint") or {}).get("complainedRecipients") or []
+    else:
+        return []
+    addresses = []
+    for recipient in recipients:
+        try:
+            addresses.append(normalize_email(parseaddr(str(recipient.get("emailAddress", "")))[1]))
+        except (EmailNotValidError, AttributeError):
+            continue
+    return addresses
+
+
+@bp.post("/ses-events")
+def ses_events():
+    from .newsletter import suppress
+    from .sns import InvalidSnsMessage
+
+    request.max_content_length = SNS_MAX_BYTES
+    try:
+        # SNS posts JSON with Content-Type text/plain: read the body whatever its type says.
+        message = verifier().verify(json.loads(request.get_data()))
+    except (ValueError, InvalidSnsMessage) as e:
+        log.warning("ses-events rejected: %s", e if isinstance(e, InvalidSnsMessage) else "not JSON")
+        return jsonify(ok=False, error="Forbidden", message="Not a verified SNS message."), 403
+    if message["Type"] == "SubscriptionConfirmation":
+        try:
+            verifier().confirm_subscription(message)
+        except Exception as e:  # SNS repeats the confirmation; a later attempt may reach AWS
+            log.warning("ses-events subscription confirmation failed: %s", type(e).__name__)
+            return jsonify(ok=False, error="Service Unavailable"), 503
+        log.info("ses-events subscribed topic=%s", message.get("TopicArn"))
+    elif message["Type"] == "Notification":
+        try:
+            event = json.loads(message["Message"])
+        except ValueError:
+            event = None
+        addresses = suppressed_recipients(event) if isinstance(event, dict) else []
+        store = current_services().store
+        for address in addresses:
+            subscriber = suppress(store, address)
+            log.info("suppressed subscriber=%s", subscriber.id if subscriber else "?")
+        log.info("ses-events notification message=%s suppressed=%d", message.get("MessageId"), len(addresses))
+    return jsonify(ok=True)

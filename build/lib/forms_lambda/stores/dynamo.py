@@ -1,0 +1,291 @@
+"""DynamoStore: the Lambda backend, on the tables the deployment creates.
+
+Every table has partition key `pk` (S) + sort key `sk` (S), no GSIs, TTL on `expires_at`.
+Items designed here:
+- `<prefix>-submissions`: pk `submission#<id>`, sk `submission`.
+  Delivered submissions and spam get `expires_at` (now + FORMS_RETENTION_DAYS), so TTL deletes them;
+  `lease_until` (epoch seconds) marks a delivery in progress (see claim_submission).
+- `<prefix>-limits`: rate-limit counters, pk `limit#<address>|<route>`, sk `<window start>`, gone by TTL.
+- `<prefix>-subscribers`: the record at pk `subscriber#<id>`, sk `subscriber`, and a lookup item
+  pk `email#<normalised email>`, sk `subscriber` holding `subscriber_id`; both written in one transaction
+  so an address can never be known twice.
+- `<prefix>-sends` (the newsletter): each post at pk `post`, sk `<path>`; each per-recipient send record at
+  pk `send#<path>`, sk `subscriber#<id>`, claimed with a conditional put so a send happens at most once.
+"""
+import dataclasses
+import json
+import time
+
+import boto3
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from botocore.exceptions import BotoCoreError, ClientError
+
+from .. import ratelimit
+from .base import (DELIVERED, FAILED, PENDING, POST_STATUSES, SENDING, SPAM, SUBSCRIBER_STATUSES, Post, StoreError,
+                   Submission, Subscriber, utcnow)
+
+TABLES = ("submissions", "subscribers", "sends", "limits")
+SK = "subscriber"
+_serialize = TypeSerializer().serialize
+_deserialize = TypeDeserializer().deserialize
+
+
+def to_item(values):
+    return {k: _serialize(v) for k, v in values.items()}
+
+
+def from_item(item):
+    return {k: _deserialize(v) for k, v in item.items()}
+
+
+class DynamoStore:
+    name = "dynamodb"
+
+    def __init__(self, prefix, client=None, retention_days=30):
+        self.prefix = prefix
+        self.client = client or boto3.client("dynamodb")
+        self.submissions = f"{prefix}-submissions"
+        self.subscribers = f"{prefix}-subscribers"
+        self.sends = f"{prefix}-sends"
+        self.limits = f"{prefix}-limits"
+        self.retention_seconds = retention_days * 86400
+
+    def _expires_at(self):
+        return int(time.time()) + self.retention_seconds
+
+    def _call(self, method, **kwargs):
+        try:
+            return getattr(self.client, method)(**kwargs)
+        except (BotoCoreError, ClientError) as e:
+            raise StoreError(f"DynamoDB {method}: {e}") from e
+
+    def init(self):
+        """Create the four tables as the deployment does (for local use against moto and for tests)."""
+        existing = set(self._call("list_tables")["TableNames"])
+        for suffix in TABLES:
+            name = f"{self.prefix}-{suffix}"
+            if name in existing:
+                continue
+            self._call("create_table", TableName=name, BillingMode="PAY_PER_REQUEST",
+                       AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"},
+                                             {"AttributeName": "sk", "AttributeType": "S"}],
+                       KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"},
+                                  {"AttributeName": "sk", "KeyType": "RANGE"}])
+            self.client.get_waiter("table_exists").wait(TableName=name, WaiterConfig={"Delay": 1})
+            self._call("update_time_to_live", TableName=name,
+                       TimeToLiveSpecification={"Enabled": True, "AttributeName": "expires_at"})
+
+    def _scan(self, table, prefix, **filters):
+        expression, names, values = "begins_with(pk, :prefix)", {}, {":prefix": prefix}
+        for i, (attr, value) in enumerate(filters.items()):
+            expression += f" AND #f{i} = :f{i}"
+            names[f"#f{i}"], values[f":f{i}"] = attr, value
+        kwargs = {"TableName": table, "FilterExpression": expression,
+                  "ExpressionAttributeValues": to_item(values), "ConsistentRead": True}
+        if names:
+            kwargs["ExpressionAttributeNames"] = names
+        items = []
+        while True:
+            page = self._call("scan", **kwargs)
+            items += [from_item(i) for i in page.get("Items", [])]
+            if "LastEvaluatedKey" not in page:
+                return items
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    # submissions
+    def add_submission(self, submission):
+        values = dataclasses.asdict(submission)
+        values["payload"] = json.dumps(values["payload"])
+        if submission.status == SPAM:
+            values["expires_at"] = self._expires_at()
+        self._call("put_item", TableName=self.submissions,
+                   Item=to_item({"pk": f"submission#{submission.id}", "sk": "submission", **values}),
+                   ConditionExpression="attribute_not_exists(pk)")
+
+    def get_submission(self, submission_id):
+        item = self._call("get_item", TableName=self.submissions, ConsistentRead=True,
+                          Key=to_item({"pk": f"submission#{submission_id}", "sk": "submission"})).get("Item")
+        return _submission(from_item(item)) if item else None
+
+    def _update_submission(self, submission_id, expression, values, condition="attribute_exists(pk)"):
+        """Update the item; False when `condition` does not hold."""
+        kwargs = {"ExpressionAttributeNames": {"#s": "status"}} if "#s" in expression + condition else {}
+        try:
+            self.client.update_item(
+                TableName=self.submissions, Key=to_item({"pk": f"submission#{submission_id}", "sk": "submission"}),
+                UpdateExpression=expression, ExpressionAttributeValues=to_item(values),
+                ConditionExpression=condition, **kwargs)
+        except ClientError as e:
+            if e.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise StoreError(f"DynamoDB update_item: {e}") from e
+            return False
+        except BotoCoreError as e:
+            raise StoreError(f"DynamoDB update_item: {e}") from e
+        return True
+
+    def mark_delivered(self, submission_id):
+        self._update_submission(
+            submission_id, "SET #s = :s, delivered_at = :t, last_error = :e, expires_at = :x ADD attempts :one",
+            {":s": DELIVERED, ":t": utcnow(), ":e": "", ":x": self._expires_at(), ":one": 1})
+
+    def mark_failed(self, submission_id, error):
+        # Releases the claim: the next `retry` may try again at once.
+        self._update_submission(submission_id, "SET last_error = :e, lease_until = :zero ADD attempts :one",
+                                {":e": error[:500], ":zero": 0, ":one": 1})
+
+    def claim_submission(self, submission_id, seconds):
+        now = int(time.time())
+        return self._update_submission(
+            submission_id, "SET lease_until = :until", {":until": now + seconds, ":now": now, ":p": PENDING},
+            condition="#s = :p AND (attribute_not_exists(lease_until) OR lease_until <= :now)")
+
+    def purge_submissions(self, before):
+        """TTL deletes these within days; this deletes them now (the `purge` command)."""
+        items = [i for i in self._scan(self.submissions, "submission#")
+                 if (i["status"] == DELIVERED and i.get("delivered_at", "") < before)
+                 or (i["status"] == SPAM and i["created_at"] < before)]
+        for item in items:
+            self._call("delete_item", TableName=self.submissions,
+                       Key=to_item({"pk": item["pk"], "sk": item["sk"]}))
+        return len(items)
+
+    # rate limits
+    def hit_rate_limit(self, key, window_seconds, limit):
+        try:
+            return ratelimit.hit_dynamo(self.client, self.limits, key, window_seconds, limit)
+        except (BotoCoreError, ClientError) as e:
+            raise StoreError(f"DynamoDB update_item: {e}") from e
+
+    def pending_submissions(self, limit=100):
+        items = self._scan(self.submissions, "submission#", status=PENDING)
+        items.sort(key=lambda i: (i["created_at"], i["id"]))
+        return [_submission(i) for i in items[:limit]]
+
+    # subscribers
+    def _record_key(self, subscriber_id):
+        return to_item({"pk": f"subscriber#{subscriber_id}", "sk": SK})
+
+    def _email_key(self, email):
+        return to_item({"pk": f"email#{email}", "sk": SK})
+
+    def add_subscriber(self, subscriber):
+        record = {"pk": f"subscriber#{subscriber.id}", "sk": SK, **dataclasses.asdict(subscriber)}
+        lookup = {"pk": f"email#{subscriber.email}", "sk": SK, "subscriber_id": subscriber.id}
+        try:
+            self.client.transact_write_items(TransactItems=[
+                {"Put": {"TableName": self.subscribers, "Item": to_item(lookup),
+                         "ConditionExpression": "attribute_not_exists(pk)"}},
+                {"Put": {"TableName": self.subscribers, "Item": to_item(record),
+                         "ConditionExpression": "attribute_not_exists(pk)"}},
+            ])
+        except ClientError as e:
+            if e.response["Error"]["Code"] != "TransactionCanceledException":
+                raise StoreError(f"DynamoDB transact_write_items: {e}") from e
+        except BotoCoreError as e:
+            raise StoreError(f"DynamoDB transact_write_items: {e}") from e
+        return self.get_subscriber(subscriber.email)
+
+    def put_subscriber(self, subscriber):
+        values = dataclasses.asdict(subscriber)
+        values["updated_at"] = utcnow()
+        self._call("put_item", TableName=self.subscribers,
+                   Item=to_item({"pk": f"subscriber#{subscriber.id}", "sk": SK, **values}),
+                   ConditionExpression="attribute_exists(pk)")
+
+    def get_subscriber(self, email):
+        item = self._call("get_item", TableName=self.subscribers, Key=self._email_key(email),
+                          ConsistentRead=True).get("Item")
+        return self.get_subscriber_by_id(from_item(item)["subscriber_id"]) if item else None
+
+    def get_subscriber_by_id(self, subscriber_id):
+        item = self._call("get_item", TableName=self.subscribers, Key=self._record_key(subscriber_id),
+                          ConsistentRead=True).get("Item")
+        return _subscriber(from_item(item)) if item else None
+
+    def set_subscriber_status(self, subscriber_id, status, **fields):
+        if status not in SUBSCRIBER_STATUSES:
+            raise ValueError(f"unknown subscriber status {status!r}")
+        subscriber = self.get_subscriber_by_id(subscriber_id)
+        if subscriber is None:
+            return None
+        subscriber = dataclasses.replace(subscriber, status=status, **fields)
+        self.put_subscriber(subscriber)
+        return self.get_subscriber_by_id(subscriber_id)
+
+    def list_subscribers(self, status=None):
+        items = self._scan(self.subscribers, "subscriber#", **({"status": status} if status else {}))
+        items.sort(key=lambda i: (i["created_at"], i["id"]))
+        return [_subscriber(i) for i in items]
+
+    def _query(self, table, pk):
+        kwargs = {"TableName": table, "KeyConditionExpression": "pk = :pk",
+                  "ExpressionAttributeValues": to_item({":pk": pk}), "ConsistentRead": True}
+        items = []
+        while True:
+            page = self._call("query", **kwargs)
+            items += [from_item(i) for i in page.get("Items", [])]
+            if "LastEvaluatedKey" not in page:
+                return items
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def _put_if(self, table, item, condition, values=None):
+        """A conditional put; False when the condition did not hold."""
+        kwargs = {"ExpressionAttributeNames": {"#s": "status"}, "ExpressionAttributeValues": to_item(values)} \
+            if values else {}
+        try:
+            self.client.put_item(TableName=table, Item=to_item(item), ConditionExpression=condition, **kwargs)
+            return True
+        except ClientError as e:
+            if e.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                return False
+            raise StoreError(f"DynamoDB put_item: {e}") from e
+        except BotoCoreError as e:
+            raise StoreError(f"DynamoDB put_item: {e}") from e
+
+    # newsletter: posts and per-recipient send records
+    def add_post(self, post):
+        return self._put_if(self.sends, {"pk": "post", "sk": post.path, **dataclasses.asdict(post)},
+                            "attribute_not_exists(pk)")
+
+    def list_posts(self):
+        names = {f.name for f in dataclasses.fields(Post)}
+        posts = [Post(**{k: v for k, v in i.items() if k in names}) for i in self._query(self.sends, "post")]
+        return sorted(posts, key=lambda p: (p.published, p.path))
+
+    def set_post_status(self, path, status):
+        if status not in POST_STATUSES:
+            raise ValueError(f"unknown post status {status!r}")
+        self._call("update_item", TableName=self.sends, Key=to_item({"pk": "post", "sk": path}),
+                   UpdateExpression="SET #s = :s", ExpressionAttributeNames={"#s": "status"},
+                   ExpressionAttributeValues=to_item({":s": status}))
+
+    def claim_send(self, path, subscriber_id, stale_before=""):
+        item = {"pk": f"send#{path}", "sk": f"subscriber#{subscriber_id}", "subscriber_id": subscriber_id,
+                "status": SENDING, "claimed_at": utcnow(), "finished_at": "", "error": ""}
+        return self._put_if(
+            self.sends, item,
+            "attribute_not_exists(pk) OR #s = :failed OR (#s = :sending AND claimed_at < :stale)",
+            {":failed": FAILED, ":sending": SENDING, ":stale": stale_before})
+
+    def finish_send(self, path, subscriber_id, status, error=""):
+        self._call("update_item", TableName=self.sends,
+                   Key=to_item({"pk": f"send#{path}", "sk": f"subscriber#{subscriber_id}"}),
+                   UpdateExpression="SET #s = :s, finished_at = :t, #e = :e",
+                   ExpressionAttributeNames={"#s": "status", "#e": "error"},
+                   ExpressionAttributeValues=to_item({":s": status, ":t": utcnow(), ":e": error[:500]}))
+
+    def list_sends(self, path):
+        return {i["subscriber_id"]: i["status"] for i in self._query(self.sends, f"send#{path}")}
+
+
+def _submission(item):
+    names = {f.name for f in dataclasses.fields(Submission)}
+    values = {k: v for k, v in item.items() if k in names}
+    values["payload"] = json.loads(values["payload"])
+    values["attempts"] = int(values["attempts"])
+    return Submission(**values)
+
+
+def _subscriber(item):
+    names = {f.name for f in dataclasses.fields(Subscriber)}
+    return Subscriber(**{k: v for k, v in item.items() if k in names})

@@ -1,0 +1,245 @@
+"""SqliteStore: the embedded default, one file under var/ in WAL mode."""
+import dataclasses
+import json
+import sqlite3
+import threading
+import time
+from contextlib import closing
+from pathlib import Path
+
+from .. import ratelimit
+from .base import (DELIVERED, FAILED, POST_STATUSES, SENDING, SPAM, SUBSCRIBER_STATUSES, Post, StoreError,
+                   Submission, Subscriber, utcnow)
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS submissions (
+    id TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    status TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT NOT NULL DEFAULT '',
+    delivered_at TEXT NOT NULL DEFAULT '',
+    payload TEXT NOT NULL,
+    lease_until INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS submissions_status ON submissions (status, created_at);
+CREATE TABLE IF NOT EXISTS subscribers (
+    id TEXT PRIMARY KEY,
+    email TEXT NOT NULL UNIQUE,
+    status TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    opt_in_at TEXT NOT NULL DEFAULT '',
+    opt_in_page TEXT NOT NULL DEFAULT '',
+    confirmed_at TEXT NOT NULL DEFAULT '',
+    confirm_page TEXT NOT NULL DEFAULT '',
+    unsubscribed_at TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE IF NOT EXISTS rate_limits (
+    key TEXT PRIMARY KEY,
+    hits INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS posts (
+    path TEXT PRIMARY KEY,
+    title TEXT NOT NULL,
+    link TEXT NOT NULL,
+    summary TEXT NOT NULL,
+    published TEXT NOT NULL,
+    status TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS sends (
+    path TEXT NOT NULL,
+    subscriber_id TEXT NOT NULL,
+    status TEXT NOT NULL,
+    claimed_at TEXT NOT NULL,
+    finished_at TEXT NOT NULL DEFAULT '',
+    error TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (path, subscriber_id)
+);
+"""
+SUBMISSION_COLUMNS = {f.name for f in dataclasses.fields(Submission)}
+SUBSCRIBER_COLUMNS = [f.name for f in dataclasses.fields(Subscriber)]
+
+
+class SqliteStore:
+    name = "sqlite"
+
+    def __init__(self, path):
+        self.path = Path(path)
+        self._sends_lock = threading.Lock()
+        self._sends_conn = None
+        self.init()
+
+    def connect(self):
+        """A new connection per operation: safe with threads and forked gunicorn workers."""
+        try:
+            conn = sqlite3.connect(self.path, timeout=10, isolation_level=None)
+        except sqlite3.Error as e:
+            raise StoreError(f"cannot open the SQLite store: {e}") from e
+        conn.row_factory = sqlite3.Row
+        return conn
+
+    def _run(self, sql, params=(), *, script=False):
+        try:
+            with closing(self.connect()) as conn:
+                if script:
+                    conn.executescript(sql)
+                    return []
+                return conn.execute(sql, params).fetchall()
+        except sqlite3.Error as e:
+            raise StoreError(f"SQLite: {e}") from e
+
+    def init(self):
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._run("PRAGMA journal_mode=WAL")
+        self._run(SCHEMA, script=True)
+
+    # submissions
+    def add_submission(self, submission):
+        self._run(
+            "INSERT INTO submissions (id, kind, created_at, status, attempts, last_error, delivered_at, payload)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (submission.id, submission.kind, submission.created_at, submission.status, submission.attempts,
+             submission.last_error, submission.delivered_at, json.dumps(submission.payload)))
+
+    def get_submission(self, submission_id):
+        rows = self._run("SELECT * FROM submissions WHERE id = ?", (submission_id,))
+        return _submission(rows[0]) if rows else None
+
+    def mark_delivered(self, submission_id):
+        self._run("UPDATE submissions SET status = ?, delivered_at = ?, attempts = attempts + 1,"
+                  " last_error = '' WHERE id = ?", (DELIVERED, utcnow(), submission_id))
+
+    def mark_failed(self, submission_id, error):
+        # Releases the claim: the next `retry` may try again at once.
+        self._run("UPDATE submissions SET attempts = attempts + 1, last_error = ?, lease_until = 0 WHERE id = ?",
+                  (error[:500], submission_id))
+
+    def claim_submission(self, submission_id, seconds):
+        """Take a pending submission for delivery for `seconds`; False if delivered or taken by another."""
+        now = int(time.time())
+        return bool(self._run(
+            "UPDATE submissions SET lease_until = ? WHERE id = ? AND status = 'pending' AND lease_until <= ?"
+            " RETURNING id", (now + seconds, submission_id, now)))
+
+    def purge_submissions(self, before):
+        """Delete submissions delivered, or held as spam, before the ISO time `before`; return how many."""
+        rows = self._run(
+            "DELETE FROM submissions WHERE (status = ? AND delivered_at < ?) OR (status = ? AND created_at < ?)"
+            " RETURNING id", (DELIVERED, before, SPAM, before))
+        self._run("DELETE FROM rate_limits WHERE expires_at < ?", (int(time.time()),))
+        return len(rows)
+
+    # rate limits
+    def hit_rate_limit(self, key, window_seconds, limit):
+        """Count one hit on `key`: (allowed, retry_after seconds). Atomic across processes."""
+        try:
+            with closing(self.connect()) as conn:
+                return ratelimit.hit_sqlite(conn, key, window_seconds, limit)
+        except sqlite3.Error as e:
+            raise StoreError(f"SQLite: {e}") from e
+
+    def pending_submissions(self, limit=100):
+        rows = self._run("SELECT * FROM submissions WHERE status = 'pending' ORDER BY created_at, id LIMIT ?",
+                         (limit,))
+        return [_submission(r) for r in rows]
+
+    # subscribers
+    def add_subscriber(self, subscriber):
+        values = dataclasses.asdict(subscriber)
+        self._run(f"INSERT INTO subscribers ({', '.join(values)}) VALUES ({', '.join('?' * len(values))})"
+                  " ON CONFLICT (email) DO NOTHING", tuple(values.values()))
+        return self.get_subscriber(subscriber.email)
+
+    def put_subscriber(self, subscriber):
+        values = dataclasses.asdict(subscriber)
+        values["updated_at"] = utcnow()
+        assignments = ", ".join(f"{k} = ?" for k in values if k != "id")
+        self._run(f"UPDATE subscribers SET {assignments} WHERE id = ?",
+                  (*[v for k, v in values.items() if k != "id"], subscriber.id))
+
+    def get_subscriber(self, email):
+        rows = self._run("SELECT * FROM subscribers WHERE email = ?", (email,))
+        return Subscriber(**dict(rows[0])) if rows else None
+
+    def get_subscriber_by_id(self, subscriber_id):
+        rows = self._run("SELECT * FROM subscribers WHERE id = ?", (subscriber_id,))
+        return Subscriber(**dict(rows[0])) if rows else None
+
+    def set_subscriber_status(self, subscriber_id, status, **fields):
+        if status not in SUBSCRIBER_STATUSES:
+            raise ValueError(f"unknown subscriber status {status!r}")
+        subscriber = self.get_subscriber_by_id(subscriber_id)
+        if subscriber is None:
+            return None
+        subscriber = dataclasses.replace(subscriber, status=status, **fields)
+        self.put_subscriber(subscriber)
+        return self.get_subscriber_by_id(subscriber_id)
+
+    def list_subscribers(self, status=None):
+        if status:
+            rows = self._run("SELECT * FROM subscribers WHERE status = ? ORDER BY created_at, id", (status,))
+        else:
+            rows = self._run("SELECT * FROM subscribers ORDER BY created_at, id")
+        return [Subscriber(**dict(r)) for r in rows]
+
+    # newsletter: posts and per-recipient send records
+    def add_post(self, post):
+        values = dataclasses.asdict(post)
+        rows = self._run(f"INSERT INTO posts ({', '.join(values)}) VALUES ({', '.join('?' * len(values))})"
+                         " ON CONFLICT (path) DO NOTHING RETURNING path", tuple(values.values()))
+        return bool(rows)
+
+    def list_posts(self):
+        return [Post(**dict(r)) for r in self._run("SELECT * FROM posts ORDER BY published, path")]
+
+    def set_post_status(self, path, status):
+        if status not in POST_STATUSES:
+            raise ValueError(f"unknown post status {status!r}")
+        self._run("UPDATE posts SET status = ? WHERE path = ?", (status, path))
+
+    def _send_record(self, sql, params, *, durable):
+        """Send records, written by notify's threads through one connection, one at a time.
+
+        Each thread opening its own connection would make them wait on SQLite's lock by sleeping and pay a
+        checkpoint on every close: ten times slower. The connection is opened on the first send, so only
+        the notify process has one (never a forked web worker).
+        """
+        with self._sends_lock:
+            try:
+                if self._sends_conn is None:
+                    self._sends_conn = sqlite3.connect(self.path, timeout=10, isolation_level=None,
+                                                       check_same_thread=False)  # used under the lock
+                # durable: the claim is on disk before the email goes; an outcome mark lost to a power cut
+                # only shows the send as interrupted (never sent twice), and spares one fsync per email.
+                self._sends_conn.execute(f"PRAGMA synchronous = {'FULL' if durable else 'NORMAL'}")
+                return self._sends_conn.execute(sql, params).fetchall()
+            except sqlite3.Error as e:
+                raise StoreError(f"SQLite: {e}") from e
+
+    def claim_send(self, path, subscriber_id, stale_before=""):
+        # One statement: the insert, or the take-over of a failed (or stale) attempt, happens atomically.
+        rows = self._send_record(
+            "INSERT INTO sends (path, subscriber_id, status, claimed_at) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (path, subscriber_id) DO UPDATE SET status = excluded.status,"
+            " claimed_at = excluded.claimed_at, finished_at = '', error = ''"
+            " WHERE sends.status = ? OR (sends.status = ? AND sends.claimed_at < ?) RETURNING subscriber_id",
+            (path, subscriber_id, SENDING, utcnow(), FAILED, SENDING, stale_before), durable=True)
+        return bool(rows)
+
+    def finish_send(self, path, subscriber_id, status, error=""):
+        self._send_record("UPDATE sends SET status = ?, finished_at = ?, error = ? WHERE path = ? AND subscriber_id = ?",
+                          (status, utcnow(), error[:500], path, subscriber_id), durable=False)
+
+    def list_sends(self, path):
+        rows = self._run("SELECT subscriber_id, status FROM sends WHERE path = ?", (path,))
+        return {r["subscriber_id"]: r["status"] for r in rows}
+
+
+def _submission(row):
+    values = {k: v for k, v in dict(row).items() if k in SUBMISSION_COLUMNS}
+    values["payload"] = json.loads(values["payload"])
+    return Submission(**values)

@@ -1,0 +1,160 @@
+"""The HTTP contract of DESIGN.md: /api/contact, /api/subscribe, confirm, unsubscribe, health."""
+from flask import Blueprint, jsonify, render_template, request, url_for
+
+from . import captcha
+from .forms import ContactForm, SubscribeForm, normalize_email
+from .logs import log_event
+from .ratelimit import client_ip
+from .responses import form_data, invalid, safe_back, success, wants_json
+from .services import current_services
+from .stores import SPAM, Submission, Subscriber
+from .stores.base import utcnow
+from .tokens import ExpiredToken, InvalidToken
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+
+CONTACT_THANKS = "Thank you! We received your message and will get back to you soon."
+CHECK_INBOX = "Almost done! Please check your inbox and click the link to confirm your subscription."
+SUBSCRIBED = "You've been subscribed! Watch your inbox for updates!"
+CONFIRMATIONS_PER_DAY = (86400, 3)  # (window in seconds, emails)
+UNSUBSCRIBED = "You have been unsubscribed. You will not receive further emails from us."
+ONE_CLICK = b"List-Unsubscribe=One-Click"
+
+
+def captcha_refusal(services, form):
+    """None when the CAPTCHA is off or solved; else the 400 answer asking to solve it."""
+    verifier = services.captcha
+    if verifier is None:
+        return None
+    ip = client_ip(request.environ, services.settings.trusted_proxies)
+    if verifier.verify(form.data.get(verifier.field), str(ip) if ip else ""):
+        return None
+    log_event("captcha.refused", path=request.path, status=400)
+    return invalid({"captcha": captcha.ERROR}, back=safe_back(form.data.get("page")))
+
+
+def hold_as_spam(services, form, kind, payload):
+    """Answer a bot like a person, but keep its post out of every inbox (kept for review only)."""
+    reason = form.spam_reason(services.settings.min_submit_seconds)
+    if reason is None:
+        return False
+    submission = Submission(kind=kind, payload={**payload, "spam_reason": reason}, status=SPAM)
+    services.store.add_submission(submission)
+    log_event("submission.spam", submission_id=submission.id, kind=kind, reason=reason, outcome="held")
+    return True
+
+
+@bp.post("/contact")
+def contact():
+    form = ContactForm(form_data())
+    if not form.validate():
+        return invalid(form.errors, back=safe_back(form.data.get("page")))
+    services = current_services()
+    fields = {k: form.cleaned[k] for k in ("name", "email", "phone", "message", "page")}
+    # Kept whole: a person caught by mistake (a very quick typist) can still be answered.
+    if hold_as_spam(services, form, "contact", fields):
+        return success(CONTACT_THANKS, "/thanks/")
+    refusal = captcha_refusal(services, form)
+    if refusal:
+        return refusal
+    submission = Submission(kind="contact", payload=fields)
+    services.store.add_submission(submission)  # stored first: nothing accepted is lost
+    log_event("submission.accepted", submission_id=submission.id, kind="contact", outcome="stored")
+    services.deliver(submission)  # a failure stays pending for `retry`; the visitor's part is done
+    return success(CONTACT_THANKS, "/thanks/")
+
+
+@bp.post("/subscribe")
+def subscribe():
+    form = SubscribeForm(form_data())
+    if not form.validate():
+        return invalid(form.errors, back=safe_back(form.data.get("page")))
+    services = current_services()
+    double = services.settings.double_opt_in
+    answer = (CHECK_INBOX, "/subscribe/check-your-inbox/") if double else (SUBSCRIBED, "/subscribed/")
+    # No address kept: a bot may well type someone else's.
+    if hold_as_spam(services, form, "subscribe", {"page": form.cleaned["page"]}):
+        return success(*answer)
+    refusal = captcha_refusal(services, form)
+    if refusal:
+        return refusal
+    now, page = utcnow(), form.cleaned["page"]
+    new = Subscriber(email=normalize_email(form.cleaned["email"]), opt_in_at=now, opt_in_page=page)
+    subscriber = services.store.add_subscriber(new)
+    # The answer is the same whatever the address's past, so the form cannot tell who subscribes.
+    if subscriber.status in ("confirmed", "suppressed"):
+        return success(*answer)
+    if subscriber.id != new.id:  # known, pending or unsubscribed: this is a fresh opt-in
+        subscriber = services.store.set_subscriber_status(subscriber.id, "pending", opt_in_at=now,
+                                                          opt_in_page=page, confirmed_at="", confirm_page="")
+    if not double:
+        services.store.set_subscriber_status(subscriber.id, "confirmed", confirmed_at=now, confirm_page=page)
+        log_event("subscriber.confirmed", subscriber_id=subscriber.id, reason="single opt-in")
+        services.welcome(subscriber.id)
+        return success(*answer)
+    # Anyone can type anyone's address, from many addresses: a few confirmation emails a day per
+    # subscriber, so the form cannot be used to flood a stranger's inbox. Same answer either way.
+    allowed, _ = services.store.hit_rate_limit(f"confirmation|{subscriber.id}", *CONFIRMATIONS_PER_DAY)
+    if not allowed:
+        log_event("subscribe.confirmation_limited", subscriber_id=subscriber.id, outcome="not sent")
+        return success(*answer)
+    submission = Submission(kind="subscribe", payload={"subscriber_id": subscriber.id})
+    services.store.add_submission(submission)
+    log_event("submission.accepted", submission_id=submission.id, kind="subscribe",
+              subscriber_id=subscriber.id, outcome="stored")
+    services.deliver(submission)
+    return success(*answer)
+
+
+@bp.get("/subscribe/confirm")
+def confirm():
+    services = current_services()
+    try:
+        subscriber_id = services.tokens.read_confirm_token(request.args.get("token", ""))
+    except ExpiredToken:
+        return invalid({"token": "This confirmation link has expired. Please subscribe again."})
+    except InvalidToken:
+        return invalid({"token": "This confirmation link is not valid. Please subscribe again."})
+    subscriber = services.store.get_subscriber_by_id(subscriber_id)
+    if subscriber is None:
+        return invalid({"token": "This confirmation link is not valid. Please subscribe again."})
+    if subscriber.status == "pending":
+        services.store.set_subscriber_status(subscriber.id, "confirmed", confirmed_at=utcnow(),
+                                             confirm_page=request.path)
+        log_event("subscriber.confirmed", subscriber_id=subscriber.id)
+        services.welcome(subscriber.id)
+    elif subscriber.status != "confirmed":  # unsubscribed or suppressed since: an old link must not undo that
+        return invalid({"token": "This confirmation link is no longer valid. Please subscribe again."})
+    return success(SUBSCRIBED, "/subscribed/")
+
+
+@bp.route("/unsubscribe", methods=["GET", "POST"])
+def unsubscribe():
+    # GET shows a button: mail scanners and link previews follow links, and must not unsubscribe anyone.
+    # POST unsubscribes at once; a mail provider's RFC 8058 one-click POST (body List-Unsubscribe=One-Click,
+    # any content type) gets a 200, a visitor's button a 303 to the site's page.
+    services = current_services()
+    token = request.args.get("token", "")
+    try:
+        subscriber_id = services.tokens.read_unsubscribe_token(token)
+    except InvalidToken:
+        return invalid({"token": "This unsubscribe link is not valid."})
+    if request.method == "GET":
+        return render_template("unsubscribe.html", title="Unsubscribe", done=False,
+                               clinic_name=services.settings.clinic_name,
+                               action=url_for("api.unsubscribe", token=token))
+    subscriber = services.store.get_subscriber_by_id(subscriber_id)
+    if subscriber is not None and subscriber.status in ("pending", "confirmed"):
+        services.store.set_subscriber_status(subscriber.id, "unsubscribed", unsubscribed_at=utcnow())
+        log_event("subscriber.unsubscribed", subscriber_id=subscriber.id)
+    one_click = request.form.get("List-Unsubscribe") == "One-Click" or ONE_CLICK in request.get_data()
+    if one_click and not wants_json():
+        return render_template("unsubscribe.html", title="Unsubscribed", done=True, message=UNSUBSCRIBED)
+    return success(UNSUBSCRIBED, "/unsubscribed/")
+
+
+@bp.get("/health")
+def health():
+    services = current_services()
+    return jsonify(ok=True, store=services.store.name, mailer=services.mailer.name,
+                   double_opt_in=services.settings.double_opt_in)
