@@ -1,6 +1,7 @@
 """SqliteStore: the embedded default, one file under var/ in WAL mode."""
 import dataclasses
 import json
+import os
 import sqlite3
 import threading
 import time
@@ -69,12 +70,12 @@ class SqliteStore:
 
     def __init__(self, path):
         self.path = Path(path)
+        self._local = threading.local()
         self._sends_lock = threading.Lock()
         self._sends_conn = None
         self.init()
 
     def connect(self):
-        """A new connection per operation: safe with threads and forked gunicorn workers."""
         try:
             conn = sqlite3.connect(self.path, timeout=10, isolation_level=None)
         except sqlite3.Error as e:
@@ -82,20 +83,44 @@ class SqliteStore:
         conn.row_factory = sqlite3.Row
         return conn
 
+    def _file_id(self):
+        try:
+            stat = os.stat(self.path)
+            return stat.st_dev, stat.st_ino
+        except OSError:
+            return None
+
+    def _connection(self):
+        """This thread's connection, kept open: opening one, and closing it (which checkpoints the WAL), cost
+        more than the statements of a request. A new one in a forked process, and when the file was replaced
+        or removed (a restore, a reset), since a connection kept open would go on using the removed file."""
+        local = self._local
+        if getattr(local, "conn", None) is None or local.key != (os.getpid(), self._file_id()):
+            if getattr(local, "conn", None) is not None and local.key[0] == os.getpid():
+                local.conn.close()  # never a connection inherited through fork: SQLite forbids using it
+            local.conn = self.connect()
+            local.key = (os.getpid(), self._file_id())
+        return local.conn
+
     def _run(self, sql, params=(), *, script=False):
         try:
-            with closing(self.connect()) as conn:
-                if script:
-                    conn.executescript(sql)
-                    return []
-                return conn.execute(sql, params).fetchall()
+            conn = self._connection()
+            if script:
+                conn.executescript(sql)
+                return []
+            return conn.execute(sql, params).fetchall()
         except sqlite3.Error as e:
             raise StoreError(f"SQLite: {e}") from e
 
     def init(self):
+        # A connection of its own, closed at once: this may run in a process that forks web workers later.
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._run("PRAGMA journal_mode=WAL")
-        self._run(SCHEMA, script=True)
+        try:
+            with closing(self.connect()) as conn:
+                conn.execute("PRAGMA journal_mode=WAL")
+                conn.executescript(SCHEMA)
+        except sqlite3.Error as e:
+            raise StoreError(f"SQLite: {e}") from e
 
     # submissions
     def add_submission(self, submission):
@@ -137,8 +162,7 @@ class SqliteStore:
     def hit_rate_limit(self, key, window_seconds, limit):
         """Count one hit on `key`: (allowed, retry_after seconds). Atomic across processes."""
         try:
-            with closing(self.connect()) as conn:
-                return ratelimit.hit_sqlite(conn, key, window_seconds, limit)
+            return ratelimit.hit_sqlite(self._connection(), key, window_seconds, limit)
         except sqlite3.Error as e:
             raise StoreError(f"SQLite: {e}") from e
 
