@@ -48,8 +48,8 @@ def main(argv=None):
     commit = subprocess.run(["git", "-C", str(ctx.root), "rev-parse", "--short", "HEAD"],
                             capture_output=True, text=True).stdout.strip() or "?"
     header = (f"Benchmarks at {commit}, {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, "
-              f"{platform.python_implementation()} {platform.python_version()}, median of {ctx.reps}, "
-              f"total {time.monotonic() - ctx.started:.0f} s")
+              f"{platform.python_implementation()} {platform.python_version()}, median of {ctx.reps} runs "
+              f"(at least 5 for site builds, 7 for cold starts), total {time.monotonic() - ctx.started:.0f} s")
     print(f"\n{header}\n\n{table}")
     (ctx.work / "results.md").write_text(f"{header}\n\n{table}\n", encoding="utf-8")
 
