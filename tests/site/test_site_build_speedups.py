@@ -2,6 +2,8 @@
 import shutil
 from pathlib import Path
 
+import pytest
+
 from bench import corpus
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -52,3 +54,14 @@ def test_a_rebuild_rewrites_only_the_pages_that_changed(tmp_path, build_site):
     after = untouched.stat()
     assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
     assert not list(output.rglob("*.tmp"))
+
+
+def test_a_template_error_in_a_rendering_process_fails_the_build(tmp_path, build_site):
+    content = content_with_articles(tmp_path)
+    theme = tmp_path / "theme"
+    shutil.copytree(ROOT / "theme", theme)
+    article = theme / "templates" / "article.html"
+    article.write_text(article.read_text(encoding="utf-8").replace(
+        "{% block content %}", "{% block content %}{{ no_such_helper() }}", 1), encoding="utf-8")
+    with pytest.raises(AssertionError, match="no_such_helper"):
+        build_site(tmp_path / "output", content=content, THEME=str(theme), PARALLEL_WRITE_MIN_JOBS=2)
