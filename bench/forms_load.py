@@ -7,13 +7,12 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import time
 import urllib.error
 import urllib.request
 
-from bench.context import run_ok
+from bench.context import free_port, run_ok, wait_for_http
 from bench.table import Row, med
 
 DURATION = 5  # seconds per wrk run
@@ -34,26 +33,6 @@ def rows(ours=None, peer=None, note=""):
 
 def unavailable(reason):
     return rows(note=reason)
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for_http(url, timeout=20.0):
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            urllib.request.urlopen(url, timeout=1)
-            return
-        except urllib.error.HTTPError:
-            return
-        except OSError:
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"{url} did not answer within {timeout}s")
-            time.sleep(0.1)
 
 
 class Gunicorn:

@@ -1,9 +1,10 @@
 """A moto_server process on 127.0.0.1 for the AWS-backed figures, and the environment pointing boto3 at it."""
-import socket
 import subprocess
 import time
 import urllib.error
 import urllib.request
+
+from bench.context import free_port
 
 AWS_ENV = {"AWS_REGION": "us-east-1", "AWS_DEFAULT_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "testing",
            "AWS_SECRET_ACCESS_KEY": "testing"}
@@ -11,9 +12,7 @@ AWS_ENV = {"AWS_REGION": "us-east-1", "AWS_DEFAULT_REGION": "us-east-1", "AWS_AC
 
 class MotoServer:
     def __init__(self, ctx):
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            self.port = s.getsockname()[1]
+        self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.cmd = [ctx.bin("moto_server"), "-H", "127.0.0.1", "-p", str(self.port)]
         self.proc = None

@@ -11,40 +11,19 @@ import email
 import email.policy
 import json
 import os
-import socket
 import subprocess
 import sys
-import time
 import urllib.request
 from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
 
+from bench.context import free_port, wait_for_http
+
 ROOT = Path(__file__).resolve().parent.parent
 # Fails the run if any log line holds a name, email, phone or message that a test posted.
 pytest_plugins = ["tests.security.privacy_audit"]
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for_http(url, timeout=20.0):
-    """Poll url until it answers (any HTTP status), or fail after timeout seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            urllib.request.urlopen(url, timeout=1)
-            return
-        except urllib.error.HTTPError:
-            return
-        except OSError:
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"{url} did not answer within {timeout}s")
-            time.sleep(0.1)
 
 
 class RecordingHandler:
