@@ -1,4 +1,5 @@
 """The Store port: what the service keeps, whatever the backend (SqliteStore, DynamoStore)."""
+import dataclasses
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -65,6 +66,20 @@ class Post:
 
 class StoreError(Exception):
     """The backend failed (disk, network); the request cannot be accepted safely."""
+
+
+class SubscriberStatus:
+    """set_subscriber_status, the same for every backend: built on its get_subscriber_by_id and put_subscriber."""
+
+    def set_subscriber_status(self, subscriber_id, status, **fields):
+        if status not in SUBSCRIBER_STATUSES:
+            raise ValueError(f"unknown subscriber status {status!r}")
+        subscriber = self.get_subscriber_by_id(subscriber_id)
+        if subscriber is None:
+            return None
+        subscriber = dataclasses.replace(subscriber, status=status, **fields)
+        self.put_subscriber(subscriber)
+        return self.get_subscriber_by_id(subscriber_id)
 
 
 class Store(Protocol):

@@ -21,8 +21,8 @@ from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import BotoCoreError, ClientError
 
 from .. import ratelimit
-from .base import (DELIVERED, FAILED, PENDING, POST_STATUSES, SENDING, SPAM, SUBSCRIBER_STATUSES, Post, StoreError,
-                   Submission, Subscriber, utcnow)
+from .base import (DELIVERED, FAILED, PENDING, POST_STATUSES, SENDING, SPAM, Post, StoreError,
+                   Submission, Subscriber, SubscriberStatus, utcnow)
 
 TABLES = ("submissions", "subscribers", "sends", "limits")
 SK = "subscriber"
@@ -38,7 +38,7 @@ def from_item(item):
     return {k: _deserialize(v) for k, v in item.items()}
 
 
-class DynamoStore:
+class DynamoStore(SubscriberStatus):
     name = "dynamodb"
 
     def __init__(self, prefix, client=None, retention_days=30):
@@ -201,16 +201,6 @@ class DynamoStore:
         item = self._call("get_item", TableName=self.subscribers, Key=self._record_key(subscriber_id),
                           ConsistentRead=True).get("Item")
         return _subscriber(from_item(item)) if item else None
-
-    def set_subscriber_status(self, subscriber_id, status, **fields):
-        if status not in SUBSCRIBER_STATUSES:
-            raise ValueError(f"unknown subscriber status {status!r}")
-        subscriber = self.get_subscriber_by_id(subscriber_id)
-        if subscriber is None:
-            return None
-        subscriber = dataclasses.replace(subscriber, status=status, **fields)
-        self.put_subscriber(subscriber)
-        return self.get_subscriber_by_id(subscriber_id)
 
     def list_subscribers(self, status=None):
         items = self._scan(self.subscribers, "subscriber#", **({"status": status} if status else {}))

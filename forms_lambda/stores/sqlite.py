@@ -9,8 +9,8 @@ from contextlib import closing
 from pathlib import Path
 
 from .. import ratelimit
-from .base import (DELIVERED, FAILED, POST_STATUSES, SENDING, SPAM, SUBSCRIBER_STATUSES, Post, StoreError,
-                   Submission, Subscriber, utcnow)
+from .base import (DELIVERED, FAILED, POST_STATUSES, SENDING, SPAM, Post, StoreError,
+                   Submission, Subscriber, SubscriberStatus, utcnow)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS submissions (
@@ -65,7 +65,7 @@ SUBMISSION_COLUMNS = {f.name for f in dataclasses.fields(Submission)}
 SUBSCRIBER_COLUMNS = [f.name for f in dataclasses.fields(Subscriber)]
 
 
-class SqliteStore:
+class SqliteStore(SubscriberStatus):
     name = "sqlite"
 
     def __init__(self, path):
@@ -192,16 +192,6 @@ class SqliteStore:
     def get_subscriber_by_id(self, subscriber_id):
         rows = self._run("SELECT * FROM subscribers WHERE id = ?", (subscriber_id,))
         return Subscriber(**dict(rows[0])) if rows else None
-
-    def set_subscriber_status(self, subscriber_id, status, **fields):
-        if status not in SUBSCRIBER_STATUSES:
-            raise ValueError(f"unknown subscriber status {status!r}")
-        subscriber = self.get_subscriber_by_id(subscriber_id)
-        if subscriber is None:
-            return None
-        subscriber = dataclasses.replace(subscriber, status=status, **fields)
-        self.put_subscriber(subscriber)
-        return self.get_subscriber_by_id(subscriber_id)
 
     def list_subscribers(self, status=None):
         if status:
