@@ -20,6 +20,8 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from bench.context import free_port, wait_for_http
+from forms_lambda.stores.dynamo import DynamoStore
+from forms_lambda.stores.sqlite import SqliteStore
 
 ROOT = Path(__file__).resolve().parent.parent
 # Fails the run if any log line holds a name, email, phone or message that a test posted.
@@ -112,6 +114,17 @@ def moto_server(moto_process, monkeypatch):
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     monkeypatch.delenv("AWS_PROFILE", raising=False)
     return moto_process
+
+
+@pytest.fixture(params=["sqlite", "dynamodb"])
+def any_store(request, tmp_path):
+    """Each Store backend in turn: SqliteStore, and DynamoStore on a clean moto_server."""
+    if request.param == "sqlite":
+        return SqliteStore(tmp_path / "forms.sqlite3")
+    request.getfixturevalue("moto_server")
+    store = DynamoStore("store-test")
+    store.init()
+    return store
 
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",

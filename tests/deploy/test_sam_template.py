@@ -8,22 +8,12 @@ from pathlib import Path
 import pytest
 from cfnlint.decode.cfn_yaml import load
 
+# tests/security/test_headers.py holds these to the team brief's exact values; CloudFront must send the same.
+from forms_lambda.headers import SECURITY_HEADERS
+
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / "deploy" / "template.yaml"
 VENV_BIN = Path(sys.executable).parent
-
-# The security headers of forms_lambda/headers.py, as the team's brief fixes them.
-EXPECTED = {
-    "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-                               "font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; "
-                               "base-uri 'self'; object-src 'none'",
-    "Strict-Transport-Security": "max-age=63072000; includeSubDomains",
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "strict-origin-when-cross-origin",
-    "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=()",
-    "X-Frame-Options": "DENY",
-    "Cross-Origin-Opener-Policy": "same-origin",
-}
 
 
 @pytest.fixture(scope="module")
@@ -62,7 +52,7 @@ def headers_cloudfront_sends(policy):
 def test_cloudfront_sends_exactly_the_security_headers_of_the_form_service(template):
     (policy,) = resources_of_type(template, "AWS::CloudFront::ResponseHeadersPolicy").values()
     config = policy["Properties"]["ResponseHeadersPolicyConfig"]
-    assert headers_cloudfront_sends(config) == EXPECTED
+    assert headers_cloudfront_sends(config) == SECURITY_HEADERS
     overrides = [h["Override"] for h in config["SecurityHeadersConfig"].values()]
     overrides += [h["Override"] for h in config["CustomHeadersConfig"]["Items"]]
     assert all(overrides)

@@ -3,17 +3,6 @@ import pytest
 
 from forms_lambda.stores import Submission, Subscriber
 from forms_lambda.stores.dynamo import DynamoStore
-from forms_lambda.stores.sqlite import SqliteStore
-
-
-@pytest.fixture(params=["sqlite", "dynamodb"])
-def any_store(request, tmp_path):
-    if request.param == "sqlite":
-        return SqliteStore(tmp_path / "forms.sqlite3")
-    request.getfixturevalue("moto_server")
-    store = DynamoStore("store-test")
-    store.init()
-    return store
 
 
 def test_submission_lifecycle(any_store):
