@@ -40,22 +40,14 @@ class Row:
         return value <= limit
 
 
+FORMATS = {"s": "{:.2f} s", "ms": "{:.1f} ms", "KB": "{:.1f} KB", "MB": "{:.1f} MB", "req/s": "{:,.0f} req/s",
+           "": "{:g}"}
+
+
 def fmt_value(value, unit):
     if value is None:
         return "-"
-    if unit == "s":
-        return f"{value:.2f} s"
-    if unit == "ms":
-        return f"{value:.1f} ms"
-    if unit == "KB":
-        return f"{value:.1f} KB"
-    if unit == "MB":
-        return f"{value:.1f} MB"
-    if unit == "req/s":
-        return f"{value:,.0f} req/s"
-    if unit == "":
-        return f"{value:g}"
-    return f"{value:g} {unit}"
+    return FORMATS.get(unit, "{:g} " + unit).format(value)
 
 
 def cells(row):
