@@ -94,12 +94,13 @@ class SqliteStore(SubscriberStatus):
         """This thread's connection, kept open: opening one, and closing it (which checkpoints the WAL), cost
         more than the statements of a request. A new one in a forked process, and when the file was replaced
         or removed (a restore, a reset), since a connection kept open would go on using the removed file."""
-        local = self._local
-        if getattr(local, "conn", None) is None or local.key != (os.getpid(), self._file_id()):
-            if getattr(local, "conn", None) is not None and local.key[0] == os.getpid():
-                local.conn.close()  # never a connection inherited through fork: SQLite forbids using it
+        local, pid = self._local, os.getpid()
+        conn = getattr(local, "conn", None)
+        if conn is None or local.key != (pid, self._file_id()):
+            if conn is not None and local.key[0] == pid:
+                conn.close()  # never a connection inherited through fork: SQLite forbids using it
             local.conn = self.connect()
-            local.key = (os.getpid(), self._file_id())
+            local.key = (pid, self._file_id())  # after connecting, which creates a missing file
         return local.conn
 
     def _run(self, sql, params=(), *, script=False):
