@@ -44,8 +44,9 @@ lock: ## re-pin requirements.txt after editing pyproject.toml's dependency lists
 	rm -rf $(VENV).lock build *.egg-info
 
 system-deps: ## apt-install Chromium, Java and Node.js when missing (tests need them)
-	@test -x $(CHROMIUM) && command -v java >/dev/null && command -v npm >/dev/null || \
-		(apt-get update -qq && $(APT_INSTALL) chromium default-jre-headless nodejs npm)
+	@missing=""; test -x $(CHROMIUM) || missing="chromium"; command -v java >/dev/null || missing="$$missing default-jre-headless"; \
+		command -v npm >/dev/null || missing="$$missing nodejs npm"; \
+		test -z "$$missing" || (apt-get update -qq && $(APT_INSTALL) $$missing)
 
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error && touch $@
