@@ -1,6 +1,5 @@
 """deploy/template.yaml: cfn-lint clean, and the parts other code relies on say what that code expects."""
 import json
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -140,30 +139,3 @@ def test_bucket_is_private_encrypted_and_owner_enforced(template):
     # AES256 (not KMS): the publisher relies on ETag == MD5.
     rule = bucket["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]
     assert rule["ServerSideEncryptionByDefault"] == {"SSEAlgorithm": "AES256"}
-
-
-def run_clean_urls(template, uri, querystring=None):
-    """Runs the CloudFront Function's own code in Node.js with a viewer-request event."""
-    code = template["Resources"]["CleanUrlsFunction"]["Properties"]["FunctionCode"]
-    event = {"request": {"method": "GET", "uri": uri, "querystring": querystring or {}, "headers": {}}}
-    script = f"{code}\nprocess.stdout.write(JSON.stringify(handler({json.dumps(event)})));"
-    result = subprocess.run([shutil.which("node") or "node", "-e", script], capture_output=True, text=True,
-                            check=True)
-    return json.loads(result.stdout)
-
-
-def test_clean_urls_function_maps_directories_to_index_html(template):
-    assert run_clean_urls(template, "/blog/ketamine-for-chronic-pain/")["uri"] == \
-        "/blog/ketamine-for-chronic-pain/index.html"
-    assert run_clean_urls(template, "/")["uri"] == "/index.html"
-    assert run_clean_urls(template, "/theme/css/site.3f9a1c2b.css")["uri"] == "/theme/css/site.3f9a1c2b.css"
-    assert run_clean_urls(template, "/feeds/all.atom.xml")["uri"] == "/feeds/all.atom.xml"
-
-
-def test_clean_urls_function_redirects_a_missing_slash_keeping_the_query(template):
-    answer = run_clean_urls(template, "/about")
-    assert (answer["statusCode"], answer["headers"]["location"]["value"]) == (301, "/about/")
-    answer = run_clean_urls(template, "/subscribed", {"utm_source": {"value": "email"},
-                                                      "a": {"value": "1", "multiValue": [{"value": "1"},
-                                                                                         {"value": "2"}]}})
-    assert answer["headers"]["location"]["value"] == "/subscribed/?utm_source=email&a=1&a=2"
