@@ -51,9 +51,10 @@ THEME = "theme"
 THEME_STATIC_PATHS = []
 PLUGIN_PATHS = ["plugins"]
 # Explicit: a plugin installed for something else must not change the site (TOOLING.md).
+# contained_files stops a build that would follow a symbolic link out of content/ or theme/;
 # commonmark_reader reads Markdown as GitHub shows it; frozen_urls and fast_writer only make builds faster
 # (bench/: `make bench`) and change no byte of the output.
-PLUGINS = ["commonmark_reader", "fingerprint", "root_relative_links", "frozen_urls", "fast_writer"]
+PLUGINS = ["contained_files", "commonmark_reader", "fingerprint", "root_relative_links", "frozen_urls", "fast_writer"]
 
 # Clean URLs: every page is <path>/index.html.
 ARTICLE_URL = "blog/{slug}/"

@@ -2,8 +2,9 @@
 
 Prints one `path:line: message` per problem, in words an author understands, and exits 1 if there is any.
 Checks: required metadata (Title, Date, Summary on articles; Title on pages), valid dates and statuses, unique
-slugs, images that exist and have alt text, internal links that resolve, and no scripts, inline event handlers or
-inline styles (the site's Content-Security-Policy blocks them, so they would silently not work).
+slugs, images that exist and have alt text, internal links that resolve, no scripts, inline event handlers or
+inline styles (the site's Content-Security-Policy blocks them, so they would silently not work), and no symbolic
+links or odd file names (plugins/contained_files.py: the build and the publisher refuse them too).
 
 Conventions are Pelican's defaults as the site uses them: pages live in content/pages/ and are served at
 /<slug>/, articles anywhere else at /blog/<slug>/, images in content/images/ at /images/.
@@ -16,6 +17,8 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 from pelican.settings import DEFAULT_CONFIG
 from pelican.utils import get_date, slugify
+
+from plugins.contained_files import unsafe_paths
 
 ARTICLE_URL = "/blog/{slug}/"
 PAGE_URL = "/{slug}/"
@@ -146,8 +149,11 @@ def html_tags(text):
 class ContentLinter:
     def __init__(self, content_dir):
         self.content_dir = Path(content_dir)
-        self.problems = []
-        paths = sorted(p for p in self.content_dir.rglob("*") if p.suffix in (".md", ".markdown") and p.is_file())
+        self.problems = [Problem(path, 1, why) for path, why in unsafe_paths(self.content_dir)]
+        # A linked file is reported above and never read: its target may be anything on the machine.
+        unsafe = {problem.path for problem in self.problems}
+        paths = sorted(p for p in self.content_dir.rglob("*") if p.suffix in (".md", ".markdown") and p.is_file()
+                       and not unsafe.intersection([p, *p.parents]))
         self.documents = [read_document(p, self.content_dir) for p in paths]
         self.by_source = {d.source: d for d in self.documents}
         self.urls = {d.url: d for d in self.documents}

@@ -21,6 +21,7 @@ from pathlib import Path
 import boto3
 
 from deploy import stack
+from plugins import contained_files
 
 # Theme assets carry their content hash in the name (site.3f9a1c2b.css): a new version is a new URL, so browsers
 # and CloudFront may keep them for a year without asking again.
@@ -103,7 +104,12 @@ NEVER_PUBLISHED = ("drafts/",)
 
 
 def local_files(site_dir):
+    """{key: LocalFile} of the built site; raises UnsafePath if anything in it is a link or oddly named.
+
+    A link would upload whatever it points to (the publish job's own environment, with its credentials).
+    """
     site_dir = Path(site_dir)
+    contained_files.check(site_dir)
     files = {}
     for path in sorted(site_dir.rglob("*")):
         key = path.relative_to(site_dir).as_posix()
@@ -239,7 +245,10 @@ def main(argv=None):
         parser.error("no distribution: pass --distribution, set DEPLOY_DISTRIBUTION_ID, or use --stack")
     if not (args.site_dir / "index.html").is_file():
         parser.error(f"{args.site_dir} has no index.html: build the site first (make publish)")
-    publish(args.site_dir, args.bucket, args.distribution, dry_run=args.dry_run)
+    try:
+        publish(args.site_dir, args.bucket, args.distribution, dry_run=args.dry_run)
+    except contained_files.UnsafePath as e:
+        parser.exit(2, f"refusing to publish {args.site_dir}: {e}\n")
     return 0
 
 
