@@ -1,19 +1,24 @@
-"""Read what the deployed CloudFormation stack knows, so that nobody copies ids by hand.
+"""Read what the deployed CloudFormation stack knows, so that nobody copies ids by hand (operators' tools).
 
     python -m deploy.stack outputs --stack clinic                 # every output, KEY=value
     python -m deploy.stack outputs --stack clinic --key SiteUrl   # one output's value
-    python -m deploy.stack run --stack clinic -- python -m forms_lambda notify --site output/
+    python -m deploy.stack run --stack clinic -- python -m forms_lambda export
+    python -m deploy.stack rotate-key --stack clinic              # new signing key; the old one stays accepted
 
-`run` starts the command with the deployed function's FORMS_* settings (store, mailer, sender, secret key) in
-its environment, so `notify` on a laptop or in CI talks to the same tables and SES as the site, and the secret
-never passes through a file, a shell variable or a log.
+`run` starts the command with the deployed function's FORMS_* settings in its environment, so a command on an
+operator's machine talks to the same tables and SES as the site. The signing keys are not among them: the
+command reads them from Secrets Manager itself (FORMS_SECRET_ARN), so they never pass through a file, a shell
+variable or a log.
 """
 import argparse
 import json
 import os
+import secrets
 import sys
 
 import boto3
+
+from forms_lambda.signing_keys import parse_secret
 
 # Output names of deploy/template.yaml that the tools here rely on.
 BUCKET_OUTPUT = "SiteBucketName"
@@ -29,20 +34,34 @@ def stack_outputs(stack_name):
 
 
 def forms_environment(stack_name):
-    """The FORMS_* settings of the deployed function, so `notify` run by CI talks to the same store and mailer."""
-    outputs = stack_outputs(stack_name)
-    env = json.loads(outputs[FORMS_ENV_OUTPUT])
-    secret = boto3.client("secretsmanager").get_secret_value(SecretId=outputs[SECRET_OUTPUT])
-    env["FORMS_SECRET_KEY"] = json.loads(secret["SecretString"])["key"]
-    return env
+    """The FORMS_* settings of the deployed function (the keys' ARN, never a key)."""
+    return json.loads(stack_outputs(stack_name)[FORMS_ENV_OUTPUT])
+
+
+def rotate_key(stack_name, forget_previous=False):
+    """Put a new signing key in the stack's secret; returns how many older keys stay accepted.
+
+    The old key moves to "previous" so every link already mailed keeps working (unsubscribe links never expire);
+    forget_previous drops them all, for a key that leaked.
+    """
+    arn = stack_outputs(stack_name)[SECRET_OUTPUT]
+    client = boto3.client("secretsmanager")
+    keys = parse_secret(client.get_secret_value(SecretId=arn)["SecretString"])  # oldest first, signing key last
+    previous = [] if forget_previous else list(reversed(keys))
+    client.put_secret_value(SecretId=arn, SecretString=json.dumps({"key": secrets.token_urlsafe(48),
+                                                                  "previous": previous}))
+    return len(previous)
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m deploy.stack", description=__doc__.splitlines()[0],
-                                     usage="python -m deploy.stack {outputs,run} [--stack NAME] [--key OUTPUT] [-- COMMAND ...]")
-    parser.add_argument("what", choices=["outputs", "run"])
+                                     usage="python -m deploy.stack {outputs,run,rotate-key} [--stack NAME] "
+                                           "[--key OUTPUT] [--forget-previous] [-- COMMAND ...]")
+    parser.add_argument("what", choices=["outputs", "run", "rotate-key"])
     parser.add_argument("--stack", default=os.environ.get("DEPLOY_STACK"), help="CloudFormation stack name")
     parser.add_argument("--key", help="with outputs: print only this output's value")
+    parser.add_argument("--forget-previous", action="store_true",
+                        help="with rotate-key: stop accepting every older key (after a leak; breaks old links)")
     argv = sys.argv[1:] if argv is None else argv
     command = argv[argv.index("--") + 1:] if "--" in argv else []
     args = parser.parse_args(argv[:argv.index("--")] if "--" in argv else argv)
@@ -57,6 +76,10 @@ def main(argv=None):
             return 0
         for key, value in sorted(outputs.items()):
             print(f"{key}={value}")
+        return 0
+    if args.what == "rotate-key":
+        kept = rotate_key(args.stack, forget_previous=args.forget_previous)
+        print(f"new signing key in place; {kept} older key(s) still accepted")
         return 0
     if not command:
         parser.error("run needs a command after --")

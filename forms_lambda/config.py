@@ -61,7 +61,7 @@ class Settings:
     sender_address: Address
     clinic_inbox: str
     site_url: str
-    secret_key: str
+    secret_key: str  # empty when the keys are read from FORMS_SECRET_ARN
     timezone: ZoneInfo
     double_opt_in: bool
     confirm_max_age: int
@@ -84,6 +84,7 @@ class Settings:
     welcome_email: bool = True
     welcome_articles: int = 3
     sns_topic_arns: tuple = ()
+    secret_arn: str = ""
 
     @property
     def sender_domain(self):
@@ -135,14 +136,29 @@ def _bool(env, name):
     raise ConfigError(f"{name} must be 1 or 0, got {env[name]!r}")
 
 
+SECRET_ARN = re.compile(r"arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[A-Za-z0-9/_+=.@-]+")
+
+
+def _secret_arn(env):
+    arn = env.get("FORMS_SECRET_ARN", "")
+    if arn and not SECRET_ARN.fullmatch(arn):
+        raise ConfigError(f"FORMS_SECRET_ARN must be the ARN of a Secrets Manager secret, got {arn!r}")
+    if arn and env.get("FORMS_SECRET_KEY"):
+        raise ConfigError("FORMS_SECRET_ARN and FORMS_SECRET_KEY are both set: set only one")
+    return arn
+
+
 def _secret_key(env, var_dir):
     key = env.get("FORMS_SECRET_KEY", "")
     if key:
         if len(key) < 16:
             raise ConfigError("FORMS_SECRET_KEY must be at least 16 characters")
         return key
+    if env.get("FORMS_SECRET_ARN"):
+        return ""  # the keys are in Secrets Manager (forms_lambda/signing_keys.py)
     if env.get("AWS_LAMBDA_FUNCTION_NAME"):
-        raise ConfigError("FORMS_SECRET_KEY is required on AWS Lambda (tokens in emails are signed with it)")
+        raise ConfigError("FORMS_SECRET_ARN (or FORMS_SECRET_KEY) is required on AWS Lambda "
+                          "(tokens in emails are signed with it)")
     # Locally: generate once, so links in emails keep working across restarts.
     path = var_dir / "secret_key"
     if not path.exists():
@@ -251,6 +267,7 @@ def load_settings(environ=None):
         sender_address=sender,
         clinic_inbox=inbox.addr_spec,
         site_url=f"{site.scheme}://{site.netloc}",
+        secret_arn=_secret_arn(env),
         secret_key=_secret_key(env, var_dir),
         timezone=tz,
         double_opt_in=_bool(env, "FORMS_DOUBLE_OPT_IN"),

@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 
 from flask import current_app
 
-from . import emails
+from . import emails, signing_keys
 from .captcha import CaptchaVerifier, make_verifier
 from .config import Settings
 from .logs import log_event, log_exception
@@ -33,9 +33,10 @@ class Services:
 
     @classmethod
     def from_settings(cls, settings):
+        keys = signing_keys.from_secret(settings.secret_arn) if settings.secret_arn else settings.secret_key
         return cls(settings=settings, store=make_store(settings.store_url, settings.retention_days),
                    mailer=make_mailer(settings.mailer_url, settings.ses_configuration_set),
-                   tokens=Tokens(settings.secret_key, settings.confirm_max_age),
+                   tokens=Tokens(keys, settings.confirm_max_age),
                    captcha=make_verifier(settings.captcha, settings.captcha_secret, settings.captcha_verify_url))
 
     def url(self, path, **query):

@@ -2,9 +2,12 @@
 
 They carry only the opaque subscriber id: a signed payload is merely base64, and links
 end up in proxy and CDN logs. Each purpose has its own salt, so one kind of token can
-never be replayed as another.
+never be replayed as another. Tokens are signed with the newest key and accepted with any
+key still listed (forms_lambda/signing_keys.py: a key rotation breaks no link).
 """
 from itsdangerous import BadSignature, SignatureExpired, URLSafeSerializer, URLSafeTimedSerializer
+
+from .signing_keys import SigningKeys
 
 CONFIRM_SALT = "forms-lambda.subscribe-confirm"
 UNSUBSCRIBE_SALT = "forms-lambda.unsubscribe"
@@ -19,33 +22,41 @@ class ExpiredToken(InvalidToken):
 
 
 class Tokens:
-    def __init__(self, secret_key, confirm_max_age):
+    def __init__(self, keys, confirm_max_age):
+        """keys: SigningKeys, or one key (text)."""
+        self.keys = keys if isinstance(keys, SigningKeys) else SigningKeys(keys)
         self.confirm_max_age = confirm_max_age
-        self._confirm = URLSafeTimedSerializer(secret_key, salt=CONFIRM_SALT)
+
+    # Built per use: the keys may change under a warm Lambda (SigningKeys.refresh).
+    def _confirm(self):
+        return URLSafeTimedSerializer(self.keys.keys, salt=CONFIRM_SALT)
+
+    def _unsubscribe(self):
         # Unsubscribe links must work forever (old emails stay in inboxes): no timestamp.
-        self._unsubscribe = URLSafeSerializer(secret_key, salt=UNSUBSCRIBE_SALT)
+        return URLSafeSerializer(self.keys.keys, salt=UNSUBSCRIBE_SALT)
 
     def confirm_token(self, subscriber_id):
-        return self._confirm.dumps(subscriber_id)
+        return self._confirm().dumps(subscriber_id)
 
     def read_confirm_token(self, token):
-        try:
-            value = self._confirm.loads(token, max_age=self.confirm_max_age)
-        except SignatureExpired:
-            raise ExpiredToken() from None
-        except BadSignature:
-            raise InvalidToken() from None
-        return _subscriber_id(value)
+        return self._read(lambda: self._confirm().loads(token, max_age=self.confirm_max_age))
 
     def unsubscribe_token(self, subscriber_id):
-        return self._unsubscribe.dumps(subscriber_id)
+        return self._unsubscribe().dumps(subscriber_id)
 
     def read_unsubscribe_token(self, token):
-        try:
-            value = self._unsubscribe.loads(token)
-        except BadSignature:
-            raise InvalidToken() from None
-        return _subscriber_id(value)
+        return self._read(lambda: self._unsubscribe().loads(token))
+
+    def _read(self, load):
+        """load()'s subscriber id; a bad signature is tried once more if the keys changed (a rotation)."""
+        while True:
+            try:
+                return _subscriber_id(load())
+            except SignatureExpired:
+                raise ExpiredToken() from None
+            except BadSignature:
+                if not self.keys.refresh():
+                    raise InvalidToken() from None
 
 
 def _subscriber_id(value):

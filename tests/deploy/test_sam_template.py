@@ -91,12 +91,11 @@ def test_function_is_configured_as_the_form_service_expects(template):
     assert (function["Handler"], function["Runtime"], function["Architectures"]) == \
         ("forms_lambda.handler.handler", "python3.12", ["arm64"])
     env = function["Environment"]["Variables"]
-    assert sorted(env) == ["FORMS_CLINIC_ADDRESS", "FORMS_CLINIC_INBOX", "FORMS_MAILER", "FORMS_SECRET_KEY",
+    assert sorted(env) == ["FORMS_CLINIC_ADDRESS", "FORMS_CLINIC_INBOX", "FORMS_MAILER", "FORMS_SECRET_ARN",
                            "FORMS_SENDER", "FORMS_SES_CONFIGURATION_SET", "FORMS_SITE_URL", "FORMS_SNS_TOPIC_ARNS",
                            "FORMS_STORE", "FORMS_VAR_DIR"]
     assert env["FORMS_STORE"] == {"Fn::Sub": "dynamodb://${AWS::StackName}"}
     assert env["FORMS_MAILER"] == "ses"
-    assert env["FORMS_SECRET_KEY"]["Fn::Sub"].startswith("{{resolve:secretsmanager:")
     events = function["Events"]
     assert events["Api"]["Properties"]["Path"] == "/api/{proxy+}"
     retry = events["RetryPendingDeliveries"]["Properties"]
@@ -114,13 +113,26 @@ def as_sub(value):
     return value
 
 
-def test_notify_in_ci_gets_the_same_settings_as_the_function(template):
-    """deploy.stack run gives `notify` the FormsEnvironment output plus the secret: it must mirror the function."""
+def test_operators_commands_get_the_same_settings_as_the_function(template):
+    """deploy.stack run gives a command the FormsEnvironment output: it must mirror the function."""
     env = template["Resources"]["FormsFunction"]["Properties"]["Environment"]["Variables"]
     output = json.loads(template["Outputs"]["FormsEnvironment"]["Value"]["Fn::Sub"])
-    assert output == {name: as_sub(value) for name, value in env.items() if name != "FORMS_SECRET_KEY"}
+    assert output == {name: as_sub(value) for name, value in env.items()}
     assert template["Outputs"]["FormsSecretArn"]["Value"] == {"Ref": "FormsSecret"}
-    assert "FormsSecret}" in env["FORMS_SECRET_KEY"]["Fn::Sub"]
+
+
+def test_no_signing_key_in_any_environment_only_the_secrets_arn(template):
+    """The environment is readable with lambda:GetFunctionConfiguration; the keys are read at cold start."""
+    text = TEMPLATE.read_text()
+    assert "{{resolve:secretsmanager" not in text and "FORMS_SECRET_KEY" not in text
+    functions = resources_of_type(template, "AWS::Serverless::Function")
+    assert functions
+    for name, function in functions.items():
+        env = function["Properties"]["Environment"]["Variables"]
+        assert env["FORMS_SECRET_ARN"] == {"Ref": "FormsSecret"}, name
+        statements = [s for policy in function["Properties"]["Policies"] for s in policy["Statement"]]
+        (read,) = [s for s in statements if "secretsmanager:GetSecretValue" in str(s["Action"])]
+        assert (read["Action"], read["Resource"]) == ("secretsmanager:GetSecretValue", {"Ref": "FormsSecret"}), name
 
 
 def test_ses_bounces_and_complaints_reach_the_ses_events_endpoint(template):
