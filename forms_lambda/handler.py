@@ -1,11 +1,12 @@
 """AWS Lambda entry: the same Flask app behind API Gateway (HTTP API payload 2.0 or REST 1.0).
 
 EventBridge schedules invoke it with {"forms_lambda": "retry"} (deliver what the mailer could not
-take earlier) or {"forms_lambda": "purge"}; every other event is an HTTP request for apig-wsgi.
+take earlier) or {"forms_lambda": "purge"}; SNS with SES bounces and complaints ({"Records": [{"Sns": ...}]});
+every other event is an HTTP request for apig-wsgi.
 """
 from apig_wsgi import make_lambda_handler
 
-from . import create_app
+from . import create_app, ses_events
 
 _app = None
 _lambda_handler = None
@@ -23,4 +24,7 @@ def handler(event, context):
     if task in SCHEDULED:
         with _app.app_context():
             return {"ok": True, "task": task, **SCHEDULED[task](_app.extensions["forms_lambda"])}
+    if ses_events.is_sns_event(event):
+        with _app.app_context():
+            return ses_events.handle_sns_event(event)
     return _lambda_handler(event, context)

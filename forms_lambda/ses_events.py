@@ -1,8 +1,10 @@
-"""POST /api/ses-events: SES bounce and complaint events, delivered by Amazon SNS.
+"""SES bounce and complaint events from Amazon SNS: invoking the Lambda function, or posted to /api/ses-events.
 
-Only a message whose SNS signature verifies is acted on (403 otherwise). A hard (Permanent) bounce or a
-complaint marks the recipient suppressed: `notify` mails confirmed subscribers only, and a suppressed
-address that subscribes again is not sent a confirmation.
+On AWS the topic invokes the function (Protocol lambda): Lambda lets only that topic do so, and handle_sns_event
+checks the topic against FORMS_SNS_TOPIC_ARNS. Over HTTPS anyone can post, so only a message whose SNS
+signature verifies is acted on (403 otherwise). Either way a hard (Permanent) bounce or a complaint marks the
+recipient suppressed: `notify` mails confirmed subscribers only, and a suppressed address that subscribes again
+is not sent a confirmation.
 """
 import json
 import logging
@@ -49,7 +51,6 @@ def suppressed_recipients(event):
 
 @bp.post("/ses-events")
 def ses_events():
-    from .newsletter import suppress
     from .sns import InvalidSnsMessage
 
     request.max_content_length = SNS_MAX_BYTES
@@ -67,14 +68,43 @@ def ses_events():
             return jsonify(ok=False, error="Service Unavailable"), 503
         log.info("ses-events subscribed topic=%s", message.get("TopicArn"))
     elif message["Type"] == "Notification":
-        try:
-            event = json.loads(message["Message"])
-        except ValueError:
-            event = None
-        addresses = suppressed_recipients(event) if isinstance(event, dict) else []
-        store = current_services().store
-        for address in addresses:
-            subscriber = suppress(store, address)
-            log.info("suppressed subscriber=%s", subscriber.id if subscriber else "?")
-        log.info("ses-events notification message=%s suppressed=%d", message.get("MessageId"), len(addresses))
+        apply_notification(message)
     return jsonify(ok=True)
+
+
+def apply_notification(message):
+    """Suppress the addresses an SNS Notification's SES event names; returns how many."""
+    from .newsletter import suppress
+
+    try:
+        event = json.loads(message["Message"])
+    except (ValueError, TypeError):
+        event = None
+    addresses = suppressed_recipients(event) if isinstance(event, dict) else []
+    store = current_services().store
+    for address in addresses:
+        subscriber = suppress(store, address)
+        log.info("suppressed subscriber=%s", subscriber.id if subscriber else "?")
+    log.info("ses-events notification message=%s suppressed=%d", message.get("MessageId"), len(addresses))
+    return len(addresses)
+
+
+def is_sns_event(event):
+    """True for the event SNS invokes a Lambda function with: {"Records": [{"EventSource": "aws:sns", ...}]}."""
+    records = event.get("Records") if isinstance(event, dict) else None
+    return bool(records) and isinstance(records, list) and all(
+        isinstance(r, dict) and r.get("EventSource") == "aws:sns" and isinstance(r.get("Sns"), dict) for r in records)
+
+
+def handle_sns_event(event):
+    """SNS's direct delivery to the function. An error (the store is down) fails the invocation, so Lambda retries."""
+    topics = current_services().settings.sns_topic_arns
+    suppressed = ignored = 0
+    for record in event["Records"]:
+        message = record["Sns"]
+        if topics and message.get("TopicArn") not in topics:
+            log.warning("ses-events rejected: topic not allowed")
+            ignored += 1
+        elif message.get("Type") == "Notification":
+            suppressed += apply_notification(message)
+    return {"ok": True, "suppressed": suppressed, "ignored": ignored}

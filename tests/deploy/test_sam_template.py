@@ -97,7 +97,6 @@ def test_function_is_configured_as_the_form_service_expects(template):
     assert env["FORMS_STORE"] == {"Fn::Sub": "dynamodb://${AWS::StackName}"}
     assert env["FORMS_MAILER"] == "ses"
     events = function["Events"]
-    assert events["Api"]["Properties"]["Path"] == "/api/{proxy+}"
     retry = events["RetryPendingDeliveries"]["Properties"]
     assert json.loads(retry["Input"]) == {"forms_lambda": "retry"}
     # HTTP API on the $default stage: no stage name in the path the function sees.
@@ -135,13 +134,54 @@ def test_no_signing_key_in_any_environment_only_the_secrets_arn(template):
         assert (read["Action"], read["Resource"]) == ("secretsmanager:GetSecretValue", {"Ref": "FormsSecret"}), name
 
 
-def test_ses_bounces_and_complaints_reach_the_ses_events_endpoint(template):
+def api_routes(template):
+    """{route key: event} of the HTTP API routes the functions declare ("ANY /api/contact")."""
+    routes = {}
+    for function in resources_of_type(template, "AWS::Serverless::Function").values():
+        for event in function["Properties"].get("Events", {}).values():
+            if event["Type"] == "HttpApi":
+                routes[f"{event['Properties']['Method'].upper()} {event['Properties']['Path']}"] = event
+    return routes
+
+
+def test_every_public_endpoint_of_the_service_has_its_own_route_and_ses_events_none(template, tmp_path):
+    """A new endpoint of the Flask app must get a route (and a throttle) here, or it is unreachable on AWS."""
+    from forms_lambda import create_app
+    app = create_app({"FORMS_SECRET_KEY": "x" * 32, "FORMS_STORE": f"sqlite:///{tmp_path}/forms.sqlite3",
+                      "FORMS_VAR_DIR": str(tmp_path)})
+    flask_paths = {rule.rule for rule in app.url_map.iter_rules() if rule.rule.startswith("/api/")}
+    routes = api_routes(template)
+    assert {route.split(" ", 1)[1] for route in routes} == flask_paths - {"/api/ses-events"}
+    assert all(route.startswith("ANY ") for route in routes)  # the app answers wrong methods itself (405)
+    assert all(e["Properties"]["ApiId"] == {"Ref": "HttpApi"} for e in routes.values())
+    assert not [r for r in routes if "{proxy+}" in r or "ses-events" in r]
+
+
+def test_each_route_has_its_own_throttle_and_the_forms_the_tightest(template):
+    api = template["Resources"]["HttpApi"]["Properties"]
+    settings = api["RouteSettings"]
+    assert set(settings) == set(api_routes(template))
+    forms = [settings["ANY /api/contact"], settings["ANY /api/subscribe"]]
+    for limits in settings.values():
+        assert 0 < limits["ThrottlingRateLimit"] <= api["DefaultRouteSettings"]["ThrottlingRateLimit"]
+        assert 0 < limits["ThrottlingBurstLimit"] <= api["DefaultRouteSettings"]["ThrottlingBurstLimit"]
+    assert all(f["ThrottlingRateLimit"] <= 5 and f["ThrottlingBurstLimit"] <= 10 for f in forms)
+    assert settings["ANY /api/health"]["ThrottlingRateLimit"] <= 1
+
+
+def test_ses_bounces_and_complaints_invoke_the_function_through_sns(template):
     destination = template["Resources"]["SesEventDestination"]["Properties"]["EventDestination"]
     assert sorted(destination["MatchingEventTypes"]) == ["bounce", "complaint"]
     assert destination["SnsDestination"]["TopicARN"] == {"Ref": "SesEventsTopic"}
-    subscription = template["Resources"]["SesEventsSubscription"]["Properties"]
-    assert subscription["TopicArn"] == {"Ref": "SesEventsTopic"}
-    assert subscription["Endpoint"]["Fn::Sub"].endswith("/api/ses-events")
+    (subscription,) = resources_of_type(template, "AWS::SNS::Subscription").values()
+    assert subscription["Properties"] == {"TopicArn": {"Ref": "SesEventsTopic"}, "Protocol": "lambda",
+                                          "Endpoint": {"Fn::GetAtt": ["FormsFunction", "Arn"]}}
+    permissions = [p["Properties"] for p in resources_of_type(template, "AWS::Lambda::Permission").values()
+                   if p["Properties"]["Principal"] == "sns.amazonaws.com"]
+    assert permissions == [{"FunctionName": {"Ref": "FormsFunction"}, "Action": "lambda:InvokeFunction",
+                            "Principal": "sns.amazonaws.com", "SourceArn": {"Ref": "SesEventsTopic"}}]
+    env = template["Resources"]["FormsFunction"]["Properties"]["Environment"]["Variables"]
+    assert env["FORMS_SNS_TOPIC_ARNS"] == {"Ref": "SesEventsTopic"}
 
 
 def test_bucket_is_private_encrypted_and_owner_enforced(template):
