@@ -25,7 +25,7 @@ APT_INSTALL = DEBIAN_FRONTEND=noninteractive apt-get install -y -qq
 
 .DEFAULT_GOAL := help
 .PHONY: help venv lock system-deps node_modules html publish serve devserver run notify test bench audit lint-content \
-	lint-deploy deploy deploy-dry-run build-FormsFunction clean
+	lint-deploy deploy deploy-upload deploy-dry-run build-FormsFunction build-NotifyFunction clean
 
 help: ## list every target with what it does
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /	/' | expand -t 16
@@ -98,8 +98,13 @@ DEPLOY_BUILD = rm -rf $(OUTPUTDIR) && url=$$($(PY) -m deploy.stack outputs --sta
 
 deploy: lint-content ## build for production, publish output/ to S3 + CloudFront (changes only), mail new articles
 	$(DEPLOY_BUILD)
+	$(MAKE) deploy-upload
+
+# What the Publish workflow's deploy job runs on the site its build job made (that job has no AWS credentials).
+# The newsletter runs in the stack's NotifyFunction; this only asks it to.
+deploy-upload: venv ## publish the built output/ (changes only), then have the stack's notify function mail new articles
 	$(PY) -m deploy.publish --stack $(DEPLOY_STACK) $(OUTPUTDIR)
-	$(PY) -m deploy.stack run --stack $(DEPLOY_STACK) -- $(PY) -m forms_lambda notify --site $(OUTPUTDIR)
+	$(PY) -m deploy.stack notify --stack $(DEPLOY_STACK)
 
 deploy-dry-run: lint-content ## build for production and print what deploy would upload, delete and invalidate
 	$(DEPLOY_BUILD)
@@ -108,11 +113,14 @@ deploy-dry-run: lint-content ## build for production and print what deploy would
 # `sam build` runs this in the repository (template: CodeUri .., BuildMethod makefile) with ARTIFACTS_DIR set.
 # The package holds pyproject.toml's runtime dependencies (not the site or dev extras) at the lock's versions.
 RUNTIME_DEPS = $(PYTHON_SYSTEM) -c 'import tomllib; print(*tomllib.load(open("pyproject.toml", "rb"))["project"]["dependencies"], sep="\n")'
-build-FormsFunction: ## package forms_lambda and its locked runtime packages for Lambda (Python 3.12, arm64)
-	$(RUNTIME_DEPS) | $(PYTHON_SYSTEM) -m pip install -q --disable-pip-version-check --target $(ARTIFACTS_DIR) \
+LAMBDA_PACKAGE = $(RUNTIME_DEPS) | $(PYTHON_SYSTEM) -m pip install -q --disable-pip-version-check --target $(ARTIFACTS_DIR) \
 		--implementation cp --python-version 3.12 --platform manylinux2014_aarch64 --only-binary=:all: \
-		-c requirements.txt -r /dev/stdin
-	cp -R forms_lambda $(ARTIFACTS_DIR)/
+		-c requirements.txt -r /dev/stdin && cp -R forms_lambda $(ARTIFACTS_DIR)/
+build-FormsFunction: ## package forms_lambda and its locked runtime packages for Lambda (Python 3.12, arm64)
+	$(LAMBDA_PACKAGE)
+
+build-NotifyFunction: ## the same package for the newsletter's function (sam build runs one target per function)
+	$(LAMBDA_PACKAGE)
 
 clean: ## remove generated files (output/, caches); keeps .venv and var/
 	rm -rf $(OUTPUTDIR) cache .pytest_cache .hypothesis test-artifacts bench/.work

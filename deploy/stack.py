@@ -3,10 +3,12 @@
     python -m deploy.stack outputs --stack clinic                 # every output, KEY=value
     python -m deploy.stack outputs --stack clinic --key SiteUrl   # one output's value
     python -m deploy.stack run --stack clinic -- python -m forms_lambda export
+    python -m deploy.stack notify --stack clinic                  # the stack's NotifyFunction mails new articles
     python -m deploy.stack rotate-key --stack clinic              # new signing key; the old one stays accepted
 
-`run` starts the command with the deployed function's FORMS_* settings in its environment, so a command on an
-operator's machine talks to the same tables and SES as the site. The signing keys are not among them: the
+`notify` is the last step of every publish (`make deploy`, the Publish workflow). `run` is for operators with
+administrator credentials: it starts the command with the deployed function's FORMS_* settings in its
+environment, so a command on an operator's machine talks to the same tables and SES as the site. The signing keys are not among them: the
 command reads them from Secrets Manager itself (FORMS_SECRET_ARN), so they never pass through a file, a shell
 variable or a log.
 """
@@ -25,6 +27,9 @@ BUCKET_OUTPUT = "SiteBucketName"
 DISTRIBUTION_OUTPUT = "DistributionId"
 FORMS_ENV_OUTPUT = "FormsEnvironment"
 SECRET_OUTPUT = "FormsSecretArn"
+NOTIFY_OUTPUT = "NotifyFunctionName"
+# The NotifyFunction's Timeout in deploy/template.yaml: a mailing may take all of it.
+NOTIFY_TIMEOUT_SECONDS = 900
 
 
 def stack_outputs(stack_name):
@@ -36,6 +41,27 @@ def stack_outputs(stack_name):
 def forms_environment(stack_name):
     """The FORMS_* settings of the deployed function (the keys' ARN, never a key)."""
     return json.loads(stack_outputs(stack_name)[FORMS_ENV_OUTPUT])
+
+
+def notify(stack_name, out=sys.stdout, err=sys.stderr):
+    """Have the stack's NotifyFunction mail the published site's new articles; returns notify's exit code.
+
+    What runs the newsletter is the function, with its own rights: the caller needs only lambda:InvokeFunction.
+    """
+    from botocore.config import Config
+    name = stack_outputs(stack_name)[NOTIFY_OUTPUT]
+    # One attempt: a timed-out call is still mailing, and a second invocation would only wait for its claims.
+    client = boto3.client("lambda", config=Config(read_timeout=NOTIFY_TIMEOUT_SECONDS + 60,
+                                                  retries={"total_max_attempts": 1}))
+    reply = client.invoke(FunctionName=name, Payload=b"{}")
+    payload = json.loads(reply["Payload"].read() or b"null")
+    if reply.get("FunctionError") or not isinstance(payload, dict):
+        # Only the type: an error message may quote data, and CI logs are widely readable.
+        kind = payload.get("errorType") if isinstance(payload, dict) else "no answer"
+        print(f"notify: the function {name} failed ({kind}); its log group /<stack>/notify says why", file=err)
+        return 1
+    out.write(payload.get("summary", ""))
+    return payload.get("exit_code", 1)
 
 
 def rotate_key(stack_name, forget_previous=False):
@@ -55,9 +81,9 @@ def rotate_key(stack_name, forget_previous=False):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m deploy.stack", description=__doc__.splitlines()[0],
-                                     usage="python -m deploy.stack {outputs,run,rotate-key} [--stack NAME] "
+                                     usage="python -m deploy.stack {outputs,run,notify,rotate-key} [--stack NAME] "
                                            "[--key OUTPUT] [--forget-previous] [-- COMMAND ...]")
-    parser.add_argument("what", choices=["outputs", "run", "rotate-key"])
+    parser.add_argument("what", choices=["outputs", "run", "notify", "rotate-key"])
     parser.add_argument("--stack", default=os.environ.get("DEPLOY_STACK"), help="CloudFormation stack name")
     parser.add_argument("--key", help="with outputs: print only this output's value")
     parser.add_argument("--forget-previous", action="store_true",
@@ -77,6 +103,8 @@ def main(argv=None):
         for key, value in sorted(outputs.items()):
             print(f"{key}={value}")
         return 0
+    if args.what == "notify":
+        return notify(args.stack)
     if args.what == "rotate-key":
         kept = rotate_key(args.stack, forget_previous=args.forget_previous)
         print(f"new signing key in place; {kept} older key(s) still accepted")

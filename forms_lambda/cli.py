@@ -39,7 +39,8 @@ def cmd_export(services, args):
 def cmd_notify(services, args):
     """email new articles of the built site to confirmed subscribers"""
     from .newsletter import Newsletter
-    return Newsletter(services).run(args.site, resend_interrupted=args.resend_interrupted)
+    return Newsletter(services).run(args.site or services.settings.notify_site,
+                                    resend_interrupted=args.resend_interrupted)
 
 
 def cmd_unsubscribe(services, args):
@@ -68,7 +69,8 @@ def add_unsubscribe_arguments(parser):
 
 
 def add_notify_arguments(parser):
-    parser.add_argument("--site", default="output", help="the built site (reads feeds/all.atom.xml)")
+    parser.add_argument("--site", help="the built site whose feeds/all.atom.xml is read: a folder, or "
+                                        "s3://<bucket> (default: FORMS_NOTIFY_SITE, else output)")
     parser.add_argument("--resend-interrupted", action="store_true",
                         help="also send again what a crashed run may or may not have sent (at least once)")
 

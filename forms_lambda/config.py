@@ -44,6 +44,8 @@ DEFAULTS = {
     "FORMS_WELCOME_EMAIL": "1",
     "FORMS_WELCOME_ARTICLES": "3",
     "FORMS_SNS_TOPIC_ARNS": "",
+    # the built site whose feed `notify` reads: a folder, or s3://<bucket>[/<prefix>] (the NotifyFunction's)
+    "FORMS_NOTIFY_SITE": "output",
 }
 TRUE = {"1", "true", "yes", "on"}
 FALSE = {"0", "false", "no", "off"}
@@ -85,6 +87,7 @@ class Settings:
     welcome_articles: int = 3
     sns_topic_arns: tuple = ()
     secret_arn: str = ""
+    notify_site: str = "output"
 
     @property
     def sender_domain(self):
@@ -136,6 +139,7 @@ def _bool(env, name):
     raise ConfigError(f"{name} must be 1 or 0, got {env[name]!r}")
 
 
+S3_SITE = re.compile(r"s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/[^\x00-\x1f]*)?")
 SECRET_ARN = re.compile(r"arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[A-Za-z0-9/_+=.@-]+")
 
 
@@ -260,6 +264,9 @@ def load_settings(environ=None):
     topics = tuple(t.strip() for t in env["FORMS_SNS_TOPIC_ARNS"].split(",") if t.strip())
     if any(not t.startswith("arn:aws") for t in topics):
         raise ConfigError("FORMS_SNS_TOPIC_ARNS must be a comma-separated list of SNS topic ARNs")
+    notify_site = env["FORMS_NOTIFY_SITE"].strip()
+    if not notify_site or notify_site.startswith("s3://") and not S3_SITE.fullmatch(notify_site):
+        raise ConfigError(f"FORMS_NOTIFY_SITE must be a folder or s3://<bucket>[/<prefix>], got {notify_site!r}")
     return Settings(
         store_url=env["FORMS_STORE"],
         mailer_url=env["FORMS_MAILER"],
@@ -291,4 +298,5 @@ def load_settings(environ=None):
         welcome_email=_bool(env, "FORMS_WELCOME_EMAIL"),
         welcome_articles=_int(env, "FORMS_WELCOME_ARTICLES", 0, 10),
         sns_topic_arns=topics,
+        notify_site=notify_site,
     )

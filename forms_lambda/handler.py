@@ -3,7 +3,12 @@
 EventBridge schedules invoke it with {"forms_lambda": "retry"} (deliver what the mailer could not
 take earlier) or {"forms_lambda": "purge"}; SNS with SES bounces and complaints ({"Records": [{"Sns": ...}]});
 every other event is an HTTP request for apig-wsgi.
+
+`notify` is the entry of the stack's NotifyFunction, the newsletter's own function (see its docstring).
 """
+import io
+import sys
+
 from apig_wsgi import make_lambda_handler
 
 from . import create_app, ses_events
@@ -28,3 +33,23 @@ def handler(event, context):
         with _app.app_context():
             return ses_events.handle_sns_event(event)
     return _lambda_handler(event, context)
+
+
+def notify(event, context):
+    """The NotifyFunction: email the published site's new articles (FORMS_NOTIFY_SITE) once to every subscriber.
+
+    It does this and nothing else, whatever the event holds: the publish workflow, which may invoke it, can
+    start a mailing but never read the subscriber list, the signing keys, or send mail of its own.
+    Returns notify's summary (counts and article titles, never an address) and its exit code.
+    """
+    global _app
+    if _app is None:
+        _app = create_app()
+    from .newsletter import Newsletter
+
+    summary = io.StringIO()
+    with _app.app_context():
+        services = _app.extensions["forms_lambda"]
+        code = Newsletter(services, out=summary).run(services.settings.notify_site)
+    sys.stdout.write(summary.getvalue())  # into the function's log as well
+    return {"ok": code == 0, "exit_code": code, "summary": summary.getvalue()}

@@ -1,7 +1,8 @@
 """Blog updates by email: each new article of the built site, once, to every confirmed subscriber.
 
-`notify` reads the site's Atom feed (output/feeds/all.atom.xml). The first run records the articles already
-there as "archived", so subscribers are not sent the archive. Each later run records the feed's new articles
+`notify` reads the site's Atom feed (output/feeds/all.atom.xml; on AWS the published copy in the site's bucket,
+FORMS_NOTIFY_SITE=s3://<bucket>). The first run records the articles already there as "archived", so
+subscribers are not sent the archive. Each later run records the feed's new articles
 as "announcing" and sends each of them, oldest first, as its own email (subject = the article's title; no digest:
 one email per article keeps the subject honest and the send records simple; a blog publishing a few articles
 a week sends a few emails a week). A post becomes "announced" when no send to a confirmed subscriber is left
@@ -92,13 +93,28 @@ def html_to_text(markup, limit=SUMMARY_CHARS):
     return text
 
 
-def read_feed(site_dir, site_url):
-    """The articles of a built site's Atom feed, oldest first, with links on site_url (FORMS_SITE_URL)."""
-    path = Path(site_dir) / FEED
+def feed_bytes(site):
+    """The Atom feed of a built site: a folder (output/), or the published site's bucket (s3://bucket[/prefix]),
+    where the NotifyFunction reads it on AWS."""
+    site = str(site)
+    if not site.startswith("s3://"):
+        return (Path(site) / FEED).read_bytes()
+    import boto3  # only where the site is in S3
+    from botocore.exceptions import BotoCoreError, ClientError
+    bucket, _, prefix = site[len("s3://"):].partition("/")
+    key = "/".join(part for part in (prefix.strip("/"), FEED.as_posix()) if part)
     try:
-        root = ET.parse(path).getroot()
+        return boto3.client("s3").get_object(Bucket=bucket, Key=key)["Body"].read()
+    except (BotoCoreError, ClientError) as e:
+        raise OSError(f"s3://{bucket}/{key}: {e}") from e
+
+
+def read_feed(site, site_url):
+    """The articles of a built site's Atom feed, oldest first, with links on site_url (FORMS_SITE_URL)."""
+    try:
+        root = ET.fromstring(feed_bytes(site))
     except (OSError, ET.ParseError) as e:
-        raise FeedError(f"cannot read {path}: {e}") from e
+        raise FeedError(f"cannot read the feed of {site}: {e}") from e
     articles = []
     for entry in root.iter(f"{ATOM}entry"):
         link = next((l.get("href") for l in entry.iter(f"{ATOM}link") if l.get("rel", "alternate") == "alternate"),
@@ -268,14 +284,14 @@ class Newsletter:
         counts["complete"] = all(after.get(s.id) == SENT for s in subscribers)
         return counts
 
-    def run(self, site_dir, *, resend_interrupted=False):
+    def run(self, site, *, resend_interrupted=False):
         """Announce what is new; returns the exit code (1 when a send failed and waits for the next run)."""
         if not self.settings.clinic_address:
             print("notify: set FORMS_CLINIC_ADDRESS, the clinic's postal address; every newsletter must carry "
                   "it (CAN-SPAM)", file=self.err)
             return 2
         try:
-            articles = read_feed(site_dir, self.settings.site_url)
+            articles = read_feed(site, self.settings.site_url)
         except FeedError as e:
             print(f"notify: {e}", file=self.err)
             return 2

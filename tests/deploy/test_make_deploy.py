@@ -20,7 +20,8 @@ def make_stack():
         "Resources": {"Handle": {"Type": "AWS::CloudFormation::WaitConditionHandle"}},
         "Outputs": {"SiteUrl": {"Value": "https://www.example.org/"},
                     "SiteBucketName": {"Value": "clinic-site-bucket"},
-                    "DistributionId": {"Value": "E2EXAMPLE"}},
+                    "DistributionId": {"Value": "E2EXAMPLE"},
+                    "NotifyFunctionName": {"Value": "clinic-NotifyFunction-AbC123"}},
     }
     boto3.client("cloudformation").create_stack(StackName="clinic", TemplateBody=json.dumps(template))
 
@@ -55,3 +56,15 @@ def test_content_mistakes_stop_the_deploy_before_anything_is_built(moto_server, 
     assert result.returncode != 0
     assert "articles/bad-date.md:2: 'Date: 2024-02-30' is not a valid date" in result.stdout
     assert not (tmp_path / "output").exists()
+
+
+def test_deploy_uploads_the_build_then_asks_the_notify_function_to_mail(moto_server, tmp_path):
+    """No newsletter code runs on the deploying machine: it invokes the stack's function and prints its summary."""
+    from tests.newsletter.test_notify_function import lambda_answers
+    make_stack()  # a first publish: nothing to invalidate yet
+    lambda_answers(moto_server, {"ok": True, "exit_code": 0, "summary": "no new articles to announce\n"})
+    result = make("deploy", tmp_path / "output")
+    assert result.returncode == 0, result.stdout + result.stderr
+    keys = {o["Key"] for o in boto3.client("s3").list_objects_v2(Bucket="clinic-site-bucket")["Contents"]}
+    assert "blog/ketamine-for-chronic-pain/index.html" in keys and "feeds/all.atom.xml" in keys
+    assert result.stdout.rstrip().endswith("no new articles to announce")

@@ -191,3 +191,59 @@ def test_bucket_is_private_encrypted_and_owner_enforced(template):
     # AES256 (not KMS): the publisher relies on ETag == MD5.
     rule = bucket["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]
     assert rule["ServerSideEncryptionByDefault"] == {"SSEAlgorithm": "AES256"}
+
+
+def statements(resource):
+    """Every IAM statement of a role or function, with Action and Resource as lists."""
+    props = resource["Properties"]
+    documents = [p["PolicyDocument"] for p in props.get("Policies", []) if "PolicyDocument" in p]
+    documents += [p for p in props.get("Policies", []) if "Statement" in p]
+    found = []
+    for document in documents:
+        for statement in document["Statement"]:
+            found.append({**statement, "Action": [statement["Action"]] if isinstance(statement["Action"], str)
+                          else statement["Action"],
+                          "Resource": statement["Resource"] if isinstance(statement["Resource"], list)
+                          else [statement["Resource"]]})
+    return found
+
+
+def test_the_publish_role_can_upload_invalidate_and_start_the_newsletter_and_nothing_else(template):
+    """Code running in the publish job gets these rights: no secret, no table, no mail, no wildcard resource."""
+    granted = statements(template["Resources"]["PublishRole"])
+    assert all(s["Effect"] == "Allow" for s in granted)
+    assert {(action, json.dumps(resource, sort_keys=True)) for s in granted for action in s["Action"]
+            for resource in s["Resource"]} == {
+        ("cloudformation:DescribeStacks", json.dumps({"Ref": "AWS::StackId"})),
+        ("s3:ListBucket", json.dumps({"Fn::GetAtt": ["SiteBucket", "Arn"]})),
+        ("s3:PutObject", json.dumps({"Fn::Sub": "${SiteBucket.Arn}/*"})),
+        ("s3:DeleteObject", json.dumps({"Fn::Sub": "${SiteBucket.Arn}/*"})),
+        ("cloudfront:CreateInvalidation", json.dumps({"Fn::Sub": "arn:${AWS::Partition}:cloudfront::"
+                                                                 "${AWS::AccountId}:distribution/${Distribution}"})),
+        ("lambda:InvokeFunction", json.dumps({"Fn::GetAtt": ["NotifyFunction", "Arn"]})),
+    }
+    actions = [a.lower() for s in granted for a in s["Action"]]
+    assert not [a for a in actions if a.startswith(("secretsmanager:", "dynamodb:", "ses:", "kms:", "iam:"))]
+    assert "*" not in json.dumps([s["Resource"] for s in granted]).replace("/*", "")
+
+
+def test_the_newsletter_runs_in_its_own_function_with_the_services_settings(template):
+    notify = template["Resources"]["NotifyFunction"]["Properties"]
+    forms = template["Resources"]["FormsFunction"]["Properties"]
+    assert notify["Handler"] == "forms_lambda.handler.notify"
+    assert notify["Timeout"] == 900  # Lambda's longest; deploy.stack waits as long
+    from deploy.stack import NOTIFY_TIMEOUT_SECONDS
+    assert NOTIFY_TIMEOUT_SECONDS == notify["Timeout"]
+    assert notify["ReservedConcurrentExecutions"] == 1
+    assert (notify["CodeUri"], notify["Runtime"], notify["Architectures"]) == \
+        (forms["CodeUri"], forms["Runtime"], forms["Architectures"])
+    env, forms_env = notify["Environment"]["Variables"], forms["Environment"]["Variables"]
+    assert env["FORMS_NOTIFY_SITE"] == {"Fn::Sub": "s3://${SiteBucket}"}
+    assert {k: v for k, v in env.items() if k != "FORMS_NOTIFY_SITE"} == \
+        {k: v for k, v in forms_env.items() if k != "FORMS_SNS_TOPIC_ARNS"}
+    granted = statements(template["Resources"]["NotifyFunction"])
+    (feed,) = [s for s in granted if any(a.startswith("s3:") for a in s["Action"])]
+    assert (feed["Action"], feed["Resource"]) == (["s3:GetObject"], [{"Fn::Sub": "${SiteBucket.Arn}/feeds/all.atom.xml"}])
+    (tables,) = [s for s in granted if any(a.startswith("dynamodb:") for a in s["Action"])]
+    assert tables["Resource"] == [{"Fn::GetAtt": ["SubscribersTable", "Arn"]}, {"Fn::GetAtt": ["SendsTable", "Arn"]}]
+    assert template["Outputs"]["NotifyFunctionName"]["Value"] == {"Ref": "NotifyFunction"}

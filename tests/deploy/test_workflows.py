@@ -48,17 +48,52 @@ def test_pull_requests_lint_content_build_and_test():
                                                  "make lint-deploy", "make test"]
 
 
+def all_jobs():
+    """(workflow file, job name, job) of every job in every workflow."""
+    for path in sorted(WORKFLOWS.glob("*.yml")):
+        for name, job in load(path.name)["jobs"].items():
+            yield path.name, name, job
+
+
+def assumes_aws_role(job):
+    return any(s.get("uses", "").startswith("aws-actions/configure-aws-credentials") for s in job.get("steps", []))
+
+
 def test_main_and_a_daily_schedule_publish_with_an_oidc_role_and_no_stored_keys():
     publish = load("publish.yml")
     assert publish["on"]["push"] == {"branches": ["main"]}
     assert len(publish["on"]["schedule"]) == 1
     jobs = publish["jobs"]
     assert jobs["check"]["uses"] == "./.github/workflows/check.yml"
-    job = jobs["publish"]
-    assert job["needs"] == "check"
-    assert job["permissions"]["id-token"] == "write"
-    (credentials,) = [s for s in job["steps"] if s.get("uses", "").startswith("aws-actions/configure-aws-credentials")]
+    assert (jobs["build"]["needs"], jobs["deploy"]["needs"]) == ("check", "build")
+    (credentials,) = [s for s in jobs["deploy"]["steps"]
+                      if s.get("uses", "").startswith("aws-actions/configure-aws-credentials")]
     assert credentials["with"]["role-to-assume"] == "${{ vars.AWS_PUBLISH_ROLE_ARN }}"
-    assert run_lines(job)[-1] == "make deploy"
     text = (WORKFLOWS / "publish.yml").read_text()
     assert "secrets." not in text and "aws-access-key-id" not in text
+
+
+def test_only_the_deploy_job_gets_aws_credentials_and_it_runs_no_build():
+    """Whatever builds or tests (Pelican, plugins, the Makefile's build, the test suite) runs without credentials;
+    the job with credentials installs the locked packages first and then only uploads and invokes."""
+    with_token = [(f, name) for f, name, job in all_jobs() if job.get("permissions", {}).get("id-token") == "write"]
+    assert with_token == [("publish.yml", "deploy")]
+    assert [(f, name) for f, name, job in all_jobs() if assumes_aws_role(job)] == [("publish.yml", "deploy")]
+    deploy = load("publish.yml")["jobs"]["deploy"]
+    assert run_lines(deploy) == ["make venv", "make deploy-upload"]
+    steps = [s.get("uses", s.get("run", "")).split("@")[0] for s in deploy["steps"]]
+    assert steps.index("make venv") < steps.index("aws-actions/configure-aws-credentials")
+    assert steps.index("actions/download-artifact") < steps.index("aws-actions/configure-aws-credentials")
+    assert steps[-1] == "make deploy-upload"
+
+
+def test_the_build_job_hands_the_built_site_to_the_deploy_job():
+    jobs = load("publish.yml")["jobs"]
+    build, deploy = jobs["build"], jobs["deploy"]
+    assert run_lines(build) == ["make venv", "make lint-content", "make publish"]
+    (built,) = [s for s in build["steps"] if "SITE_URL" in s.get("env", {})]
+    assert built["env"]["SITE_URL"] == "${{ vars.SITE_URL }}"
+    (upload,) = [s for s in build["steps"] if s.get("uses", "").startswith("actions/upload-artifact")]
+    (download,) = [s for s in deploy["steps"] if s.get("uses", "").startswith("actions/download-artifact")]
+    assert upload["with"]["name"] == download["with"]["name"]
+    assert upload["with"]["path"] == download["with"]["path"] == "output/"
