@@ -1,4 +1,5 @@
 """The authors' workflow in GitHub Actions: actionlint clean, and it does what the README promises."""
+import re
 import shutil
 import subprocess
 import sys
@@ -9,6 +10,11 @@ import yaml
 ROOT = Path(__file__).resolve().parents[2]
 WORKFLOWS = ROOT / ".github" / "workflows"
 ACTIONLINT = Path(sys.executable).parent / "actionlint"
+ZIZMOR = Path(sys.executable).parent / "zizmor"
+# What `uses:` and `container:` must look like: a full commit SHA with the release in a comment, an image digest.
+PINNED_USES = re.compile(r"^[\w.-]+/[\w./-]+@[0-9a-f]{40}$")
+PINNED_LINE = re.compile(r"uses: [\w.-]+/[\w./-]+@[0-9a-f]{40} # v\d+\.\d+\.\d+$")
+PINNED_IMAGE = re.compile(r"^[\w./-]+:[\w.-]+@sha256:[0-9a-f]{64}$")
 
 
 def actionlint(cwd):
@@ -97,3 +103,54 @@ def test_the_build_job_hands_the_built_site_to_the_deploy_job():
     (download,) = [s for s in deploy["steps"] if s.get("uses", "").startswith("actions/download-artifact")]
     assert upload["with"]["name"] == download["with"]["name"]
     assert upload["with"]["path"] == download["with"]["path"] == "output/"
+
+
+def zizmor(path):
+    return subprocess.run([str(ZIZMOR), "--offline", "--persona", "pedantic", "--quiet", str(path)],
+                          capture_output=True, text=True)
+
+
+def test_zizmor_finds_nothing():
+    result = zizmor(WORKFLOWS)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_zizmor_would_catch_an_unpinned_action(tmp_path):
+    text = (WORKFLOWS / "check.yml").read_text()
+    (tmp_path / "check.yml").write_text(re.sub(r"actions/checkout@\S+ # \S+", "actions/checkout@v6", text))
+    result = zizmor(tmp_path / "check.yml")
+    assert result.returncode != 0 and "unpinned-uses" in result.stdout
+
+
+def steps_of_every_job():
+    for workflow, name, job in all_jobs():
+        for step in job.get("steps", []):
+            yield workflow, name, step
+
+
+def test_every_action_is_pinned_to_a_commit_with_its_release_in_a_comment():
+    used = [(w, step["uses"]) for w, _, step in steps_of_every_job() if "uses" in step]
+    assert used and all(PINNED_USES.match(uses) for _, uses in used), used
+    for path in WORKFLOWS.glob("*.yml"):
+        for line in path.read_text().splitlines():
+            if re.match(r"\s*-?\s*uses: [\w-]+/", line):
+                assert PINNED_LINE.search(line.strip()), (path.name, line)
+
+
+def test_every_container_is_pinned_by_digest():
+    images = [job["container"] for _, _, job in all_jobs() if "container" in job]
+    assert images and all(PINNED_IMAGE.match(image) for image in images), images
+
+
+def test_no_checkout_leaves_the_token_in_git_config():
+    checkouts = [step for _, _, step in steps_of_every_job() if step.get("uses", "").startswith("actions/checkout@")]
+    assert checkouts and all(step.get("with", {}).get("persist-credentials") is False for step in checkouts)
+
+
+def test_every_job_asks_only_for_what_it_needs():
+    """Nothing by default; contents: read to check out; id-token: write only where the role is assumed."""
+    for name in ("check.yml", "publish.yml"):
+        assert load(name)["permissions"] == {}
+    for workflow, name, job in all_jobs():
+        allowed = {"contents": "read", "id-token": "write"} if assumes_aws_role(job) else {"contents": "read"}
+        assert job["permissions"] == allowed, (workflow, name)
