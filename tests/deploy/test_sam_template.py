@@ -1,5 +1,6 @@
 """deploy/template.yaml: cfn-lint clean, and the parts other code relies on say what that code expects."""
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -247,3 +248,24 @@ def test_the_newsletter_runs_in_its_own_function_with_the_services_settings(temp
     (tables,) = [s for s in granted if any(a.startswith("dynamodb:") for a in s["Action"])]
     assert tables["Resource"] == [{"Fn::GetAtt": ["SubscribersTable", "Arn"]}, {"Fn::GetAtt": ["SendsTable", "Arn"]}]
     assert template["Outputs"]["NotifyFunctionName"]["Value"] == {"Ref": "NotifyFunction"}
+
+
+def test_only_the_publish_jobs_environment_may_assume_the_publish_role(template):
+    (statement,) = template["Resources"]["PublishRole"]["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+    assert statement["Action"] == "sts:AssumeRoleWithWebIdentity"
+    # StringEquals, never StringLike: no wildcard can widen the subject.
+    assert statement["Condition"] == {"StringEquals": {
+        "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
+        "token.actions.githubusercontent.com:sub": {"Fn::Sub": "repo:${GitHubRepository}:environment:production"}}}
+
+
+@pytest.mark.parametrize("repository,accepted", [
+    ("vitalitas/site", True), ("Vitalitas-Denver/clinic.site_2", True),
+    ("vitalitas@1234567/site@7654321", True),  # GitHub's immutable subject form
+    ("", True),  # no publish role
+    ("vitalitas/*", False), ("vitalitas/site:ref:refs/heads/main", False), ("vitalitas", False),
+    ("vitalitas/site/extra", False), ("vitalitas@abc/site", False), ("vitalitas/site:environment:production", False),
+])
+def test_the_repository_parameter_takes_a_subject_and_nothing_wider(template, repository, accepted):
+    pattern = template["Parameters"]["GitHubRepository"]["AllowedPattern"]
+    assert bool(re.fullmatch(pattern, repository)) is accepted

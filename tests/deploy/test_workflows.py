@@ -154,3 +154,17 @@ def test_every_job_asks_only_for_what_it_needs():
     for workflow, name, job in all_jobs():
         allowed = {"contents": "read", "id-token": "write"} if assumes_aws_role(job) else {"contents": "read"}
         assert job["permissions"] == allowed, (workflow, name)
+
+
+def test_the_deploy_job_alone_runs_in_the_production_environment():
+    """The role trusts the subject repo:<owner>/<name>:environment:production, so only this job can assume it."""
+    in_environment = [(f, name, job.get("environment")) for f, name, job in all_jobs() if "environment" in job]
+    assert in_environment == [("publish.yml", "deploy", "production")]
+
+
+def test_codeowners_cover_everything_that_runs_in_the_pipeline_or_in_aws():
+    owned = {line.split()[0] for line in (ROOT / ".github" / "CODEOWNERS").read_text().splitlines()
+             if line.strip() and not line.startswith("#")}
+    assert {"/.github/", "/deploy/", "/Makefile", "*conf.py", "/plugins/", "/theme/", "/forms_lambda/",
+            "/pyproject.toml", "/requirements*.txt", "/package.json", "/package-lock.json"} <= owned
+    assert not [path for path in owned if path.startswith("/content")]
