@@ -39,11 +39,10 @@ ARTICLE_PATHS = ["articles"]
 PAGE_PATHS = ["pages"]
 STATIC_PATHS = ["images", "extra"]
 IGNORE_FILES = [".#*", ".gitkeep"]
-# Files that must live at the site's root.
-EXTRA_PATH_METADATA = {
-    "extra/favicon.ico": {"path": "favicon.ico"},
-    "extra/favicon.svg": {"path": "favicon.svg"},
-}
+# Files that must live at the site's root (favicons, .well-known/security.txt, a search engine's verification file)
+# go in content/extra/, at their path below the root: extra/.well-known/security.txt is /.well-known/security.txt.
+# Nothing may be put in the bucket by hand: each publish deletes what the build did not write.
+PATH_METADATA = r"extra/(?P<path>.+)"
 
 THEME = "theme"
 # The theme's css/js/img are written by plugins/fingerprint.py under content-hashed names,

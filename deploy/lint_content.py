@@ -7,7 +7,8 @@ inline styles (the site's Content-Security-Policy blocks them, so they would sil
 links or odd file names (plugins/contained_files.py: the build and the publisher refuse them too).
 
 Conventions are Pelican's defaults as the site uses them: pages live in content/pages/ and are served at
-/<slug>/, articles anywhere else at /blog/<slug>/, images in content/images/ at /images/.
+/<slug>/, articles anywhere else at /blog/<slug>/, images in content/images/ at /images/, and content/extra/ at the
+site's root.
 """
 import re
 import sys
@@ -23,6 +24,7 @@ from plugins.contained_files import unsafe_paths
 ARTICLE_URL = "/blog/{slug}/"
 PAGE_URL = "/{slug}/"
 PAGES_DIR = "pages"
+EXTRA_DIR = "extra"  # published at the site's root (pelicanconf.py's PATH_METADATA)
 STATUSES = {"published", "draft", "hidden", "skip"}
 REQUIRED = {"article": ("title", "date", "summary"), "page": ("title",)}
 WHY_REQUIRED = {
@@ -305,7 +307,8 @@ class ContentLinter:
                     f"{target} points at a draft, which is not published; the link would be broken"
         if candidates & GENERATED_PATHS or path.startswith(GENERATED_PREFIXES):
             return None
-        if (self.content_dir / path.lstrip("/")).is_file():
+        # Static files are published at their path below content/, those in content/extra/ at the root.
+        if any((self.content_dir / folder / path.lstrip("/")).is_file() for folder in ("", EXTRA_DIR)):
             return None
         return f"{target} does not match any article, page or file of the site"
 

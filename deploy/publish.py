@@ -17,6 +17,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import quote
 
 import boto3
 
@@ -133,13 +134,19 @@ def remote_etags(s3, bucket):
     return etags
 
 
+# Characters CloudFront takes as they are in an invalidation path; everything else (spaces, %, #, ?, non-ASCII...)
+# is percent-encoded, as browsers request it ("URL-encode ... unsafe characters as defined in RFC 1738"). A "*"
+# would be a wildcard: local_files refuses file names with it.
+PATH_SAFE = "/!$&'()+,;=:@"
+
+
 def invalidation_paths(keys):
-    """CloudFront paths for changed keys; a directory index is also reachable as its clean URL."""
+    """CloudFront paths for changed keys, percent-encoded; a directory index is also reachable as its clean URL."""
     paths = set()
     for key in keys:
-        paths.add("/" + key)
+        paths.add("/" + quote(key, safe=PATH_SAFE))
         if key == "index.html" or key.endswith("/index.html"):
-            paths.add("/" + key[: -len("index.html")])
+            paths.add("/" + quote(key[: -len("index.html")], safe=PATH_SAFE))
     paths = sorted(paths)
     return ["/*"] if len(paths) > MAX_INVALIDATION_PATHS else paths
 

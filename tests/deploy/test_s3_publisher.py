@@ -186,3 +186,30 @@ def test_command_line_refuses_a_folder_that_is_not_a_built_site(aws, tmp_path):
                              str(tmp_path)], cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 2
     assert "has no index.html" in result.stderr
+
+
+@pytest.mark.parametrize("key,path", [
+    ("images/my photo.png", "/images/my%20photo.png"),
+    ("blog/café/photo.jpg", "/blog/caf%C3%A9/photo.jpg"),
+    ("100%.html", "/100%25.html"),
+    ("notes#1.txt", "/notes%231.txt"),
+    ("what?.html", "/what%3F.html"),
+    ("a[1]{2}|^`\\\"<>.txt", "/a%5B1%5D%7B2%7D%7C%5E%60%5C%22%3C%3E.txt"),
+    ("files/it's-(ok)_~a+b,c;d=e:f@g!$&.pdf", "/files/it's-(ok)_~a+b,c;d=e:f@g!$&.pdf"),
+])
+def test_invalidation_paths_are_percent_encoded_as_browsers_request_them(key, path):
+    assert publish.invalidation_paths([key]) == [path]
+
+
+def test_a_changed_page_with_an_encoded_name_is_invalidated_at_its_clean_url_too():
+    assert publish.invalidation_paths(["blog/café/index.html"]) == ["/blog/caf%C3%A9/", "/blog/caf%C3%A9/index.html"]
+
+
+def test_unicode_and_spaces_reach_cloudfront_encoded(aws, site):
+    s3, cloudfront, distribution = aws
+    (site / "images/our room.png").write_bytes(b"v1")
+    run_publish(site, distribution)
+    (site / "images/our room.png").write_bytes(b"v2")
+    run_publish(site, distribution)
+    assert invalidated_paths(cloudfront, distribution) == [["/images/our%20room.png"]]
+    assert s3.get_object(Bucket=BUCKET, Key="images/our room.png")["Body"].read() == b"v2"

@@ -235,7 +235,7 @@ def test_the_newsletter_runs_in_its_own_function_with_the_services_settings(temp
     assert notify["Timeout"] == 900  # Lambda's longest; deploy.stack waits as long
     from deploy.stack import NOTIFY_TIMEOUT_SECONDS
     assert NOTIFY_TIMEOUT_SECONDS == notify["Timeout"]
-    assert notify["ReservedConcurrentExecutions"] == 1
+    assert notify["ReservedConcurrentExecutions"]["Fn::If"][1] == 1
     assert (notify["CodeUri"], notify["Runtime"], notify["Architectures"]) == \
         (forms["CodeUri"], forms["Runtime"], forms["Architectures"])
     env, forms_env = notify["Environment"]["Variables"], forms["Environment"]["Variables"]
@@ -269,3 +269,41 @@ def test_only_the_publish_jobs_environment_may_assume_the_publish_role(template)
 def test_the_repository_parameter_takes_a_subject_and_nothing_wider(template, repository, accepted):
     pattern = template["Parameters"]["GitHubRepository"]["AllowedPattern"]
     assert bool(re.fullmatch(pattern, repository)) is accepted
+
+
+def test_access_logs_never_hold_a_query_string_or_who_asked(template):
+    """Confirm and unsubscribe links carry their token in the query; a referrer is a page's URL with its query."""
+    api_format = template["Resources"]["HttpApi"]["Properties"]["AccessLogSettings"]["Format"]
+    assert json.loads(api_format.replace("$context.", ""))  # valid JSON once API Gateway fills it in
+    assert "$context.path" in api_format and "$context.requestId" in api_format
+    for leak in ("querystring", "QueryString", "$request.", "identity", "$context.domainPrefix", "userAgent"):
+        assert leak not in api_format
+    (delivery,) = resources_of_type(template, "AWS::Logs::Delivery").values()
+    fields = delivery["Properties"]["RecordFields"]
+    assert "cs-uri-stem" in fields
+    assert not {"cs-uri-query", "cs(Referer)", "cs(Cookie)", "c-ip", "cs(User-Agent)", "x-forwarded-for"} & set(fields)
+    source = template["Resources"][delivery["Properties"]["DeliverySourceName"]["Ref"]]["Properties"]
+    assert source["LogType"] == "ACCESS_LOGS" and "${Distribution}" in source["ResourceArn"]["Fn::Sub"]
+
+
+def test_both_functions_have_reserved_concurrency(template):
+    forms = template["Resources"]["FormsFunction"]["Properties"]["ReservedConcurrentExecutions"]
+    notify = template["Resources"]["NotifyFunction"]["Properties"]["ReservedConcurrentExecutions"]
+    assert forms == {"Fn::If": ["ReservesConcurrency", {"Ref": "FormsReservedConcurrency"}, {"Ref": "AWS::NoValue"}]}
+    assert notify == {"Fn::If": ["ReservesConcurrency", 1, {"Ref": "AWS::NoValue"}]}
+    assert template["Parameters"]["FormsReservedConcurrency"]["Default"] == 10
+
+
+def test_with_a_hosted_zone_mail_gets_its_own_mail_from_spf_and_dmarc(template):
+    identity = template["Resources"]["SesIdentity"]["Properties"]
+    condition, mail_from, _ = identity["MailFromAttributes"]["Fn::If"]
+    assert (condition, mail_from["MailFromDomain"]) == ("HasHostedZone", {"Fn::Sub": "bounce.${MailDomain}"})
+    records = template["Resources"]["SesMailFromAndDmarcRecords"]
+    assert records["Condition"] == "HasHostedZone"
+    by_name = {(as_sub(r["Name"]), r["Type"]): [as_sub(v) for v in r["ResourceRecords"]]
+               for r in records["Properties"]["RecordSets"]}
+    assert by_name[("bounce.${MailDomain}", "MX")] == ["10 feedback-smtp.${AWS::Region}.amazonses.com"]
+    assert by_name[("bounce.${MailDomain}", "TXT")] == ['"v=spf1 include:amazonses.com -all"']
+    (dmarc,) = by_name[("_dmarc.${MailDomain}", "TXT")]
+    assert dmarc.startswith('"v=DMARC1; p=${DmarcPolicy};')
+    assert template["Parameters"]["DmarcPolicy"]["AllowedValues"] == ["none", "quarantine", "reject"]
