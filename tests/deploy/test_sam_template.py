@@ -100,6 +100,8 @@ def test_function_is_configured_as_the_form_service_expects(template):
     events = function["Events"]
     retry = events["RetryPendingDeliveries"]["Properties"]
     assert json.loads(retry["Input"]) == {"forms_lambda": "retry"}
+    purge = events["PurgeDeliveredSubmissions"]["Properties"]
+    assert (json.loads(purge["Input"]), purge["Schedule"]) == ({"forms_lambda": "purge"}, "rate(1 day)")
     # HTTP API on the $default stage: no stage name in the path the function sees.
     assert "StageName" not in template["Resources"]["HttpApi"].get("Properties", {})
 
