@@ -8,9 +8,9 @@
 
 `notify` is the last step of every publish (`make deploy`, the Publish workflow). `run` is for operators with
 administrator credentials: it starts the command with the deployed function's FORMS_* settings in its
-environment, so a command on an operator's machine talks to the same tables and SES as the site. The signing keys are not among them: the
-command reads them from Secrets Manager itself (FORMS_SECRET_ARN), so they never pass through a file, a shell
-variable or a log.
+environment, so a command on an operator's machine talks to the same tables and SES as the site. The signing keys
+are not among them: the command reads them from Secrets Manager itself (FORMS_SECRET_ARN), so they never pass
+through a file, a shell variable or a log.
 """
 import argparse
 import json

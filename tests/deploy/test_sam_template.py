@@ -246,7 +246,8 @@ def test_the_newsletter_runs_in_its_own_function_with_the_services_settings(temp
         {k: v for k, v in forms_env.items() if k != "FORMS_SNS_TOPIC_ARNS"}
     granted = statements(template["Resources"]["NotifyFunction"])
     (feed,) = [s for s in granted if any(a.startswith("s3:") for a in s["Action"])]
-    assert (feed["Action"], feed["Resource"]) == (["s3:GetObject"], [{"Fn::Sub": "${SiteBucket.Arn}/feeds/all.atom.xml"}])
+    assert (feed["Action"], feed["Resource"]) == \
+        (["s3:GetObject"], [{"Fn::Sub": "${SiteBucket.Arn}/feeds/all.atom.xml"}])
     (tables,) = [s for s in granted if any(a.startswith("dynamodb:") for a in s["Action"])]
     assert tables["Resource"] == [{"Fn::GetAtt": ["SubscribersTable", "Arn"]}, {"Fn::GetAtt": ["SendsTable", "Arn"]}]
     assert template["Outputs"]["NotifyFunctionName"]["Value"] == {"Ref": "NotifyFunction"}
