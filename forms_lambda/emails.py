@@ -52,28 +52,42 @@ def header_text(value):
     return " ".join(NOT_IN_HEADERS.sub(" ", value).split()).replace("=?", "= ?")
 
 
-def summary(msg):
-    """What a reader of `msg` gets: every header (name and value, in order) and every part's type and content.
+def reading(value):
+    """A header value as its reader gets it: (display name, address) pairs, or the text.
 
-    Whitespace in header values does not count: Python's own parser puts a space between the encoded-words it
-    folds a long non-ASCII name into, which RFC 2047 says to drop.
+    A tuple is what we set (display name, address), compared as given: the address must come out of the
+    parser as it went in. Whitespace does not count: Python's own parser puts a space between the
+    encoded-words it folds a long non-ASCII name into, which RFC 2047 says to drop.
     """
-    headers = [(name.lower(), "".join(str(value).split())) for name, value in msg.items()]
-    parts = [(part.get_content_type(), part.get_content()) for part in msg.walk() if not part.is_multipart()]
-    return headers, parts
+    if isinstance(value, tuple):
+        return (("".join(value[0].split()), value[1]),)
+    if hasattr(value, "addresses"):
+        return tuple(("".join(a.display_name.split()), a.addr_spec) for a in value.addresses)
+    return "".join(str(value).split())
 
 
-def checked(msg):
-    """`msg`, once its bytes are shown to carry exactly the headers and body parts it was given; else UnsafeEmail.
+def readings(headers):
+    return [(name.lower(), reading(value)) for name, value in headers]
+
+
+def body_parts(msg):
+    return [(part.get_content_type(), part.get_content()) for part in msg.walk() if not part.is_multipart()]
+
+
+def checked(msg, fields):
+    """`msg`, once its bytes are shown to carry exactly `fields` (the (name, value) pairs it was given, in order)
+    plus the MIME headers of its body, and exactly its body parts; else UnsafeEmail.
 
     The bytes are parsed back as a receiving mail system would: an injected line shows up there as a header
-    we never set, a changed value, or a body we did not write.
+    we never set, a value (or address) Python decoded into something else, or a body we did not write.
     """
     try:
         raw = msg.as_bytes()
     except (ValueError, MessageError) as e:  # UnicodeEncodeError; HeaderWriteError where the CVE fix is in
         raise UnsafeEmail(f"the email cannot be written: {type(e).__name__}") from e
-    if summary(email.message_from_bytes(raw, policy=email.policy.default)) != summary(msg):
+    parsed = email.message_from_bytes(raw, policy=email.policy.default)
+    mime_headers = msg.items()[len(fields):]  # MIME-Version and Content-Type, from set_content()
+    if readings(parsed.items()) != readings([*fields, *mime_headers]) or body_parts(parsed) != body_parts(msg):
         raise UnsafeEmail("the email's bytes say something else than what was built")
     return msg
 
@@ -91,25 +105,24 @@ def message_id(key, domain):
 
 
 def new_message(settings, *, to, subject, template, context, msgid=None, reply_to=None, headers=(), policy=POLICY):
-    """A checked email; `reply_to` is (display name, address); `headers` more (name, value) pairs."""
+    """A checked email; `reply_to` is (display name, address); `headers` more (name, text) pairs."""
     text, html = render(template, clinic_name=settings.clinic_name, site_url=settings.site_url,
                         title=subject, **context)
+    sender = settings.sender_address
+    fields = [("From", (sender.display_name, sender.addr_spec)), ("To", ("", to))]
+    if reply_to:
+        fields.append(("Reply-To", (header_text(reply_to[0]), reply_to[1])))
+    fields += [("Subject", header_text(subject)), ("Date", format_datetime(datetime.now().astimezone())),
+               ("Message-ID", msgid or make_msgid(domain=settings.sender_domain)), *headers]
     try:
         msg = EmailMessage(policy=policy)
-        msg["From"] = settings.sender
-        msg["To"] = to
-        if reply_to:
-            msg["Reply-To"] = Address(display_name=header_text(reply_to[0]), addr_spec=reply_to[1])
-        msg["Subject"] = header_text(subject)
-        msg["Date"] = format_datetime(datetime.now().astimezone())
-        msg["Message-ID"] = msgid or make_msgid(domain=settings.sender_domain)
-        for name, value in headers:
-            msg[name] = value
+        for name, value in fields:
+            msg[name] = Address(display_name=value[0], addr_spec=value[1]) if isinstance(value, tuple) else value
         msg.set_content(text)
         msg.add_alternative(html, subtype="html")
     except (ValueError, MessageError) as e:  # an address Python will not write, a header it cannot parse
         raise UnsafeEmail(f"the email cannot be built: {type(e).__name__}") from e
-    return checked(msg)
+    return checked(msg, fields)
 
 
 def local_time(settings, iso_utc):
