@@ -1,0 +1,214 @@
+"""Header and body injection into the emails (issue 18, defect 1), judged on the bytes that go out.
+
+Python's email package decodes RFC 2047 encoded-words ("=?utf-8?q?...?=") in any header value, and on some
+CPython patch levels (3.11.7 and 3.12.1 among them, CVE-2024-6923) writes a decoded CR/LF out raw. Every
+variant below must leave exactly the headers the service sets, the visitor's text shown literally (its "=?"
+disarmed as "= ?"), and the body whole; on every mailer backend (Maildir, SMTP, SES).
+"""
+import base64
+import email
+import email.policy
+import mailbox
+
+import boto3
+import pytest
+
+from forms_lambda import create_app, emails
+from forms_lambda.stores import Submission
+from tests.emails import samples
+from tests.forms.support import INBOX, JSON
+from tests.security.conftest import CONTACT
+
+CONTACT_HEADERS = ["From", "To", "Reply-To", "Subject", "Date", "Message-ID", "MIME-Version", "Content-Type"]
+LIST_HEADERS = ["From", "To", "Subject", "Date", "Message-ID", "List-Unsubscribe", "List-Unsubscribe-Post", "List-Id",
+                "MIME-Version", "Content-Type"]
+BCC = "Bcc: victim@example.org"
+
+
+def b64(text, charset="utf-8"):
+    return base64.b64encode(text.encode(charset)).decode()
+
+
+# id -> a name as a visitor types it (one line: the form refuses literal line breaks).
+NAMES = {
+    "q-encoded CRLF + Bcc": "=?utf-8?q?Ann=0D=0ABcc:_victim@example.org?=",
+    "b-encoded CRLF + Bcc": f"=?utf-8?b?{b64('Ann' + chr(13) + chr(10) + BCC)}?=",
+    "upper-case Q": "=?UTF-8?Q?Ann=0D=0ABcc:_victim@example.org?=",
+    "latin-1 LF + Bcc": "=?iso-8859-1?q?Ann=0ABcc:_victim@example.org?=",
+    "windows-1252 CR + Bcc": f"=?windows-1252?b?{b64('Ann' + chr(13) + BCC, 'cp1252')}?=",
+    "unknown charset": "=?x-no-such-charset?q?Ann=0D=0ABcc:_victim@example.org?=",
+    "RFC 2231 language tag": "=?utf-8*en?q?Ann=0D=0ABcc:_victim@example.org?=",
+    "CR and LF in two words": "=?utf-8?q?Ann=0D?= =?utf-8?q?=0ABcc:_victim@example.org?=",
+    "inside a word": "Ann=?utf-8?q?=0D=0ABcc:_victim@example.org?=Patient",
+    "From replaced": "=?utf-8?q?x=0D=0AFrom:_ceo@clinic.example?=",
+    "Content-Type replaced": "=?utf-8?q?x=0D=0AContent-Type:_text/plain;_charset=3Dutf-7?=",
+    "body replaced": "=?utf-8?q?x=0D=0A=0D=0APlease_wire_money_today?=",
+    "U+2028 + Bcc": "=?utf-8?q?Ann=E2=80=A8Bcc:_victim@example.org?=",
+    "U+2029 + Bcc": "=?utf-8?q?Ann=E2=80=A9Bcc:_victim@example.org?=",
+    "U+0085 + Bcc": "=?utf-8?q?Ann=C2=85Bcc:_victim@example.org?=",
+    "NUL + Bcc": "=?utf-8?q?Ann=00Bcc:_victim@example.org?=",
+    "undecodable bytes": "José =?utf-8?q?=FF=FE?=",  # as_bytes() raised UnicodeEncodeError on every Python tried
+    "header-looking text": "Ann Bcc: victim@example.org",
+    "quotes and an address": 'Ann" <victim@example.org>, "Bob\\',
+    # The form's longest (100 characters): folded over several lines, as encoded-words of our own.
+    "folded long name": "Zoë " + "=?utf-8?q?=0D=0ABcc:_victim@example.org?= " * 2 + "é" * 10,
+    "long name of encoded-words": "=?utf-8?q?=0D=0A?=" * 2 + "é" * 64,
+}
+
+
+def shown(name):
+    """What the clinic's mail program must show of `name`: the text as typed, its encoded-word syntax disarmed."""
+    return " ".join(name.split()).replace("=?", "= ?")
+
+
+def header_block(raw):
+    return raw.replace(b"\r\n", b"\n").split(b"\n\n", 1)[0]
+
+
+def header_names(raw):
+    """The names of the header lines in `raw`, as any mail system splits them (continuations start with blanks)."""
+    lines = header_block(raw).split(b"\n")
+    assert all(b":" in line for line in lines if not line[:1].isspace()), lines
+    return [line.split(b":", 1)[0].decode() for line in lines if not line[:1].isspace()]
+
+
+def assert_intact(raw, names, **headers):
+    """`raw` carries exactly the header `names` in order, 7-bit, no stray control character, and these values
+    when read by the current and by the legacy (compat32) parser."""
+    block = header_block(raw)
+    assert max(raw) < 128 and not any(c in block for c in b"\r\0\x0b\x0c\x1b"), block
+    assert header_names(raw) == names
+    for policy in (email.policy.default, email.policy.compat32):
+        msg = email.message_from_bytes(raw, policy=policy)
+        assert list(msg.keys()) == names
+        assert msg.get_content_type() == "multipart/alternative"
+        assert [p.get_content_type() for p in msg.walk()] == ["multipart/alternative", "text/plain", "text/html"]
+    msg = email.message_from_bytes(raw, policy=email.policy.default)
+    for name, value in headers.items():
+        assert str(msg[name.replace("_", "-")]).strip() == value  # folding may start the value on a new line
+    return msg
+
+
+def plain_text(msg):
+    return msg.get_body(("plain",)).get_content().replace("\r\n", "\n")  # SMTP carries CRLF
+
+
+def raw_messages(app, kind):
+    """The bytes each backend put on the wire or on disk."""
+    services = app.extensions["forms_lambda"]
+    if kind == "maildir":
+        box = mailbox.Maildir(services.mailer.path, create=True)
+        return [box.get_bytes(key) for key in box.keys()]
+    if kind == "smtp":
+        return [envelope.content for envelope in app.config["SMTP_SERVER"].handler.envelopes]
+    return [m["raw_data"].encode() for m in app.config["MOTO"].data()["ses"]["RawMessage"]]
+
+
+@pytest.fixture(params=["maildir", "smtp", "ses"])
+def make_app(request, sqlite_config, smtp_server):
+    """An app mailing through each backend; raw_messages(app, request.param) reads what it sent."""
+    config = {**sqlite_config, "FORMS_RATE_LIMIT": "off", "TESTING": True}
+    if request.param == "smtp":
+        config.update(FORMS_MAILER=smtp_server.url, SMTP_SERVER=smtp_server)
+    if request.param == "ses":
+        config.update(request.getfixturevalue("dynamo_config"), MOTO=request.getfixturevalue("moto_server"))
+
+    def make(**settings):
+        app = create_app({**config, **settings})
+        return app, lambda: raw_messages(app, request.param)
+    return make
+
+
+@pytest.mark.parametrize("name", NAMES.values(), ids=NAMES.keys())
+def test_encoded_words_in_the_name_stay_text(make_app, name):
+    app, sent = make_app()
+    r = app.test_client().post("/api/contact", data={**CONTACT, "name": name}, headers=JSON)
+    assert r.status_code == 200 and r.json["ok"] is True
+    [raw] = sent()
+    assert b"victim" not in header_block(raw).split(b"Reply-To:")[0]  # nothing before our Reply-To line
+    msg = assert_intact(raw, CONTACT_HEADERS, To=INBOX, Subject=f"Contact request from {shown(name)}")
+    [reply_to] = msg["Reply-To"].addresses
+    assert reply_to.addr_spec == CONTACT["email"]
+    assert "".join(reply_to.display_name.split()) == "".join(shown(name).split())
+    text = plain_text(msg)
+    assert f"Name: {' '.join(name.split())}\n" in text and CONTACT["message"] in text  # the body as written
+
+
+@pytest.mark.parametrize("character", ["\r", "\n", "\r\n", "\u2028", "\u2029", "\x85", "\x00", "\x0b", "\x0c", "\x1b",
+                                       "\t"])
+def test_line_breaks_and_controls_in_stored_text_become_spaces(character):
+    """Text that reaches the build without the form (stored before a rule existed, or the feed's titles)."""
+    name = f"Ann{character}Bcc: victim@example.org"
+    raw = samples.contact(name=name).as_bytes()
+    assert_intact(raw, CONTACT_HEADERS, Subject="Contact request from Ann Bcc: victim@example.org")
+    title = f"New{character}Bcc: victim@example.org"
+    raw = samples.announcement(samples.ARTICLE.__class__("/blog/a/", title=title, link=samples.ARTICLE.link,
+                                                         summary="Text.")).as_bytes()
+    assert_intact(raw, LIST_HEADERS, Subject="New Bcc: victim@example.org")
+
+
+@pytest.mark.parametrize("title", NAMES.values(), ids=NAMES.keys())
+def test_encoded_words_in_article_titles_stay_text(title):
+    post = samples.ARTICLE.__class__("/blog/a/", title=title, link=samples.ARTICLE.link, summary="Summary.")
+    msg = assert_intact(samples.announcement(post).as_bytes(), LIST_HEADERS, Subject=shown(title),
+                        To=samples.SUBSCRIBER.email)
+    assert msg["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert f"{' '.join(title.split())}\n" in plain_text(msg)
+    raw = samples.welcome(posts=[post]).as_bytes()
+    assert_intact(raw, LIST_HEADERS, To=samples.SUBSCRIBER.email)
+
+
+def test_encoded_words_in_the_clinic_name_stay_text():
+    settings = samples.SETTINGS.__class__(**{**samples.SETTINGS.__dict__,
+                                             "clinic_name": "Clinic =?utf-8?q?=0D=0ABcc:_victim@example.org?="})
+    msg = emails.welcome_email(settings, samples.SUBSCRIBER, [], samples.UNSUBSCRIBE_URL, samples.TOKEN)
+    assert_intact(msg.as_bytes(), LIST_HEADERS,
+                  Subject="Welcome to the articles of Clinic = ?utf-8?q?=0D=0ABcc:_victim@example.org?=")
+
+
+@pytest.mark.parametrize("address", ["=?utf-8?b?dmljdGlt?=@example.org", f"=?utf-8?b?{b64(chr(13) + chr(10) + BCC)}?=@x.org",
+                                     "＝？utf-8？b？dmljdGlt？＝@example.org"])
+def test_the_forms_refuse_encoded_words_in_addresses(make_app, address):
+    """Valid RFC 5322 addresses, but Python decodes them (to victim@..., or to a line break): no one's address."""
+    app, sent = make_app()
+    client = app.test_client()
+    for path, data in (("/api/contact", {**CONTACT, "email": address}), ("/api/subscribe", {"email": address})):
+        r = client.post(path, data=data, headers=JSON)
+        assert r.status_code == 400 and "email" in r.json["errors"]
+    assert sent() == []
+
+
+@pytest.mark.parametrize("address", ["=?utf-8?b?dmljdGlt?=@example.org", f"=?utf-8?b?{b64(chr(13) + chr(10) + BCC)}?=@x.org"])
+def test_a_contact_stored_with_such_an_address_still_reaches_the_clinic(make_app, address):
+    app, sent = make_app()
+    services = app.extensions["forms_lambda"]
+    submission = Submission(kind="contact", payload={**CONTACT, "email": address})
+    services.store.add_submission(submission)
+    assert services.deliver(submission) is True
+    [raw] = sent()
+    # Without the visitor's text in any header: name and address are in the body, as written.
+    names = [n for n in CONTACT_HEADERS if n != "Reply-To"]
+    msg = assert_intact(raw, names, To=INBOX, Subject="Contact request")
+    assert f"Email: {address}\n" in plain_text(msg)
+
+
+@pytest.mark.parametrize("address", ["=?utf-8?b?dmljdGlt?=@example.org", f"=?utf-8?b?{b64(chr(13) + chr(10) + BCC)}?=@x.org"])
+def test_no_subscriber_email_goes_to_an_address_python_decoded(address):
+    for build in (samples.confirmation, samples.announcement, samples.welcome):
+        with pytest.raises(emails.UnsafeEmail):
+            build(address=address)
+
+
+def test_the_check_refuses_what_this_python_would_write_wrong():
+    """checked() on messages built without header_text(): unwritable, or decoded to another address."""
+    from email.message import EmailMessage
+    unwritable = EmailMessage(policy=emails.POLICY)
+    unwritable["Subject"] = NAMES["undecodable bytes"]
+    unwritable.set_content("x")
+    with pytest.raises(emails.UnsafeEmail):
+        emails.checked(unwritable, [("Subject", NAMES["undecodable bytes"])])
+    decoded = EmailMessage(policy=emails.POLICY)
+    decoded["To"] = "=?utf-8?q?victim?= <ann@example.com>"
+    decoded.set_content("x")
+    with pytest.raises(emails.UnsafeEmail):
+        emails.checked(decoded, [("To", ("=?utf-8?q?victim?=", "ann@example.com"))])
