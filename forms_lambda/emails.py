@@ -22,13 +22,14 @@ import jinja2
 
 from .logs import log_event
 
-# 7-bit on the wire (quoted-printable or base64 for anything else): SES asks for it, and no relay
-# has to convert 8-bit text. CPython releases with the CVE fix can also refuse to write a broken header.
-POLICY = email.policy.default.clone(cte_type="7bit")
+# 7-bit on the wire (quoted-printable or base64 for anything else): SES asks for it, and no relay has to convert
+# 8-bit text. Header lines are folded only beyond 998 characters (RFC 5322's limit): CPython's folder is where its
+# header bugs live (the CVE; and it drops the quotes around a display name it folds, so "Ann: x@example.org"
+# became a group with another address), and the List-Unsubscribe URLs stay whole. CPython releases with the CVE
+# fix can also refuse to write a broken header.
+POLICY = email.policy.default.clone(cte_type="7bit", max_line_length=998)
 if hasattr(POLICY, "verify_generated_headers"):
     POLICY = POLICY.clone(verify_generated_headers=True)
-# List emails: header lines up to 998 characters, so folding never splits or encodes the unsubscribe URLs.
-LIST_POLICY = POLICY.clone(max_line_length=998)
 
 # Not Flask's render_template: emails are also built outside any request (notify, retry on a schedule).
 TEMPLATES = jinja2.Environment(
@@ -104,7 +105,7 @@ def message_id(key, domain):
     return f"<{digest}@{domain}>"
 
 
-def new_message(settings, *, to, subject, template, context, msgid=None, reply_to=None, headers=(), policy=POLICY):
+def new_message(settings, *, to, subject, template, context, msgid=None, reply_to=None, headers=()):
     """A checked email; `reply_to` is (display name, address); `headers` more (name, text) pairs."""
     text, html = render(template, clinic_name=settings.clinic_name, site_url=settings.site_url,
                         title=subject, **context)
@@ -115,7 +116,7 @@ def new_message(settings, *, to, subject, template, context, msgid=None, reply_t
     fields += [("Subject", header_text(subject)), ("Date", format_datetime(datetime.now().astimezone())),
                ("Message-ID", msgid or make_msgid(domain=settings.sender_domain)), *headers]
     try:
-        msg = EmailMessage(policy=policy)
+        msg = EmailMessage(policy=POLICY)
         for name, value in fields:
             msg[name] = Address(display_name=value[0], addr_spec=value[1]) if isinstance(value, tuple) else value
         msg.set_content(text)
@@ -169,7 +170,7 @@ def newsletter_message(settings, *, to, subject, template, context, msgid, unsub
                ("List-Id", f"{header_text(settings.clinic_name)} articles <articles.{settings.sender_domain}>")]
     context = {**context, "address_lines": settings.clinic_address.splitlines(), "unsubscribe_url": unsubscribe_url}
     return new_message(settings, to=to, subject=subject, template=template, context=context, msgid=msgid,
-                       headers=headers, policy=LIST_POLICY)
+                       headers=headers)
 
 
 def announcement_email(settings, post, subscriber, unsubscribe_url, token):

@@ -50,8 +50,8 @@ NAMES = {
     "undecodable bytes": "José =?utf-8?q?=FF=FE?=",  # as_bytes() raised UnicodeEncodeError on every Python tried
     "header-looking text": "Ann Bcc: victim@example.org",
     "quotes and an address": 'Ann" <victim@example.org>, "Bob\\',
-    # The form's longest (100 characters): folded over several lines, as encoded-words of our own.
-    "folded long name": "Zoë " + "=?utf-8?q?=0D=0ABcc:_victim@example.org?= " * 2 + "é" * 10,
+    # The form's longest (100 characters), as encoded-words of our own.
+    "long name": "Zoë " + "=?utf-8?q?=0D=0ABcc:_victim@example.org?= " * 2 + "é" * 10,
     "long name of encoded-words": "=?utf-8?q?=0D=0A?=" * 2 + "é" * 64,
 }
 
@@ -156,6 +156,26 @@ def test_encoded_words_in_article_titles_stay_text(title):
     assert f"{' '.join(title.split())}\n" in plain_text(msg)
     raw = samples.welcome(posts=[post]).as_bytes()
     assert_intact(raw, LIST_HEADERS, To=samples.SUBSCRIBER.email)
+
+
+def test_values_longer_than_a_line_are_folded_without_breaking_out():
+    """Header lines fold beyond 998 characters: where CPython's folding bugs are (the CVE; lost quotes)."""
+    title = "Ketamine: =?utf-8?q?=0D=0ABcc:_victim@example.org?= “care”, é, <x@example.org>; " * 30
+    post = samples.ARTICLE.__class__("/blog/a/", title=title, link=samples.ARTICLE.link, summary="Text.")
+    raw = samples.announcement(post).as_bytes()
+    assert any(line[:1] == b" " for line in header_block(raw).split(b"\n")[:4])  # the Subject was folded
+    msg = assert_intact(raw, LIST_HEADERS)
+    assert "".join(str(msg["Subject"]).split()) == "".join(shown(title).split())
+    # A name longer than the form allows (stored before a rule existed), full of address syntax.
+    name = "Patient, Ann (Mrs.): victim@example.org; =?utf-8?q?=0D=0A?= é " * 30
+    raw = samples.contact(name=name).as_bytes()
+    msg = email.message_from_bytes(raw, policy=email.policy.default)
+    if msg["Reply-To"] is None:  # what CPython cannot fold faithfully goes without it, all in the body
+        assert_intact(raw, [n for n in CONTACT_HEADERS if n != "Reply-To"], Subject="Contact request")
+    else:
+        assert_intact(raw, CONTACT_HEADERS)
+        assert [a.addr_spec for a in msg["Reply-To"].addresses] == ["ann.patient@example.com"]
+    assert "victim" not in str(msg["To"]) and msg["Bcc"] is None
 
 
 def test_encoded_words_in_the_clinic_name_stay_text():
