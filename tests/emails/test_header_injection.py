@@ -9,19 +9,17 @@ import base64
 import email
 import email.policy
 import mailbox
+from dataclasses import replace
 
-import boto3
 import pytest
 
 from forms_lambda import create_app, emails
-from forms_lambda.stores import Submission
+from forms_lambda.stores import Post, Submission
 from tests.emails import samples
+from tests.emails.support import CONTACT_HEADERS, LIST_HEADERS, header_block, header_names
 from tests.forms.support import INBOX, JSON
 from tests.security.conftest import CONTACT
 
-CONTACT_HEADERS = ["From", "To", "Reply-To", "Subject", "Date", "Message-ID", "MIME-Version", "Content-Type"]
-LIST_HEADERS = ["From", "To", "Subject", "Date", "Message-ID", "List-Unsubscribe", "List-Unsubscribe-Post", "List-Id",
-                "MIME-Version", "Content-Type"]
 BCC = "Bcc: victim@example.org"
 
 
@@ -56,20 +54,13 @@ NAMES = {
 }
 
 
+# Valid RFC 5322 addresses that Python decodes: to victim@example.org, and to a line break and a Bcc.
+ENCODED_ADDRESSES = ["=?utf-8?b?dmljdGlt?=@example.org", f"=?utf-8?b?{b64(chr(13) + chr(10) + BCC)}?=@x.org"]
+
+
 def shown(name):
     """What the clinic's mail program must show of `name`: the text as typed, its encoded-word syntax disarmed."""
     return " ".join(name.split()).replace("=?", "= ?")
-
-
-def header_block(raw):
-    return raw.replace(b"\r\n", b"\n").split(b"\n\n", 1)[0]
-
-
-def header_names(raw):
-    """The names of the header lines in `raw`, as any mail system splits them (continuations start with blanks)."""
-    lines = header_block(raw).split(b"\n")
-    assert all(b":" in line for line in lines if not line[:1].isspace()), lines
-    return [line.split(b":", 1)[0].decode() for line in lines if not line[:1].isspace()]
 
 
 def assert_intact(raw, names, **headers):
@@ -93,29 +84,27 @@ def plain_text(msg):
     return msg.get_body(("plain",)).get_content().replace("\r\n", "\n")  # SMTP carries CRLF
 
 
-def raw_messages(app, kind):
-    """The bytes each backend put on the wire or on disk."""
-    services = app.extensions["forms_lambda"]
-    if kind == "maildir":
-        box = mailbox.Maildir(services.mailer.path, create=True)
-        return [box.get_bytes(key) for key in box.keys()]
-    if kind == "smtp":
-        return [envelope.content for envelope in app.config["SMTP_SERVER"].handler.envelopes]
-    return [m["raw_data"].encode() for m in app.config["MOTO"].data()["ses"]["RawMessage"]]
+def maildir_bytes(app):
+    box = mailbox.Maildir(app.extensions["forms_lambda"].mailer.path, create=True)
+    return [box.get_bytes(key) for key in box.keys()]
 
 
 @pytest.fixture(params=["maildir", "smtp", "ses"])
 def make_app(request, sqlite_config, smtp_server):
-    """An app mailing through each backend; raw_messages(app, request.param) reads what it sent."""
+    """make_app() -> (an app mailing through each backend, a function returning the bytes it sent)."""
     config = {**sqlite_config, "FORMS_RATE_LIMIT": "off", "TESTING": True}
+    sent = maildir_bytes
     if request.param == "smtp":
-        config.update(FORMS_MAILER=smtp_server.url, SMTP_SERVER=smtp_server)
+        config["FORMS_MAILER"] = smtp_server.url
+        sent = lambda app: [envelope.content for envelope in smtp_server.handler.envelopes]  # noqa: E731
     if request.param == "ses":
-        config.update(request.getfixturevalue("dynamo_config"), MOTO=request.getfixturevalue("moto_server"))
+        config.update(request.getfixturevalue("dynamo_config"))
+        moto = request.getfixturevalue("moto_server")
+        sent = lambda app: [m["raw_data"].encode() for m in moto.data()["ses"]["RawMessage"]]  # noqa: E731
 
-    def make(**settings):
-        app = create_app({**config, **settings})
-        return app, lambda: raw_messages(app, request.param)
+    def make():
+        app = create_app(config)
+        return app, lambda: sent(app)
     return make
 
 
@@ -142,14 +131,14 @@ def test_line_breaks_and_controls_in_stored_text_become_spaces(character):
     raw = samples.contact(name=name).as_bytes()
     assert_intact(raw, CONTACT_HEADERS, Subject="Contact request from Ann Bcc: victim@example.org")
     title = f"New{character}Bcc: victim@example.org"
-    raw = samples.announcement(samples.ARTICLE.__class__("/blog/a/", title=title, link=samples.ARTICLE.link,
+    raw = samples.announcement(Post("/blog/a/", title=title, link=samples.ARTICLE.link,
                                                          summary="Text.")).as_bytes()
     assert_intact(raw, LIST_HEADERS, Subject="New Bcc: victim@example.org")
 
 
 @pytest.mark.parametrize("title", NAMES.values(), ids=NAMES.keys())
 def test_encoded_words_in_article_titles_stay_text(title):
-    post = samples.ARTICLE.__class__("/blog/a/", title=title, link=samples.ARTICLE.link, summary="Summary.")
+    post = Post("/blog/a/", title=title, link=samples.ARTICLE.link, summary="Summary.")
     msg = assert_intact(samples.announcement(post).as_bytes(), LIST_HEADERS, Subject=shown(title),
                         To=samples.SUBSCRIBER.email)
     assert msg["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
@@ -161,7 +150,7 @@ def test_encoded_words_in_article_titles_stay_text(title):
 def test_values_longer_than_a_line_are_folded_without_breaking_out():
     """Header lines fold beyond 998 characters: where CPython's folding bugs are (the CVE; lost quotes)."""
     title = "Ketamine: =?utf-8?q?=0D=0ABcc:_victim@example.org?= “care”, é, <x@example.org>; " * 30
-    post = samples.ARTICLE.__class__("/blog/a/", title=title, link=samples.ARTICLE.link, summary="Text.")
+    post = Post("/blog/a/", title=title, link=samples.ARTICLE.link, summary="Text.")
     raw = samples.announcement(post).as_bytes()
     assert any(line[:1] == b" " for line in header_block(raw).split(b"\n")[:4])  # the Subject was folded
     msg = assert_intact(raw, LIST_HEADERS)
@@ -179,17 +168,15 @@ def test_values_longer_than_a_line_are_folded_without_breaking_out():
 
 
 def test_encoded_words_in_the_clinic_name_stay_text():
-    settings = samples.SETTINGS.__class__(**{**samples.SETTINGS.__dict__,
-                                             "clinic_name": "Clinic =?utf-8?q?=0D=0ABcc:_victim@example.org?="})
+    settings = replace(samples.SETTINGS, clinic_name="Clinic =?utf-8?q?=0D=0ABcc:_victim@example.org?=")
     msg = emails.welcome_email(settings, samples.SUBSCRIBER, [], samples.UNSUBSCRIBE_URL, samples.TOKEN)
     assert_intact(msg.as_bytes(), LIST_HEADERS,
                   Subject="Welcome to the articles of Clinic = ?utf-8?q?=0D=0ABcc:_victim@example.org?=")
 
 
-@pytest.mark.parametrize("address", ["=?utf-8?b?dmljdGlt?=@example.org", f"=?utf-8?b?{b64(chr(13) + chr(10) + BCC)}?=@x.org",
-                                     "＝？utf-8？b？dmljdGlt？＝@example.org"])
+@pytest.mark.parametrize("address", [*ENCODED_ADDRESSES, "＝？utf-8？b？dmljdGlt？＝@example.org"])
 def test_the_forms_refuse_encoded_words_in_addresses(make_app, address):
-    """Valid RFC 5322 addresses, but Python decodes them (to victim@..., or to a line break): no one's address."""
+    """No one's real address, and Python would decode it (full-width forms too, after NFKC)."""
     app, sent = make_app()
     client = app.test_client()
     for path, data in (("/api/contact", {**CONTACT, "email": address}), ("/api/subscribe", {"email": address})):
@@ -198,7 +185,7 @@ def test_the_forms_refuse_encoded_words_in_addresses(make_app, address):
     assert sent() == []
 
 
-@pytest.mark.parametrize("address", ["=?utf-8?b?dmljdGlt?=@example.org", f"=?utf-8?b?{b64(chr(13) + chr(10) + BCC)}?=@x.org"])
+@pytest.mark.parametrize("address", ENCODED_ADDRESSES)
 def test_a_contact_stored_with_such_an_address_still_reaches_the_clinic(make_app, address):
     app, sent = make_app()
     services = app.extensions["forms_lambda"]
@@ -212,7 +199,7 @@ def test_a_contact_stored_with_such_an_address_still_reaches_the_clinic(make_app
     assert f"Email: {address}\n" in plain_text(msg)
 
 
-@pytest.mark.parametrize("address", ["=?utf-8?b?dmljdGlt?=@example.org", f"=?utf-8?b?{b64(chr(13) + chr(10) + BCC)}?=@x.org"])
+@pytest.mark.parametrize("address", ENCODED_ADDRESSES)
 def test_no_subscriber_email_goes_to_an_address_python_decoded(address):
     for build in (samples.confirmation, samples.announcement, samples.welcome):
         with pytest.raises(emails.UnsafeEmail):

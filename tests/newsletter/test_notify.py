@@ -14,6 +14,7 @@ from bs4 import BeautifulSoup
 from forms_lambda import create_app
 from forms_lambda.cli import main
 from forms_lambda.stores import Subscriber
+from tests.emails.support import LIST_HEADERS, header_names
 
 ARCHIVE = [("ketamine-for-chronic-pain", "Ketamine for Chronic Pain", "<p>Old news.</p>", "2026-01-15T10:00:00-07:00")]
 NEW = ("what-to-expect", "What to Expect at Your First Infusion", "<p>A calm room &amp; a nurse.</p>",
@@ -280,7 +281,6 @@ def test_encoded_words_in_a_title_or_a_stored_address_never_reach_a_header(app, 
                                                                            capsys):
     """The title goes out as text; an address stored before the form refused "=?" (Python would decode it to
     victim@example.org) fails alone, and the others still get the article."""
-    from tests.emails.test_header_injection import LIST_HEADERS, header_names
     confirmed = subscribers(app, confirmed=2)
     add(app.extensions["forms_lambda"].store, "=?utf-8?b?dmljdGlt?=@example.org", "confirmed")
     notify(site, capsys)
