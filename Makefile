@@ -54,9 +54,10 @@ lock: ## re-pin the three lock files (every package, with hashes) after editing 
 	$(PIP_COMPILE) -c requirements.txt -o requirements-lambda.txt pyproject.toml
 	rm -rf $(VENV).lock build *.egg-info
 
-system-deps: ## apt-install Chromium, Java and Node.js when missing (tests need them)
+system-deps: ## apt-install Chromium, Java, Node.js and SpamAssassin when missing (tests need them)
 	@missing=""; test -x $(CHROMIUM) || missing="chromium"; command -v java >/dev/null || missing="$$missing default-jre-headless"; \
 		command -v npm >/dev/null || missing="$$missing nodejs npm"; \
+		command -v spamassassin >/dev/null || missing="$$missing spamassassin"; \
 		test -z "$$missing" || (apt-get update -qq && $(APT_INSTALL) $$missing)
 
 node_modules/.installed: package.json package-lock.json

@@ -92,9 +92,14 @@ class Form:
         if "\r" in value or "\n" in value:
             raise ValueError("Please enter a valid email address.")
         try:
-            return ascii_email(value)
+            address = ascii_email(value)
         except EmailNotValidError:
-            raise ValueError("Please enter a valid email address, like name@example.com.") from None
+            address = ""
+        # "=?" is RFC 2047 syntax, which Python's email package decodes even inside an address: valid, but no
+        # one's address has it (checked after ascii_email's NFKC, which makes "＝？" of full-width forms "=?").
+        if not address or "=?" in address:
+            raise ValueError("Please enter a valid email address, like name@example.com.")
+        return address
 
     def clean_page(self, value):
         # Where the form was sent from: a same-site path, or nothing.

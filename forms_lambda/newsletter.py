@@ -267,7 +267,7 @@ class Newsletter:
             url = self.services.url("/api/unsubscribe", token=token)
             try:
                 self.services.mailer.send(emails.announcement_email(self.settings, post, subscriber, url, token))
-            except MailerError as e:
+            except (MailerError, emails.UnsafeEmail) as e:  # UnsafeEmail: an address stored before the form's checks
                 self.store.finish_send(post.path, subscriber.id, FAILED, str(e))
                 return FAILED
             self.store.finish_send(post.path, subscriber.id, SENT)

@@ -1,6 +1,7 @@
 """Reading a built site's Atom feed, and the announcement email built from it."""
 import email
 import email.policy
+import re
 from urllib.parse import parse_qs, urlsplit
 
 from bs4 import BeautifulSoup
@@ -80,7 +81,10 @@ def test_announcement_email_has_title_summary_link_footer_and_list_headers():
     assert soup.find("a", string="Read the article")["href"] == "https://clinic.example/blog/a/"
     assert soup.find("a", string="Unsubscribe")["href"] == url
     assert "Denver, CO 80202" in soup.footer.get_text()
-    assert not soup.find_all(["script", "img", "style"])
+    # Nothing that runs or loads: the one <style> (the dark palette) fetches nothing either.
+    assert not soup.find_all(["script", "img", "iframe", "link"])
+    assert [style.parent.name for style in soup.find_all("style")] == ["head"]
+    assert not re.search(r"url\(|@import", soup.style.get_text())
 
 
 def test_the_same_pair_always_gets_the_same_message_id():

@@ -14,6 +14,7 @@ from bs4 import BeautifulSoup
 from forms_lambda import create_app
 from forms_lambda.cli import main
 from forms_lambda.stores import Subscriber
+from tests.emails.support import LIST_HEADERS, header_names
 
 ARCHIVE = [("ketamine-for-chronic-pain", "Ketamine for Chronic Pain", "<p>Old news.</p>", "2026-01-15T10:00:00-07:00")]
 NEW = ("what-to-expect", "What to Expect at Your First Infusion", "<p>A calm room &amp; a nurse.</p>",
@@ -274,3 +275,22 @@ def test_a_mailto_unsubscribe_request_is_honoured_with_the_unsubscribe_command(a
     assert {s.email: s.status for s in store.list_subscribers(status="unsubscribed")}.keys() >= {
         "reader0@example.org", "reader1@example.org"}
     assert "@" not in capsys.readouterr().out
+
+
+def test_encoded_words_in_a_title_or_a_stored_address_never_reach_a_header(app, site, smtp_server, feed_writer,
+                                                                           capsys):
+    """The title goes out as text; an address stored before the form refused "=?" (Python would decode it to
+    victim@example.org) fails alone, and the others still get the article."""
+    confirmed = subscribers(app, confirmed=2)
+    add(app.extensions["forms_lambda"].store, "=?utf-8?b?dmljdGlt?=@example.org", "confirmed")
+    notify(site, capsys)
+    title = "New =?utf-8?q?=0D=0ABcc:_victim@example.org?= article"
+    feed_writer(site, [*ARCHIVE, ("new", title, "<p>Text.</p>", "2026-11-20T09:00:00-07:00")])
+    code, out = notify(site, capsys)
+    assert code == 1 and "2 sent" in out.out and "1 failed" in out.out
+    assert recipients(smtp_server) == confirmed
+    assert sorted(rcpt for e in smtp_server.handler.envelopes for rcpt in e.rcpt_tos) == confirmed
+    for envelope in smtp_server.handler.envelopes:
+        assert header_names(envelope.content) == LIST_HEADERS
+        assert email.message_from_bytes(envelope.content, policy=email.policy.default)["Subject"] == \
+            "New = ?utf-8?q?=0D=0ABcc:_victim@example.org?= article"
