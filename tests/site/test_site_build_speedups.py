@@ -1,4 +1,4 @@
-"""The build's speed-ups (plugins/frozen_urls.py, plugins/fast_writer.py) change nothing a visitor gets."""
+"""The build's speed-ups (plugins/markdown_reader.py, frozen_urls.py, parallel_build.py) change nothing a visitor gets."""
 import shutil
 from pathlib import Path
 
@@ -9,7 +9,7 @@ from bench import corpus
 ROOT = Path(__file__).resolve().parents[2]
 ARTICLES = 12
 # Pelican as it comes, with only the plugins that make the site what it is.
-PLAIN_PLUGINS = ["commonmark_reader", "fingerprint", "root_relative_links"]
+PLAIN_PLUGINS = ["fingerprint", "root_relative_links"]
 
 
 def files(root):
@@ -30,7 +30,7 @@ def content_with_articles(tmp_path):
 def test_parallel_build_is_byte_identical_to_plain_pelican(tmp_path, build_site):
     content = content_with_articles(tmp_path)
     # A threshold of 2 makes even this small site render in worker processes.
-    parallel = build_site(tmp_path / "parallel", content=content, PARALLEL_WRITE_MIN_JOBS=2)
+    parallel = build_site(tmp_path / "parallel", content=content, PARALLEL_MIN_JOBS=2)
     plain = build_site(tmp_path / "plain", content=content, PLUGINS=PLAIN_PLUGINS)
     built = files(parallel)
     assert "blog/article-0011/index.html" in built
@@ -48,12 +48,12 @@ def test_a_rebuild_rewrites_only_the_pages_that_changed(tmp_path, build_site):
     with (content / "articles" / "article-0007.md").open("a", encoding="utf-8") as f:
         f.write("\nA sentence added after the first build.\n")
 
-    build_site(output, content=content, LOAD_CONTENT_CACHE=True, PARALLEL_WRITE_MIN_JOBS=2)
+    build_site(output, content=content, LOAD_CONTENT_CACHE=True, PARALLEL_MIN_JOBS=2)
 
     assert "A sentence added after the first build." in edited.read_text(encoding="utf-8")
     after = untouched.stat()
     assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
-    assert not list(output.rglob("*.tmp"))
+    assert not list(output.glob(".rendering-*"))
 
 
 def test_a_template_error_in_a_rendering_process_fails_the_build(tmp_path, build_site):
@@ -64,4 +64,4 @@ def test_a_template_error_in_a_rendering_process_fails_the_build(tmp_path, build
     article.write_text(article.read_text(encoding="utf-8").replace(
         "{% block content %}", "{% block content %}{{ no_such_helper() }}", 1), encoding="utf-8")
     with pytest.raises(AssertionError, match="no_such_helper"):
-        build_site(tmp_path / "output", content=content, THEME=str(theme), PARALLEL_WRITE_MIN_JOBS=2)
+        build_site(tmp_path / "output", content=content, THEME=str(theme), PARALLEL_MIN_JOBS=2)
