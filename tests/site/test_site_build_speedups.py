@@ -53,7 +53,7 @@ def test_a_rebuild_rewrites_only_the_pages_that_changed(tmp_path, build_site):
     assert "A sentence added after the first build." in edited.read_text(encoding="utf-8")
     after = untouched.stat()
     assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
-    assert not list(output.glob(".rendering-*"))
+    assert not list(output.rglob("*.tmp"))
 
 
 def test_a_template_error_in_a_rendering_process_fails_the_build(tmp_path, build_site):
