@@ -1,0 +1,82 @@
+"""`make devserver` as an author uses it: start it, add an article, edit it, see both in the served page."""
+import os
+import shutil
+import signal
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from bench.context import free_port
+from tests.e2e.site_server import server_env
+
+ROOT = Path(__file__).resolve().parents[2]
+DEADLINE = 90  # seconds for the first build and server start; a change shows up in about one
+ARTICLE = """\
+Title: Preview Check For Authors
+Date: 2026-11-20 09:00
+Summary: An article an author is writing.
+
+The first draft of this article.
+"""
+
+pytestmark = pytest.mark.slow
+
+
+def served(url):
+    """The page's text, or None while it is not there."""
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return response.read().decode("utf-8")
+    except (urllib.error.URLError, ConnectionError):
+        return None
+
+
+def wait_until_served(url, text, log):
+    deadline = time.monotonic() + DEADLINE
+    while time.monotonic() < deadline:
+        page = served(url)
+        if page is not None and text in page:
+            return
+        time.sleep(0.2)
+    pytest.fail(f"{text!r} did not show at {url} within {DEADLINE} s; devserver said:\n{log.read_text()}")
+
+
+@pytest.fixture
+def devserver(tmp_path):
+    """`make devserver` on a copy of content/, a fresh var/ and a free port: (content folder, URL, log file)."""
+    content = shutil.copytree(ROOT / "content", tmp_path / "content")
+    port = free_port()
+    env = server_env(tmp_path, port, tmp_path / "output")
+    del env["FORMS_SECRET_KEY"]  # made in the fresh var/ by both server processes at once, as on a new checkout
+    log = tmp_path / "devserver.log"
+    with open(log, "wb") as out:
+        make = subprocess.Popen(
+            ["make", "--no-print-directory", "devserver", f"INPUTDIR={content}", f"OUTPUTDIR={tmp_path / 'output'}",
+             "HOST=127.0.0.1", f"PORT={port}", f"PELICANOPTS=-e CACHE_PATH='\"{tmp_path / 'cache'}\"'"],
+            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        yield content, f"http://127.0.0.1:{port}", log
+    finally:
+        os.killpg(make.pid, signal.SIGTERM)  # make, Pelican and gunicorn: the group this test started
+        make.wait(timeout=30)
+
+
+def test_an_author_sees_a_new_article_and_an_edit_without_warnings(devserver):
+    content, url, log = devserver
+    wait_until_served(f"{url}/", "Ketamine for Chronic Pain", log)
+
+    article = content / "articles" / "preview-check.md"
+    article.write_text(ARTICLE, encoding="utf-8")
+    wait_until_served(f"{url}/blog/preview-check-for-authors/", "The first draft of this article.", log)
+    wait_until_served(f"{url}/", "Preview Check For Authors", log)
+
+    article.write_text(ARTICLE + "\nA sentence added while previewing.\n", encoding="utf-8")
+    wait_until_served(f"{url}/blog/preview-check-for-authors/", "A sentence added while previewing.", log)
+
+    said = log.read_text()
+    for alarming in ("Could not import", "WARNING", "ERROR", "Traceback", "Worker failed to boot"):
+        assert alarming not in said, said
