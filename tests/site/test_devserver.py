@@ -1,13 +1,16 @@
 """`make devserver` as an author uses it: start it, add an article, edit it, see both in the served page."""
+import gzip
 import os
 import shutil
 import signal
 import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
 from pathlib import Path
 
+import brotli
 import pytest
 
 from bench.context import free_port
@@ -27,12 +30,15 @@ pytestmark = pytest.mark.slow
 
 
 def served(url):
-    """The page's text, or None while it is not there."""
+    """The page's text as a browser gets it (compressed if the server offers), or None while it is not there."""
+    request = urllib.request.Request(url, headers={"Accept-Encoding": "br, gzip"})
     try:
-        with urllib.request.urlopen(url, timeout=10) as response:
-            return response.read().decode("utf-8")
+        with urllib.request.urlopen(request, timeout=10) as response:
+            body = response.read()
+            encoding = response.headers["Content-Encoding"]
     except (urllib.error.URLError, ConnectionError):
         return None
+    return {"br": brotli.decompress, "gzip": gzip.decompress, None: bytes}[encoding](body).decode("utf-8")
 
 
 def wait_until_served(url, text, log):
@@ -46,9 +52,12 @@ def wait_until_served(url, text, log):
 
 
 @pytest.fixture
-def devserver(tmp_path):
-    """`make devserver` on a copy of content/, a fresh var/ and a free port: (content folder, URL, log file)."""
+def devserver(tmp_path, build_site):
+    """`make devserver` on a copy of content/, a fresh var/ and a free port: (content folder, URL, log file).
+    output/ holds what `make run` left: the site and its compressed copies, which go stale at the first edit."""
     content = shutil.copytree(ROOT / "content", tmp_path / "content")
+    build_site(tmp_path / "output", content=content, CACHE_PATH=str(tmp_path / "cache"))
+    subprocess.run([sys.executable, "-m", "whitenoise.compress", "--quiet", str(tmp_path / "output")], check=True)
     port = free_port()
     env = server_env(tmp_path, port, tmp_path / "output")
     del env["FORMS_SECRET_KEY"]  # made in the fresh var/ by both server processes at once, as on a new checkout
