@@ -52,8 +52,8 @@ def running_site(workdir, site_dir=None):
     subprocess.run([sys.executable, "-m", "forms_lambda", "init"], cwd=ROOT, env=env, check=True,
                    stdout=subprocess.DEVNULL)
     # The same command lines as `make serve`: compress the site (gzip, brotli), then serve it.
-    subprocess.run([sys.executable, "-m", "whitenoise.compress", "--quiet", str(site_dir)], check=True) Same process group as the tests, so Ctrl-C stops it too;
-    # SIGTERM makes gunicorn's master stop its workers.
+    subprocess.run([sys.executable, "-m", "whitenoise.compress", "--quiet", str(site_dir)], check=True)
+    # Same process group as the tests, so Ctrl-C stops it too; SIGTERM makes gunicorn's master stop its workers.
     with open(workdir / "server.log", "ab") as log:
         proc = subprocess.Popen([str(BIN / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", "2",
                                  "--access-logfile", "-", "forms_lambda.local:create_local_app()"],
