@@ -37,7 +37,8 @@ _forked = None  # what forked workers work on, inherited through fork
 
 
 def worker_count():
-    """Processes to share the work: every CPU this process may use where workers start by fork, else 1."""
+    """Processes to share the work: one per CPU where workers start by fork, else 1. (On Python 3.13 and later
+    the CPUs this process may use; os.sched_getaffinity, which says so earlier, is missing on macOS.)"""
     method = multiprocessing.get_start_method(allow_none=True) or multiprocessing.get_all_start_methods()[0]
     if method != "fork":
         return 1  # spawned workers would have to pickle every page with its context
