@@ -6,6 +6,7 @@ so that both look at exactly what a visitor gets: Pelican's output served by gun
 """
 import contextlib
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -43,10 +44,10 @@ class SiteServer:
 
 @contextlib.contextmanager
 def running_site(workdir, site_dir=None):
-    """Serve site_dir (default: the site built into workdir/output) after `init`ing the store, with gunicorn
-    as `make run` does; stop it on exit."""
+    """Serve a copy of site_dir (default: the site built into workdir/output) after `init`ing the store, with
+    gunicorn as `make run` does; stop it on exit. The copy gets the compressed files, not a build others read."""
     workdir = Path(workdir)
-    site_dir = site_dir or build_site(workdir / "output")
+    site_dir = shutil.copytree(site_dir, workdir / "output") if site_dir else build_site(workdir / "output")
     port = free_port()
     env = server_env(workdir, port, site_dir)
     subprocess.run([sys.executable, "-m", "forms_lambda", "init"], cwd=ROOT, env=env, check=True,
