@@ -71,12 +71,19 @@ html: venv ## build the site into output/ with pelicanconf.py
 publish: venv ## build the production site into output/ with publishconf.py
 	$(PELICAN) $(INPUTDIR) -o $(OUTPUTDIR) -s $(PUBLISHCONF) $(PELICANOPTS)
 
-serve: venv ## serve output/ and the form service on http://$(HOST):$(PORT) (no build)
-	$(VENV)/bin/gunicorn --bind $(HOST):$(PORT) --workers 2 --access-logfile - 'forms_lambda.local:create_local_app()'
+# The local server (forms_lambda/local.py) serves the folder the site is built into.
+GUNICORN = FORMS_SITE_DIR=$(OUTPUTDIR) $(VENV)/bin/gunicorn --bind $(HOST):$(PORT) --workers 2 --access-logfile - \
+	'forms_lambda.local:create_local_app()'
 
+serve: venv ## serve output/ (gzip and brotli, as CloudFront does) and the form service on http://$(HOST):$(PORT)
+	$(PY) -m whitenoise.compress --quiet $(OUTPUTDIR)
+	$(GUNICORN)
+
+# The preview serves pages uncompressed: a .gz or .br left from `make serve` would be stale after an edit.
 devserver: venv ## rebuild on every change to content/ or theme/, and serve site + forms
+	find $(OUTPUTDIR) \( -name '*.gz' -o -name '*.br' \) -delete 2>/dev/null || true
 	$(PELICAN) $(INPUTDIR) -o $(OUTPUTDIR) -s $(CONFFILE) $(PELICANOPTS) --autoreload & \
-		trap 'kill $$!' EXIT; $(MAKE) serve
+		trap 'kill $$!' EXIT; $(GUNICORN)
 
 run: html ## set up, build the site and serve site + forms on http://$(HOST):$(PORT)
 	$(PY) -m forms_lambda init

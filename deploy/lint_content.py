@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urljoin, urlsplit
 
+from markdown import Markdown
+from markdown.extensions.meta import META_RE
 from pelican.settings import DEFAULT_CONFIG
 from pelican.utils import get_date, slugify
 
@@ -38,14 +40,13 @@ GENERATED_PATHS = {"/", "/blog/", "/404.html", "/feeds/all.atom.xml", "/feeds/al
 GENERATED_PREFIXES = ("/api/", "/theme/", "/tag/", "/category/", "/author/")
 EXTERNAL_SCHEMES = {"http", "https", "mailto", "tel"}
 
-META_LINE = re.compile(r"^[ ]{0,3}([A-Za-z0-9_-]+):\s*(.*)$")
-META_CONTINUATION = re.compile(r"^[ ]{4,}(.*)$")
 FENCE = re.compile(r"^[ ]{0,3}(`{3,}|~{3,})")
 INLINE_CODE = re.compile(r"(`+).*?\1")
 MD_IMAGE = re.compile(r"!\[([^\]]*)\]\(\s*<?([^)\s>]*)>?(?:\s+[\"'][^\"']*[\"'])?\s*\)")
 MD_IMAGE_REF = re.compile(r"!\[([^\]]*)\]\[([^\]]*)\]")
 MD_LINK = re.compile(r"(?<!!)\[[^\]]*\]\(\s*<?([^)\s>]*)>?(?:\s+[\"'][^\"']*[\"'])?\s*\)")
-MD_REF_DEFINITION = re.compile(r"^[ ]{0,3}\[([^\]]+)\]:\s*<?(\S+?)>?(?:\s+.*)?$")
+# A link reference definition; `[^note]: text` is a footnote, not a link.
+MD_REF_DEFINITION = re.compile(r"^[ ]{0,3}\[([^\]^][^\]]*)\]:\s*<?(\S+?)>?(?:\s+.*)?$")
 HTML_TAG = re.compile(r"<([a-zA-Z][a-zA-Z0-9]*)\b([^>]*)>")
 HTML_ATTR = re.compile(r"""([a-zA-Z_:][-a-zA-Z0-9_:.]*)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+)))?""")
 INTRASITE = re.compile(r"^(?:\{(filename|static|attach)\}|\|(filename|static|attach)\|)(.*)$")
@@ -97,29 +98,21 @@ class Document:
         return (ARTICLE_URL if self.kind == "article" else PAGE_URL).format(slug=self.slug)
 
 
+# Python-Markdown's meta extension, which Pelican's MarkdownReader reads metadata with.
+META_READER = Markdown(extensions=["meta"])
+
+
 def read_document(path, content_dir):
-    """Split a Markdown file into metadata (as Python-Markdown's meta extension reads it) and body lines."""
+    """Split a Markdown file into metadata and body lines, where the site's reader splits it."""
     source = PurePosixPath(path.relative_to(content_dir).as_posix())
     doc = Document(path, source, "page" if source.parts[0] == PAGES_DIR else "article")
     lines = path.read_text(encoding="utf-8").splitlines()
-    number, key = 0, None
-    if lines and lines[0].strip() == "---":
-        number = 1
-    while number < len(lines):
-        text = lines[number]
-        match, continuation = META_LINE.match(text), META_CONTINUATION.match(text)
-        if match:
-            key = match.group(1).lower()
-            doc.meta[key] = (match.group(2).strip(), number + 1)
-        elif continuation and key:
-            value, line = doc.meta[key]
-            doc.meta[key] = (f"{value} {continuation.group(1).strip()}".strip(), line)
-        else:
-            if text.strip() in ("---", "..."):
-                number += 1
-            break
-        number += 1
-    doc.body = list(enumerate(lines[number:], start=number + 1))
+    body = META_READER.preprocessors["meta"].run(list(lines))
+    start = len(lines) - len(body)  # lines of the metadata block, with the blank line that ends it
+    for key, values in META_READER.Meta.items():
+        number = next(n for n in range(start) if (m := META_RE.match(lines[n])) and m["key"].lower() == key)
+        doc.meta[key] = (" ".join(values).strip(), number + 1)
+    doc.body = list(enumerate(lines[start:], start=start + 1))
     return doc
 
 

@@ -6,6 +6,7 @@ a ConfigError naming the variable, so a misconfigured Lambda fails at deploy, no
 import os
 import re
 import secrets
+import tempfile
 from dataclasses import dataclass
 from email.headerregistry import Address
 from email.utils import parseaddr
@@ -166,11 +167,24 @@ def _secret_key(env, var_dir):
     # Locally: generate once, so links in emails keep working across restarts.
     path = var_dir / "secret_key"
     if not path.exists():
-        var_dir.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as f:
-            f.write(secrets.token_urlsafe(32))
+        _create_once(path, secrets.token_urlsafe(32))
     return path.read_text().strip()
+
+
+def _create_once(path, text):
+    """Write path with text unless it exists, so that processes starting together all read one file: the
+    text goes to a private temporary file first, which becomes `path` in one step (a hard link fails when
+    another process got there first) and is never seen half-written."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")  # mode 0600
+    try:
+        with os.fdopen(fd, "w") as f:
+            f.write(text)
+        os.link(tmp, path)
+    except FileExistsError:
+        pass
+    finally:
+        os.unlink(tmp)
 
 
 def _rate_limit(env):

@@ -6,6 +6,7 @@ so that both look at exactly what a visitor gets: Pelican's output served by gun
 """
 import contextlib
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -43,16 +44,17 @@ class SiteServer:
 
 @contextlib.contextmanager
 def running_site(workdir, site_dir=None):
-    """Serve site_dir (default: the site built into workdir/output) after `init`ing the store, with gunicorn
-    as `make run` does; stop it on exit."""
+    """Serve a copy of site_dir (default: the site built into workdir/output) after `init`ing the store, with
+    gunicorn as `make run` does; stop it on exit. The copy gets the compressed files, not a build others read."""
     workdir = Path(workdir)
-    site_dir = site_dir or build_site(workdir / "output")
+    site_dir = shutil.copytree(site_dir, workdir / "output") if site_dir else build_site(workdir / "output")
     port = free_port()
     env = server_env(workdir, port, site_dir)
     subprocess.run([sys.executable, "-m", "forms_lambda", "init"], cwd=ROOT, env=env, check=True,
                    stdout=subprocess.DEVNULL)
-    # The same command line as `make serve`. Same process group as the tests, so Ctrl-C stops it too;
-    # SIGTERM makes gunicorn's master stop its workers.
+    # The same command lines as `make serve`: compress the site (gzip, brotli), then serve it.
+    subprocess.run([sys.executable, "-m", "whitenoise.compress", "--quiet", str(site_dir)], check=True)
+    # Same process group as the tests, so Ctrl-C stops it too; SIGTERM makes gunicorn's master stop its workers.
     with open(workdir / "server.log", "ab") as log:
         proc = subprocess.Popen([str(BIN / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", "2",
                                  "--access-logfile", "-", "forms_lambda.local:create_local_app()"],

@@ -1,6 +1,8 @@
 """Settings from the environment: local defaults, and startup errors that name the variable."""
+import multiprocessing
 import os
 import stat
+from pathlib import Path
 
 import pytest
 
@@ -23,6 +25,37 @@ def test_local_secret_key_is_generated_once_and_private(tmp_path):
     first = load_settings(env).secret_key
     assert len(first) >= 32 and load_settings(env).secret_key == first
     assert stat.S_IMODE(os.stat(tmp_path / "var" / "secret_key").st_mode) == 0o600
+
+
+def _read_secret_keys_at_once(barrier, var_dirs, keys):
+    for var_dir in var_dirs:
+        barrier.wait()
+        keys.put((var_dir, load_settings({"FORMS_VAR_DIR": var_dir}).secret_key))
+
+
+@pytest.mark.parametrize("processes", [2, 8])
+def test_processes_starting_at_once_agree_on_one_secret_key(tmp_path, processes):
+    """`make serve` starts two gunicorn workers at once on a fresh checkout: both must boot, with one key.
+    The processes race for the key of one fresh var/ after another (some with var/ already there)."""
+    var_dirs = [str(tmp_path / f"{n}" / "var") for n in range(100)]
+    for var in var_dirs[::2]:
+        Path(var).mkdir(parents=True)
+    context = multiprocessing.get_context("fork")
+    barrier, keys = context.Barrier(processes), context.Queue()
+    racing = [context.Process(target=_read_secret_keys_at_once, args=(barrier, var_dirs, keys))
+              for _ in range(processes)]
+    for process in racing:
+        process.start()
+    read = {}
+    for _ in range(processes * len(var_dirs)):
+        var, key = keys.get(timeout=30)
+        read.setdefault(var, set()).add(key)
+    for process in racing:
+        process.join(timeout=30)
+    assert [p.exitcode for p in racing] == [0] * processes
+    for var in var_dirs:
+        assert read[var] == {(Path(var) / "secret_key").read_text()}
+        assert [p.name for p in Path(var).iterdir()] == ["secret_key"]  # no temporary file left behind
 
 
 @pytest.mark.parametrize("env,variable", [

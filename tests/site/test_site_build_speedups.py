@@ -1,15 +1,17 @@
-"""The build's speed-ups (plugins/frozen_urls.py, plugins/fast_writer.py) change nothing a visitor gets."""
+"""The build's speed-ups (plugins/markdown_reader.py, frozen_urls.py, parallel_build.py) change nothing a visitor gets."""
+import os
 import shutil
 from pathlib import Path
 
 import pytest
 
+import pelicanconf
 from bench import corpus
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTICLES = 12
 # Pelican as it comes, with only the plugins that make the site what it is.
-PLAIN_PLUGINS = ["commonmark_reader", "fingerprint", "root_relative_links"]
+PLAIN_PLUGINS = ["fingerprint", "root_relative_links"]
 
 
 def files(root):
@@ -30,13 +32,66 @@ def content_with_articles(tmp_path):
 def test_parallel_build_is_byte_identical_to_plain_pelican(tmp_path, build_site):
     content = content_with_articles(tmp_path)
     # A threshold of 2 makes even this small site render in worker processes.
-    parallel = build_site(tmp_path / "parallel", content=content, PARALLEL_WRITE_MIN_JOBS=2)
+    parallel = build_site(tmp_path / "parallel", content=content, PARALLEL_MIN_JOBS=2)
     plain = build_site(tmp_path / "plain", content=content, PLUGINS=PLAIN_PLUGINS)
     built = files(parallel)
     assert "blog/article-0011/index.html" in built
     assert "blog/renamed/index.html" in built and "blog/article-0005/index.html" not in built
     assert len(built) > 2 * ARTICLES
     assert built == files(plain)
+
+
+# What Python is like where many authors write: macOS has no os.sched_getaffinity, and starts worker processes
+# by spawn (Windows too). Loaded at start-up through sitecustomize, before Pelican runs.
+WITHOUT_AFFINITY = "import os\ndel os.sched_getaffinity\n"
+SPAWN = "import multiprocessing\nmultiprocessing.set_start_method('spawn')\n"
+
+
+@pytest.mark.parametrize("platform", [WITHOUT_AFFINITY, SPAWN, WITHOUT_AFFINITY + SPAWN],
+                         ids=["no-sched_getaffinity", "spawn", "macos"])
+def test_the_site_builds_the_same_where_python_differs(tmp_path, build_site, platform):
+    content = content_with_articles(tmp_path)
+    (tmp_path / "python").mkdir()
+    (tmp_path / "python" / "sitecustomize.py").write_text(platform, encoding="utf-8")
+    built = build_site(tmp_path / "built", content=content, env={"PYTHONPATH": str(tmp_path / "python")},
+                       PARALLEL_MIN_JOBS=2)
+    plain = build_site(tmp_path / "plain", content=content, PLUGINS=PLAIN_PLUGINS)
+    assert files(built) == files(plain)
+
+
+# A plugin like the sitemap and seo plugins of pelican-plugins: it hears of every file Pelican writes.
+RECORDER = """\
+import os
+from pelican import signals
+
+
+def record(path, context):
+    with open(os.environ["WRITTEN_LOG"], "a", encoding="utf-8") as log:
+        log.write(f"{os.getpid()} {path}\\n")
+
+
+def register():
+    signals.content_written.connect(record)
+"""
+
+
+def test_a_plugin_listening_to_content_written_hears_of_every_file(tmp_path, build_site):
+    content = content_with_articles(tmp_path)
+    (tmp_path / "plugins").mkdir()
+    (tmp_path / "plugins" / "record_written.py").write_text(RECORDER, encoding="utf-8")
+    heard = {}
+    for name, plugins in (("built", pelicanconf.PLUGINS), ("plain", PLAIN_PLUGINS)):
+        log = tmp_path / f"{name}.log"
+        output = build_site(tmp_path / name, content=content, env={"WRITTEN_LOG": str(log)}, PARALLEL_MIN_JOBS=2,
+                            PLUGINS=[*plugins, "record_written"],
+                            PLUGIN_PATHS=[str(ROOT / "plugins"), str(tmp_path / "plugins")])
+        lines = [line.split(" ", 1) for line in log.read_text(encoding="utf-8").splitlines()]
+        heard[name] = sorted(os.path.relpath(path, output) for _, path in lines)
+        assert len({pid for pid, _ in lines}) == 1  # in the build's own process, as Pelican sends it
+    assert "blog/article-0011/index.html" in heard["built"] and "index.html" in heard["built"]
+    assert heard["built"] == heard["plain"]
+    assert set(heard["built"]) == {p for p in files(tmp_path / "built") if p.endswith(".html")} | \
+        {"sitemap.xml", "robots.txt"}
 
 
 def test_a_rebuild_rewrites_only_the_pages_that_changed(tmp_path, build_site):
@@ -48,7 +103,7 @@ def test_a_rebuild_rewrites_only_the_pages_that_changed(tmp_path, build_site):
     with (content / "articles" / "article-0007.md").open("a", encoding="utf-8") as f:
         f.write("\nA sentence added after the first build.\n")
 
-    build_site(output, content=content, LOAD_CONTENT_CACHE=True, PARALLEL_WRITE_MIN_JOBS=2)
+    build_site(output, content=content, LOAD_CONTENT_CACHE=True, PARALLEL_MIN_JOBS=2)
 
     assert "A sentence added after the first build." in edited.read_text(encoding="utf-8")
     after = untouched.stat()
@@ -64,4 +119,4 @@ def test_a_template_error_in_a_rendering_process_fails_the_build(tmp_path, build
     article.write_text(article.read_text(encoding="utf-8").replace(
         "{% block content %}", "{% block content %}{{ no_such_helper() }}", 1), encoding="utf-8")
     with pytest.raises(AssertionError, match="no_such_helper"):
-        build_site(tmp_path / "output", content=content, THEME=str(theme), PARALLEL_WRITE_MIN_JOBS=2)
+        build_site(tmp_path / "output", content=content, THEME=str(theme), PARALLEL_MIN_JOBS=2)
