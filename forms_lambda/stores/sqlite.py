@@ -9,7 +9,7 @@ from contextlib import closing
 from pathlib import Path
 
 from .. import ratelimit
-from .base import (DELIVERED, FAILED, POST_STATUSES, SENDING, SPAM, Post, StoreError,
+from .base import (DELIVERED, FAILED, PENDING, POST_STATUSES, SENDING, SPAM, Post, StoreError,
                    Submission, Subscriber, SubscriberStatus, utcnow)
 
 SCHEMA = """
@@ -22,7 +22,9 @@ CREATE TABLE IF NOT EXISTS submissions (
     last_error TEXT NOT NULL DEFAULT '',
     delivered_at TEXT NOT NULL DEFAULT '',
     payload TEXT NOT NULL,
-    lease_until INTEGER NOT NULL DEFAULT 0
+    lease_until INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at TEXT NOT NULL DEFAULT '',
+    priority INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS submissions_status ON submissions (status, created_at);
 CREATE TABLE IF NOT EXISTS subscribers (
@@ -61,6 +63,8 @@ CREATE TABLE IF NOT EXISTS sends (
     PRIMARY KEY (path, subscriber_id)
 );
 """
+# Columns added since the first release, with their definitions: `init` adds them to an older file.
+ADDED_SUBMISSION_COLUMNS = {"next_attempt_at": "TEXT NOT NULL DEFAULT ''", "priority": "INTEGER NOT NULL DEFAULT 0"}
 SUBMISSION_COLUMNS = {f.name for f in dataclasses.fields(Submission)}
 SUBSCRIBER_COLUMNS = [f.name for f in dataclasses.fields(Subscriber)]
 
@@ -120,16 +124,20 @@ class SqliteStore(SubscriberStatus):
             with closing(self.connect()) as conn:
                 conn.execute("PRAGMA journal_mode=WAL")
                 conn.executescript(SCHEMA)
+                columns = {row["name"] for row in conn.execute("PRAGMA table_info(submissions)")}
+                for name, definition in ADDED_SUBMISSION_COLUMNS.items():
+                    if name not in columns:
+                        conn.execute(f"ALTER TABLE submissions ADD COLUMN {name} {definition}")
+                conn.execute("CREATE INDEX IF NOT EXISTS submissions_due ON submissions (status, next_attempt_at)")
         except sqlite3.Error as e:
             raise StoreError(f"SQLite: {e}") from e
 
     # submissions
     def add_submission(self, submission):
-        self._run(
-            "INSERT INTO submissions (id, kind, created_at, status, attempts, last_error, delivered_at, payload)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (submission.id, submission.kind, submission.created_at, submission.status, submission.attempts,
-             submission.last_error, submission.delivered_at, json.dumps(submission.payload)))
+        values = dataclasses.asdict(submission)
+        values["payload"] = json.dumps(values["payload"])
+        self._run(f"INSERT INTO submissions ({', '.join(values)}) VALUES ({', '.join('?' * len(values))})",
+                  tuple(values.values()))
 
     def get_submission(self, submission_id):
         rows = self._run("SELECT * FROM submissions WHERE id = ?", (submission_id,))
@@ -139,17 +147,39 @@ class SqliteStore(SubscriberStatus):
         self._run("UPDATE submissions SET status = ?, delivered_at = ?, attempts = attempts + 1,"
                   " last_error = '' WHERE id = ?", (DELIVERED, utcnow(), submission_id))
 
-    def mark_failed(self, submission_id, error):
-        # Releases the claim: the next `retry` may try again at once.
-        self._run("UPDATE submissions SET attempts = attempts + 1, last_error = ?, lease_until = 0 WHERE id = ?",
-                  (error[:500], submission_id))
+    def mark_failed(self, submission_id, error, next_attempt_at=""):
+        # Releases the claim: the delivery due at next_attempt_at may take it.
+        self._run("UPDATE submissions SET attempts = attempts + 1, last_error = ?, lease_until = 0,"
+                  " next_attempt_at = ?, status = ? WHERE id = ?",
+                  (error[:500], next_attempt_at, PENDING if next_attempt_at else FAILED, submission_id))
 
     def claim_submission(self, submission_id, seconds):
-        """Take a pending submission for delivery for `seconds`; False if delivered or taken by another."""
+        """Take a pending submission for delivery for `seconds`; None if not pending or taken by another."""
         now = int(time.time())
+        rows = self._run(
+            "UPDATE submissions SET lease_until = ? WHERE id = ? AND status = ? AND lease_until <= ?"
+            " RETURNING *", (now + seconds, submission_id, PENDING, now))
+        return _submission(rows[0]) if rows else None
+
+    def reopen_submission(self, submission_id, status, now):
         return bool(self._run(
-            "UPDATE submissions SET lease_until = ? WHERE id = ? AND status = 'pending' AND lease_until <= ?"
-            " RETURNING id", (now + seconds, submission_id, now)))
+            "UPDATE submissions SET status = ?, attempts = 0, next_attempt_at = ?, lease_until = 0"
+            " WHERE id = ? AND status = ? RETURNING id", (PENDING, now, submission_id, status)))
+
+    def due_submissions(self, now, limit=100):
+        rows = self._run("SELECT * FROM submissions WHERE status = ? AND next_attempt_at <= ? AND lease_until <= ?"
+                         " ORDER BY priority DESC, next_attempt_at, created_at, id LIMIT ?",
+                         (PENDING, now, int(time.time()), limit))
+        return [_submission(r) for r in rows]
+
+    def list_submissions(self, status, limit=1000):
+        rows = self._run("SELECT * FROM submissions WHERE status = ? ORDER BY created_at, id LIMIT ?",
+                         (status, limit))
+        return [_submission(r) for r in rows]
+
+    def count_submissions(self):
+        rows = self._run("SELECT kind, status, COUNT(*) AS n FROM submissions GROUP BY kind, status")
+        return {(r["kind"], r["status"]): r["n"] for r in rows}
 
     def purge_submissions(self, before):
         """Delete submissions delivered, or held as spam, before the ISO time `before`; return how many."""
@@ -166,11 +196,6 @@ class SqliteStore(SubscriberStatus):
             return ratelimit.hit_sqlite(self._connection(), key, window_seconds, limit)
         except sqlite3.Error as e:
             raise StoreError(f"SQLite: {e}") from e
-
-    def pending_submissions(self, limit=100):
-        rows = self._run("SELECT * FROM submissions WHERE status = 'pending' ORDER BY created_at, id LIMIT ?",
-                         (limit,))
-        return [_submission(r) for r in rows]
 
     # subscribers
     def add_subscriber(self, subscriber):

@@ -25,7 +25,10 @@ def sqlite_config(tmp_path):
             "FORMS_VAR_DIR": str(tmp_path / "var"), "FORMS_SECRET_KEY": SECRET,
             "FORMS_SENDER": SENDER, "FORMS_CLINIC_INBOX": INBOX, "FORMS_SITE_URL": "https://clinic.example",
             # The limiter runs but never throttles these tests (tests/security tests the limits).
-            "FORMS_RATE_LIMIT": "10000/minute"}
+            "FORMS_RATE_LIMIT": "10000/minute",
+            # Delivered in the request's thread, so a test reads the email as soon as the request returns;
+            # the server's own worker thread is tested through gunicorn (tests/forms/test_delivery.py).
+            "FORMS_DELIVERY": "inline"}
 
 
 @pytest.fixture
