@@ -83,8 +83,9 @@ def reopen(services, submission_id, status):
         print(f"{submission_id}: delivered")
         return 0
     submission = services.store.get_submission(submission_id)
-    print(f"{submission_id}: not delivered ({submission.last_error}); pending, next attempt at "
-          f"{submission.next_attempt_at or 'never: failed'}")
+    print(f"{submission_id}: not delivered ({submission.last_error}); "
+          + (f"pending, next attempt at {submission.next_attempt_at}" if submission.status == PENDING else
+             submission.status))
     return 1
 
 

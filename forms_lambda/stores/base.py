@@ -112,7 +112,7 @@ class Store(Protocol):
     def mark_delivered(self, submission_id: str) -> None: ...
     def mark_failed(self, submission_id: str, error: str, next_attempt_at: str = "") -> None:
         """Count the attempt, remember why it failed and release the claim: pending again from
-        `next_attempt_at`, or, when that is empty, given up (status FAILED)."""
+        `next_attempt_at`, or, when that is empty, given up (status FAILED, its last due time kept)."""
     def due_submissions(self, now: str, limit: int = 100) -> list[Submission]:
         """Pending submissions due at the ISO time `now` and not held by a delivery: highest priority
         first, then the longest due, so a submission that keeps failing (pushed back each time) never

@@ -135,10 +135,11 @@ class DynamoStore(SubscriberStatus):
 
     def mark_failed(self, submission_id, error, next_attempt_at=""):
         # Releases the claim: the delivery due at next_attempt_at may take it.
+        retry = {":n": next_attempt_at} if next_attempt_at else {}
         self._update_submission(
-            submission_id, "SET #s = :s, last_error = :e, lease_until = :zero, next_attempt_at = :n ADD attempts :one",
-            {":s": PENDING if next_attempt_at else FAILED, ":e": error[:500], ":zero": 0, ":n": next_attempt_at,
-             ":one": 1})
+            submission_id, "SET #s = :s, last_error = :e, lease_until = :zero"
+            + (", next_attempt_at = :n" if retry else "") + " ADD attempts :one",
+            {":s": PENDING if retry else FAILED, ":e": error[:500], ":zero": 0, ":one": 1, **retry})
 
     def claim_submission(self, submission_id, seconds):
         now = int(time.time())

@@ -150,7 +150,7 @@ class SqliteStore(SubscriberStatus):
     def mark_failed(self, submission_id, error, next_attempt_at=""):
         # Releases the claim: the delivery due at next_attempt_at may take it.
         self._run("UPDATE submissions SET attempts = attempts + 1, last_error = ?, lease_until = 0,"
-                  " next_attempt_at = ?, status = ? WHERE id = ?",
+                  " next_attempt_at = COALESCE(NULLIF(?, ''), next_attempt_at), status = ? WHERE id = ?",
                   (error[:500], next_attempt_at, PENDING if next_attempt_at else FAILED, submission_id))
 
     def claim_submission(self, submission_id, seconds):
