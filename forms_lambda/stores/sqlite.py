@@ -82,6 +82,10 @@ class SqliteStore(SubscriberStatus):
     def connect(self):
         try:
             conn = sqlite3.connect(self.path, timeout=10, isolation_level=None)
+            # Bookkeeping (delivery claims and outcomes, rate-limit counters) survives a crash of the process
+            # but may lose its last moments to a power cut: at worst an email is sent again, with the same
+            # Message-ID. What was accepted is written with durable=True (see _run).
+            conn.execute("PRAGMA synchronous = NORMAL")
         except sqlite3.Error as e:
             raise StoreError(f"cannot open the SQLite store: {e}") from e
         conn.row_factory = sqlite3.Row
@@ -107,13 +111,21 @@ class SqliteStore(SubscriberStatus):
             local.key = (pid, self._file_id())  # after connecting, which creates a missing file
         return local.conn
 
-    def _run(self, sql, params=(), *, script=False):
+    def _run(self, sql, params=(), *, script=False, durable=False):
+        """Run one statement (its own transaction). durable: on disk before this returns, power cut or not
+        (synchronous FULL), for what the service promised to keep: submissions, subscribers' consent."""
         try:
             conn = self._connection()
             if script:
                 conn.executescript(sql)
                 return []
-            return conn.execute(sql, params).fetchall()
+            if not durable:
+                return conn.execute(sql, params).fetchall()
+            conn.execute("PRAGMA synchronous = FULL")
+            try:
+                return conn.execute(sql, params).fetchall()
+            finally:
+                conn.execute("PRAGMA synchronous = NORMAL")
         except sqlite3.Error as e:
             raise StoreError(f"SQLite: {e}") from e
 
@@ -137,7 +149,7 @@ class SqliteStore(SubscriberStatus):
         values = dataclasses.asdict(submission)
         values["payload"] = json.dumps(values["payload"])
         self._run(f"INSERT INTO submissions ({', '.join(values)}) VALUES ({', '.join('?' * len(values))})",
-                  tuple(values.values()))
+                  tuple(values.values()), durable=True)
 
     def get_submission(self, submission_id):
         rows = self._run("SELECT * FROM submissions WHERE id = ?", (submission_id,))
@@ -201,7 +213,7 @@ class SqliteStore(SubscriberStatus):
     def add_subscriber(self, subscriber):
         values = dataclasses.asdict(subscriber)
         self._run(f"INSERT INTO subscribers ({', '.join(values)}) VALUES ({', '.join('?' * len(values))})"
-                  " ON CONFLICT (email) DO NOTHING", tuple(values.values()))
+                  " ON CONFLICT (email) DO NOTHING", tuple(values.values()), durable=True)
         return self.get_subscriber(subscriber.email)
 
     def put_subscriber(self, subscriber):
@@ -209,7 +221,7 @@ class SqliteStore(SubscriberStatus):
         values["updated_at"] = utcnow()
         assignments = ", ".join(f"{k} = ?" for k in values if k != "id")
         self._run(f"UPDATE subscribers SET {assignments} WHERE id = ?",
-                  (*[v for k, v in values.items() if k != "id"], subscriber.id))
+                  (*[v for k, v in values.items() if k != "id"], subscriber.id), durable=True)
 
     def get_subscriber(self, email):
         rows = self._run("SELECT * FROM subscribers WHERE email = ?", (email,))

@@ -1,5 +1,4 @@
 """Nothing accepted is lost: mail outages leave submissions pending, and `retry` delivers each once."""
-import asyncio
 import email
 import email.policy
 import json
@@ -16,6 +15,7 @@ import forms_lambda.handler
 from forms_lambda.stores import Submission
 from forms_lambda.stores.dynamo import DynamoStore
 from forms_lambda.services import ANY_TIME
+from bench.relay import SlowRelay
 from tests.conftest import RecordingHandler, SmtpServer
 from tests.forms.support import JSON, new_submissions_event, ses_messages, wait_until
 from tests.forms.test_handler import FORM, http_api_event
@@ -137,37 +137,6 @@ class FilteringRelay(RecordingHandler):
         return await super().handle_DATA(server, session, envelope)
 
 
-class SlowRelay(RecordingHandler):
-    """Answers each SMTP step (EHLO, MAIL, RCPT, DATA) after `delay` seconds; `sessions` counts the connections."""
-
-    def __init__(self, delay):
-        super().__init__()
-        self.delay = delay
-        self.sessions = 0
-
-    async def handle_EHLO(self, server, session, envelope, hostname, responses):
-        self.sessions += 1
-        await asyncio.sleep(self.delay)
-        session.host_name = hostname
-        return responses
-
-    async def handle_MAIL(self, server, session, envelope, address, mail_options):
-        await asyncio.sleep(self.delay)
-        envelope.mail_from = address
-        envelope.mail_options.extend(mail_options)
-        return "250 OK"
-
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        await asyncio.sleep(self.delay)
-        envelope.rcpt_tos.append(address)
-        envelope.rcpt_options.extend(rcpt_options)
-        return "250 OK"
-
-    async def handle_DATA(self, server, session, envelope):
-        await asyncio.sleep(self.delay)
-        return await super().handle_DATA(server, session, envelope)
-
-
 def genuine(i):
     return {**CONTACT, "name": f"Patient {i}", "email": f"patient{i}@example.com", "message": f"Please call, tag-{i:03d}."}
 
@@ -238,7 +207,7 @@ def test_relay_killed_and_restarted_with_poison_mixed_in_every_message_delivered
 
 @pytest.mark.slow
 def test_a_relay_answering_every_step_after_7_seconds_never_holds_up_the_site(gunicorn):
-    relay = SmtpServer(SlowRelay(delay=7))
+    relay = SmtpServer(SlowRelay(delay=7, inner=RecordingHandler()))
     relay.start()
     server = gunicorn(workers=2, FORMS_MAILER=relay.url)
     try:
@@ -249,8 +218,8 @@ def test_a_relay_answering_every_step_after_7_seconds_never_holds_up_the_site(gu
         with urllib.request.urlopen(f"{server.url}/", timeout=10) as home:
             assert home.status == 200
         assert server.post("/api/subscribe", {"email": "reader@example.com", "page": "/"})[0] == 200
-        assert relay.messages == [] and server.count("delivered") == 0  # all answered before it was delivered
-        [msg] = wait_until(lambda: relay.messages, timeout=90)
+        assert relay.handler.received == 0 and server.count("delivered") == 0  # all answered before delivery
+        [msg] = wait_until(lambda: relay.handler.inner.messages, timeout=90)
         assert msg["Subject"] == "Contact request from Patient 1"
         assert wait_until(lambda: server.count("delivered") >= 1)
     finally:
