@@ -307,13 +307,18 @@ def test_status_tells_of_a_submission_pending_over_30_minutes(staff):
     assert code == 1 and "over 30 minutes" in out and "oldest pending: 31 min" in out
 
 
-def test_failed_lists_without_the_message_and_requeue_delivers(staff):
-    run, relay, services = staff
+def failed_for_good(services, relay):
+    """A contact message whose every attempt (2 here) found the relay down."""
     relay.stop()
-    submission = services.accept("contact", PATIENT)
-    services.deliver_due()
+    submission = services.accept("contact", PATIENT)  # the first attempt, inline
     services.deliver_due()
     assert services.store.get_submission(submission.id).status == "failed"
+    return submission
+
+
+def test_failed_lists_without_the_message_and_requeue_delivers(staff):
+    run, relay, services = staff
+    submission = failed_for_good(services, relay)
     code, out = run("failed")
     assert submission.id in out and "2 attempts" in out and "SMTP" in out
     assert "Ann Patient" not in out and "call me" not in out and "ann@example.com" not in out
@@ -330,10 +335,7 @@ def test_failed_lists_without_the_message_and_requeue_delivers(staff):
 
 def test_requeue_while_the_relay_is_still_down_leaves_it_pending(staff):
     run, relay, services = staff
-    relay.stop()
-    submission = services.accept("contact", PATIENT)
-    services.deliver_due()
-    services.deliver_due()
+    submission = failed_for_good(services, relay)
     code, out = run("failed", "--requeue", submission.id)
     assert code == 1 and "not delivered" in out and "pending" in out
     assert services.store.get_submission(submission.id).status == "pending"
