@@ -36,7 +36,6 @@ class DeliveryWorker:
         self.thread = None
         self.pid = None
         self.lock = threading.Lock()
-        atexit.register(self.stop)
 
     def submit(self, submission_id):
         """Deliver this submission soon: during a request, once its answer has been sent (the visitor never
@@ -57,10 +56,14 @@ class DeliveryWorker:
     def start(self):
         """Start the thread in this process, if it is not running (a forked process starts its own)."""
         with self.lock:
-            if self.pid == os.getpid() and self.thread.is_alive():
+            forked = self.pid != os.getpid()
+            if not forked and self.thread.is_alive():
                 return
+            if forked:
+                self.queue = queue.SimpleQueue()  # what the parent was given is the parent's to deliver
+            if self.thread is None:
+                atexit.register(self.stop)  # once, and only for a worker that ran (it keeps the app alive)
             self.pid = os.getpid()
-            self.queue = queue.SimpleQueue()  # a forked process must not share its parent's
             self.thread = threading.Thread(target=self._run, name="forms-delivery", daemon=True)
             self.thread.start()
 
