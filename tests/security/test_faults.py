@@ -219,8 +219,9 @@ def test_a_relay_answering_every_step_after_7_seconds_never_holds_up_the_site(gu
             assert home.status == 200
         assert server.post("/api/subscribe", {"email": "reader@example.com", "page": "/"})[0] == 200
         assert relay.handler.received == 0 and server.count("delivered") == 0  # all answered before delivery
-        [msg] = wait_until(lambda: relay.handler.inner.messages, timeout=90)
-        assert msg["Subject"] == "Contact request from Patient 1"
+        subject = "Contact request from Patient 1"  # (the subscription's confirmation may come too)
+        delivered = wait_until(lambda: [m for m in relay.handler.inner.messages if m["Subject"] == subject], timeout=90)
+        assert len(delivered) == 1
         assert wait_until(lambda: server.count("delivered") >= 1)
     finally:
         relay.stop()
