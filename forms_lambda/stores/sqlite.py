@@ -146,8 +146,8 @@ class SqliteStore(SubscriberStatus):
 
     # submissions
     def add_submission(self, submission):
-        values = dataclasses.asdict(submission)
-        values["payload"] = json.dumps(values["payload"])
+        # vars(), not dataclasses.asdict(): no deep copy of the payload on the request's path.
+        values = {**vars(submission), "payload": json.dumps(submission.payload)}
         self._run(f"INSERT INTO submissions ({', '.join(values)}) VALUES ({', '.join('?' * len(values))})",
                   tuple(values.values()), durable=True)
 
