@@ -1,4 +1,4 @@
-"""`python -m bench [--reps N] [--only site,page,forms,cold,newsletter]`: print one table of ratios.
+"""`python -m bench [--reps N] [--only site,page,forms,delivery,cold,newsletter]`: print one table of ratios.
 
 Every figure is measured next to its peer in the same run, interleaved, median of several repetitions,
 because the machine is shared (2 cores, other builds running): only ratios are comparable across runs.
@@ -11,7 +11,7 @@ import time
 import traceback
 from datetime import datetime, timezone
 
-from bench import cold_start, forms_load, newsletter, page_weight, site_build
+from bench import cold_start, delivery, forms_load, newsletter, page_weight, site_build
 from bench.context import Context
 from bench.table import format_table
 
@@ -19,6 +19,7 @@ SECTIONS = {
     "site": site_build,
     "page": page_weight,
     "forms": forms_load,
+    "delivery": delivery,
     "cold": cold_start,
     "newsletter": newsletter,
 }

@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 def event(site_url):
     body = urlencode({"name": "Bench Visitor", "email": "visitor@example.com", "phone": "",
                       "message": "I would like to ask about ketamine infusions.", "website": "",
-                      "page": "/contact/", "started": int((time.time() - 30) * 1000)})
+                      "page": "/contact/", "elapsed_ms": 30000})
     host = site_url.split("://", 1)[1]
     return {
         "version": "2.0", "routeKey": "$default", "rawPath": "/api/contact", "rawQueryString": "",

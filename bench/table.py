@@ -13,8 +13,8 @@ class Row:
     unit: str = ""
     peer_name: str = ""
     target: str = ""
-    # How the target is judged: ("ratio", limit) -> ours/peer <= limit (or >= limit with "min"),
-    # ("abs", limit) -> ours <= limit. None: informative only.
+    # How the target is judged: ("ratio", limit) -> ours/peer <= limit (or >= limit with "min", within limit of
+    # 1.0 with "within"), ("abs", limit) -> ours <= limit. None: informative only.
     rule: tuple | None = None
     note: str = ""  # "n/a (reason)" when the figure could not be measured
 
@@ -37,6 +37,8 @@ class Row:
             return None
         if len(self.rule) > 2 and self.rule[2] == "min":
             return value >= limit
+        if len(self.rule) > 2 and self.rule[2] == "within":
+            return abs(value - 1) <= limit
         return value <= limit
 
 

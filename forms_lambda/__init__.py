@@ -15,6 +15,7 @@ def create_app(test_config=None):
     Raises ConfigError naming the variable when a setting is missing or invalid.
     """
     from . import errors, logs, origins, ratelimit, ses_events, views
+    from .delivery import DeliveryWorker
     from .services import Services
 
     overrides = dict(test_config or {})
@@ -27,7 +28,9 @@ def create_app(test_config=None):
         MAX_FORM_PARTS=50,
     )
     app.config.from_mapping({k: v for k, v in overrides.items() if not k.startswith("FORMS_")})
-    app.extensions["forms_lambda"] = Services.from_settings(settings)
+    services = app.extensions["forms_lambda"] = Services.from_settings(settings)
+    if settings.delivery == "worker":
+        services.worker = DeliveryWorker(app)  # its thread starts with the server (local.py) or on first use
     app.register_blueprint(views.bp)
     app.register_blueprint(ses_events.bp)
     errors.init_app(app)

@@ -1,10 +1,12 @@
-"""`python -m forms_lambda COMMAND`: init, retry, purge, export, notify (more commands register in COMMANDS)."""
+"""`python -m forms_lambda COMMAND`: init, retry, status, failed, spam, purge, export, notify, unsubscribe
+(more commands register in COMMANDS). On AWS: `python -m deploy.stack run --stack NAME -- python -m forms_lambda
+COMMAND` runs one with the deployed function's settings."""
 import argparse
 import csv
 import dataclasses
 import sys
 
-from .stores import Subscriber
+from .stores import DELIVERED, FAILED, PENDING, SPAM, Subscriber
 
 EXPORT_FIELDS = [f.name for f in dataclasses.fields(Subscriber)]
 
@@ -16,10 +18,81 @@ def cmd_init(services, args):
 
 
 def cmd_retry(services, args):
-    """deliver pending submissions again"""
-    tried, delivered = services.retry_pending(limit=args.limit)
+    """deliver every pending submission now, even those waiting for their next attempt"""
+    from .services import ANY_TIME
+    tried, delivered = services.deliver_due(limit=args.limit, now=ANY_TIME)
     print(f"retried {tried}, delivered {delivered}, still pending {tried - delivered}")
     return 0 if delivered == tried else 1
+
+
+def cmd_status(services, args):
+    """submissions by kind and state, the oldest pending; exit 1 when any failed or waits over 30 minutes"""
+    from .services import PENDING_ALERT_SECONDS
+    report = services.delivery_status()
+    states = (PENDING, DELIVERED, FAILED, SPAM)
+    print(f"{'kind':<10}" + "".join(f"{state:>11}" for state in states))
+    for kind in sorted({kind for kind, _ in report.counts}):
+        print(f"{kind:<10}" + "".join(f"{report.counts.get((kind, state), 0):>11}" for state in states))
+    print(f"oldest pending: {duration(report.oldest_pending_seconds)}"
+          + (" (over 30 minutes: is the mail server reachable?)"
+             if report.oldest_pending_seconds > PENDING_ALERT_SECONDS else ""))
+    if report.failed:
+        print(f"failed, {len(report.failed)} (`failed --requeue ID` tries one again):")
+        for submission in report.failed:
+            print(f"  {submission.id}  {submission.kind}  {submission.created_at}  {submission.last_error}")
+    return 1 if report.needs_a_person else 0
+
+
+def cmd_failed(services, args):
+    """list submissions whose every delivery attempt failed; --requeue ID delivers one again"""
+    if args.requeue:
+        return reopen(services, args.requeue, FAILED)
+    list_submissions(services, FAILED, args.show, lambda s: f"{s.attempts} attempts, last: {s.last_error}")
+
+
+def cmd_spam(services, args):
+    """list submissions held as spam, with why; --release ID delivers one (a person caught by mistake)"""
+    if args.release:
+        submission = services.store.get_submission(args.release)
+        if submission and submission.kind == "subscribe" and "email" not in submission.payload:
+            print("this subscription was held without its address (a bot may type anyone's): nothing to deliver",
+                  file=sys.stderr)
+            return 1
+        return reopen(services, args.release, SPAM)
+    list_submissions(services, SPAM, args.show, lambda s: s.payload.get("spam_reason", ""))
+
+
+def list_submissions(services, status, show, detail):
+    """One line per submission (id, kind, time, `detail`); what the person sent only with --show."""
+    submissions = services.store.list_submissions(status)
+    for submission in submissions:
+        print(f"{submission.id}  {submission.kind:<9}  {submission.created_at}  {detail(submission)}")
+        if show:
+            for field, value in submission.payload.items():
+                if field != "spam_reason":
+                    print(f"    {field}: " + str(value).replace("\n", "\n      "))
+    print(f"{len(submissions)} {status}" + ("" if show or not submissions else " (--show prints what was sent)"))
+
+
+def reopen(services, submission_id, status):
+    delivered = services.reopen(submission_id, status)
+    if delivered is None:
+        print(f"no {status} submission {submission_id}", file=sys.stderr)
+        return 1
+    if delivered:
+        print(f"{submission_id}: delivered")
+        return 0
+    submission = services.store.get_submission(submission_id)
+    print(f"{submission_id}: not delivered ({submission.last_error}); "
+          + (f"pending, next attempt at {submission.next_attempt_at}" if submission.status == PENDING else
+             submission.status))
+    return 1
+
+
+def duration(seconds):
+    if not seconds:
+        return "none"
+    return f"{seconds // 3600} h {seconds % 3600 // 60} min" if seconds >= 3600 else f"{seconds // 60} min {seconds % 60} s"
 
 
 def cmd_purge(services, args):
@@ -79,6 +152,16 @@ def add_retry_arguments(parser):
     parser.add_argument("--limit", type=int, default=500, help="at most this many submissions")
 
 
+def add_failed_arguments(parser):
+    parser.add_argument("--requeue", metavar="ID", help="make this failed submission pending again and deliver it")
+    parser.add_argument("--show", action="store_true", help="also print what each person sent")
+
+
+def add_spam_arguments(parser):
+    parser.add_argument("--release", metavar="ID", help="deliver this submission held as spam")
+    parser.add_argument("--show", action="store_true", help="also print what each person sent")
+
+
 def add_purge_arguments(parser):
     parser.add_argument("--days", type=int, default=None,
                         help="keep this many days instead of FORMS_RETENTION_DAYS (default 30)")
@@ -93,6 +176,9 @@ def add_export_arguments(parser):
 COMMANDS = {
     "init": (cmd_init, None),
     "retry": (cmd_retry, add_retry_arguments),
+    "status": (cmd_status, None),
+    "failed": (cmd_failed, add_failed_arguments),
+    "spam": (cmd_spam, add_spam_arguments),
     "purge": (cmd_purge, add_purge_arguments),
     "export": (cmd_export, add_export_arguments),
     "notify": (cmd_notify, add_notify_arguments),

@@ -47,7 +47,13 @@ DEFAULTS = {
     "FORMS_SNS_TOPIC_ARNS": "",
     # the built site whose feed `notify` reads: a folder, or s3://<bucket>[/<prefix>] (the NotifyFunction's)
     "FORMS_NOTIFY_SITE": "output",
+    # delivery (services.py, delivery.py); FORMS_DELIVERY's default depends on where the service runs
+    "FORMS_MAX_ATTEMPTS": "8",
+    "FORMS_RETRY_BASE_SECONDS": "60",
+    "FORMS_RETRY_MAX_SECONDS": "3600",
+    "FORMS_DELIVERY_POLL_SECONDS": "30",
 }
+DELIVERY_MODES = ("worker", "stream", "inline")
 TRUE = {"1", "true", "yes", "on"}
 FALSE = {"0", "false", "no", "off"}
 
@@ -89,6 +95,11 @@ class Settings:
     sns_topic_arns: tuple = ()
     secret_arn: str = ""
     notify_site: str = "output"
+    delivery: str = "worker"
+    max_attempts: int = 8
+    retry_base_seconds: float = 60.0
+    retry_max_seconds: float = 3600.0
+    delivery_poll_seconds: float = 30.0
 
     @property
     def sender_domain(self):
@@ -129,6 +140,27 @@ def _rate(env, name):
     if not 0.01 <= value <= 10000:
         raise ConfigError(f"{name} must be between 0.01 and 10000 messages per second, got {value}")
     return value
+
+
+def _seconds(env, name, low, high):
+    try:
+        value = float(env[name])
+    except ValueError:
+        raise ConfigError(f"{name} must be a number of seconds, got {env[name]!r}") from None
+    if not low <= value <= high:
+        raise ConfigError(f"{name} must be between {low:g} and {high:g} seconds, got {value:g}")
+    return value
+
+
+def _delivery(env):
+    # On Lambda the table's stream delivers (deploy/template.yaml); a thread there would be frozen
+    # between invocations.
+    default = "stream" if env.get("AWS_LAMBDA_FUNCTION_NAME") else "worker"
+    mode = (env.get("FORMS_DELIVERY") or default).strip().lower()
+    if mode not in DELIVERY_MODES:
+        raise ConfigError(f"FORMS_DELIVERY must be {', '.join(DELIVERY_MODES[:-1])} or {DELIVERY_MODES[-1]}, "
+                          f"got {env['FORMS_DELIVERY']!r}")
+    return mode
 
 
 def _bool(env, name):
@@ -313,4 +345,9 @@ def load_settings(environ=None):
         welcome_articles=_int(env, "FORMS_WELCOME_ARTICLES", 0, 10),
         sns_topic_arns=topics,
         notify_site=notify_site,
+        delivery=_delivery(env),
+        max_attempts=_int(env, "FORMS_MAX_ATTEMPTS", 1, 100),
+        retry_base_seconds=_seconds(env, "FORMS_RETRY_BASE_SECONDS", 0, 86400),
+        retry_max_seconds=_seconds(env, "FORMS_RETRY_MAX_SECONDS", 0, 7 * 86400),
+        delivery_poll_seconds=_seconds(env, "FORMS_DELIVERY_POLL_SECONDS", 0.05, 3600),
     )

@@ -4,13 +4,13 @@ Every field is bounded; anything that can reach a mail header (name, email, page
 line breaks, so no visitor can add headers to our emails.
 """
 import re
-import time
 import unicodedata
 
-import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
-LIMITS = {"name": 100, "email": 254, "phone": 32, "message": 5000, "page": 300, "website": 200, "started": 16}
+LIMITS = {"name": 100, "email": 254, "phone": 32, "message": 5000, "page": 300, "website": 200, "elapsed_ms": 16}
+# Longer than any visit: a larger "time the page was open" is not a measurement (a day in milliseconds).
+MAX_ELAPSED_MS = 86_400_000
 # Control characters other than tab and newline have no place in a form (and \r is normalised away).
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 # U+FFFD is what undecodable body bytes became; lone surrogates come from JSON "\ud800" escapes
@@ -70,19 +70,18 @@ class Form:
         """The honeypot field `website` is hidden from people; only bots fill it in."""
         return bool(self.cleaned.get("website"))
 
-    def spam_reason(self, min_seconds, now=None):
+    def spam_reason(self, min_seconds):
         """Why a valid post looks like a bot's ("honeypot", "too fast"), or None.
 
-        `started` is the visitor's clock at page load: a clock set ahead makes the time taken
-        negative, and that is no evidence, so only a plausible but too short time counts.
+        `elapsed_ms` is how long the page was open when the form was sent, measured by the page itself on
+        its monotonic clock (performance.now()): no clock set wrong can make a person look fast. Missing
+        (no JavaScript, an old cached page) or absurd, it is no evidence either way.
         """
         if self.is_spam:
             return "honeypot"
-        started = self.cleaned.get("started")
-        if started and min_seconds:
-            taken = (time.time() if now is None else now) - started / 1000
-            if 0 <= taken < min_seconds:
-                return "too fast"
+        elapsed = self.cleaned.get("elapsed_ms")
+        if elapsed is not None and elapsed < min_seconds * 1000:
+            return "too fast"
         return None
 
     def clean_email(self, value):
@@ -111,14 +110,14 @@ class Form:
     def clean_website(self, value):
         return value.strip()
 
-    def clean_started(self, value):
-        # Set by JS on page load (ms since epoch); absent without JS.
+    def clean_elapsed_ms(self, value):
+        # Filled by JS when the form is sent; empty without it. Anything but a plausible count is ignored.
         value = value.strip()
-        return int(value) if value.isdigit() else None
+        return int(value) if value.isascii() and value.isdigit() and int(value) <= MAX_ELAPSED_MS else None
 
 
 class ContactForm(Form):
-    fields = ("name", "email", "phone", "message", "page", "website", "started")
+    fields = ("name", "email", "phone", "message", "page", "website", "elapsed_ms")
 
     def clean_name(self, value):
         if "\r" in value or "\n" in value or CONTROL.search(value):
@@ -133,6 +132,9 @@ class ContactForm(Form):
         value = value.strip()
         if not value:
             return ""
+        # Imported when a number is typed: subscriptions and messages without one skip loading its metadata
+        # (about 15 ms of a Lambda cold start).
+        import phonenumbers
         try:
             number = phonenumbers.parse(value, "US")
         except phonenumbers.NumberParseException:
@@ -153,4 +155,4 @@ class ContactForm(Form):
 
 
 class SubscribeForm(Form):
-    fields = ("email", "page", "website", "started")
+    fields = ("email", "page", "website", "elapsed_ms")

@@ -32,9 +32,16 @@ def not_found(site_dir):
 
 
 def create_local_app(site_dir=None, api=None):
-    """WhiteNoise serves the site; /api/* goes to the Flask app; anything else is the site's 404 page."""
+    """WhiteNoise serves the site; /api/* goes to the Flask app; anything else is the site's 404 page.
+
+    With FORMS_DELIVERY=worker (the default) the delivery thread starts here: gunicorn builds the app in
+    each worker process, so each has its own, sweeping due submissions from the start.
+    """
     site_dir = site_dir or os.environ.get("FORMS_SITE_DIR", "output")
     api = api or create_app()
+    worker = api.extensions["forms_lambda"].worker
+    if worker is not None:
+        worker.start()
     fallback = not_found(site_dir)
 
     def dispatch(environ, start_response):

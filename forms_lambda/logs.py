@@ -17,7 +17,7 @@ LOGGER_NAME = "forms_lambda"
 FIELDS = frozenset({
     "submission_id", "subscriber_id", "kind", "outcome", "reason", "status", "method", "route", "path",
     "error", "error_type", "attempts", "count", "delivered", "failed", "deleted", "retry_after",
-    "backend", "duration_ms", "command", "limit", "window",
+    "backend", "duration_ms", "command", "limit", "window", "next_attempt_at", "pending", "oldest_pending_seconds",
 })
 EMAIL = re.compile(r"[^\s<>\"'(),;:]+@[^\s<>\"'(),;:]+")
 # Seven or more digits, possibly split by spaces, dots, dashes or parentheses: a phone number.

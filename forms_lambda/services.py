@@ -1,11 +1,18 @@
-"""The service's parts wired from Settings, and delivery of stored submissions.
+"""The service's parts wired from Settings, and the delivery engine every stored submission goes through.
 
-Views and the CLI share `deliver`, so a submission is forwarded the same way the first
-time and on every `retry`.
+A request only validates, stores and hands the submission over (`accept`); the answer never waits for a
+mail server. `deliver` is one attempt: claim the submission, build its email, send it, record the outcome.
+Anything raised while building or sending is a failed attempt of that submission only: it is due again after
+an exponential backoff, and after FORMS_MAX_ATTEMPTS it is `failed`, kept for a person (`status`, `failed
+--requeue`). `deliver_due` (the local worker's sweep, `retry`, the schedule on AWS) takes what is due,
+longest due first, so a submission that keeps failing is pushed back and never holds up the others.
+Who calls `deliver` for a new submission depends on FORMS_DELIVERY: see `hand_over`.
 """
 import logging
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
 from flask import current_app
@@ -15,12 +22,21 @@ from .captcha import CaptchaVerifier, make_verifier
 from .config import Settings
 from .logs import log_event, log_exception
 from .mailers import Mailer, MailerError, make_mailer
-from .stores import Store, Submission, make_store
+from .stores import FAILED, PENDING, Store, Submission, Subscriber, make_store
+from .stores.base import iso_time
 from .tokens import Tokens
+
+if TYPE_CHECKING:
+    from .delivery import DeliveryWorker
 
 log = logging.getLogger("forms_lambda")
 # How long one delivery may hold a submission (longer than any mailer's timeout and retries).
 LEASE_SECONDS = 600
+# A person is told (`status` exits 1, the alarm on AWS) when a submission waits longer than this.
+PENDING_ALERT_SECONDS = 30 * 60
+CONFIRMATIONS_PER_DAY = (86400, 3)  # (window in seconds, emails)
+# As `now` for deliver_due: later than any next attempt, so every pending submission is due.
+ANY_TIME = "9999-12-31T23:59:59+00:00"
 
 
 @dataclass
@@ -30,6 +46,8 @@ class Services:
     mailer: Mailer
     tokens: Tokens
     captcha: CaptchaVerifier | None = None
+    # The server process's delivery thread when FORMS_DELIVERY=worker (created by create_app).
+    worker: "DeliveryWorker | None" = None
 
     @classmethod
     def from_settings(cls, settings):
@@ -52,50 +70,106 @@ class Services:
         """The email a submission is forwarded as, or None when there is nothing left to send."""
         return EMAIL_BUILDERS[submission.kind](self, submission)
 
-    def welcome(self, subscriber_id):
-        """After a confirmation: the welcome email, stored first like any submission so `retry` can resend it."""
-        if not self.settings.welcome_email:
-            return
-        submission = Submission(kind="welcome", payload={"subscriber_id": subscriber_id})
+    def accept(self, kind, payload):
+        """Store a submission (nothing accepted is lost) and hand it over for delivery."""
+        submission = Submission(kind=kind, payload=payload)
         self.store.add_submission(submission)
-        self.deliver(submission)
+        log_event("submission.accepted", submission_id=submission.id, kind=kind, outcome="stored")
+        self.hand_over(submission)
+        return submission
 
-    def deliver(self, submission):
-        """Forward a stored submission; on failure keep it pending for `retry`. True if delivered.
+    def hand_over(self, submission):
+        """Start delivering a submission just stored, as FORMS_DELIVERY says; its answer never waits for it."""
+        if self.settings.delivery == "worker":
+            self.worker.submit(submission.id)  # after the answer has gone, see DeliveryWorker
+        elif self.settings.delivery == "inline":
+            self.deliver(submission.id)  # tests: one thread, emails there as soon as the request returns
+        # "stream": the new item on the table's stream invokes the function (deploy/template.yaml).
 
-        The claim makes delivery happen once even when a visitor's request and `retry` runs
-        overlap; the Message-ID derived from the submission id lets mail systems drop the copy
-        that a crash between sending and recording could still cause.
+    def welcome(self, subscriber_id):
+        """After a confirmation: the welcome email, stored and delivered like any submission."""
+        if self.settings.welcome_email:
+            self.accept("welcome", {"subscriber_id": subscriber_id})
+
+    def deliver(self, submission_id):
+        """One delivery attempt of a stored submission; True when this call delivered it.
+
+        The claim makes delivery happen once even when the worker, the stream, a sweep or `retry` run
+        overlap; the Message-ID derived from the submission id lets mail systems drop the copy that a
+        crash between sending and recording could still cause.
         """
-        if not self.store.claim_submission(submission.id, LEASE_SECONDS):
-            log_event("delivery.skipped", submission_id=submission.id, kind=submission.kind,
-                      reason="delivered or being delivered")
+        submission = self.store.claim_submission(submission_id, LEASE_SECONDS)
+        if submission is None:
+            log_event("delivery.skipped", submission_id=submission_id, reason="not pending or being delivered")
             return False
         try:
             msg = self.build_email(submission)
             if msg is not None:
                 self.mailer.send(msg)
-        except MailerError as e:
-            self.store.mark_failed(submission.id, str(e))
-            log_event("delivery.failed", level=logging.WARNING, submission_id=submission.id,
-                      kind=submission.kind, attempts=submission.attempts + 1, error=str(e))
-            return False
-        except Exception as e:
-            # A bug in building or sending: the submission is stored, so the visitor still gets
-            # their answer and `retry` tries again once it is fixed.
-            self.store.mark_failed(submission.id, f"unexpected {type(e).__name__}")
-            log_exception("delivery.error", e, submission_id=submission.id, kind=submission.kind)
+        except Exception as e:  # the mail server, or a bug this submission's content triggers: its own attempt
+            self._attempt_failed(submission, e)
             return False
         self.store.mark_delivered(submission.id)
-        log_event("delivery.sent", submission_id=submission.id, kind=submission.kind, outcome="delivered")
+        log_event("delivery.sent", submission_id=submission.id, kind=submission.kind, attempts=submission.attempts + 1,
+                  outcome="delivered" if msg is not None else "nothing to send")
         return True
 
-    def retry_pending(self, limit=500):
-        """Deliver what is still pending (the `retry` command and Lambda's schedule): (tried, delivered)."""
-        pending = self.store.pending_submissions(limit=limit)
-        delivered = sum(self.deliver(s) for s in pending)
-        log_event("retry.finished", count=len(pending), delivered=delivered, failed=len(pending) - delivered)
-        return len(pending), delivered
+    def backoff_seconds(self, attempts):
+        """How long to wait after the `attempts`-th failed attempt: doubling from the base, capped."""
+        return min(self.settings.retry_base_seconds * 2 ** (attempts - 1), self.settings.retry_max_seconds)
+
+    def _attempt_failed(self, submission, error):
+        attempts = submission.attempts + 1
+        # A mailer's error says what went wrong without data; any other exception's message may quote the
+        # submission, so only its type is kept.
+        reason = str(error) if isinstance(error, MailerError) else f"unexpected {type(error).__name__}"
+        if not isinstance(error, MailerError):
+            log_exception("delivery.error", error, submission_id=submission.id, kind=submission.kind)
+        if attempts >= self.settings.max_attempts:
+            self.store.mark_failed(submission.id, reason)
+            log_event("delivery.gave_up", level=logging.ERROR, submission_id=submission.id, kind=submission.kind,
+                      attempts=attempts, error=reason, outcome=FAILED)
+            return
+        retry_at = iso_time(time.time() + self.backoff_seconds(attempts))
+        self.store.mark_failed(submission.id, reason, retry_at)
+        log_event("delivery.failed", level=logging.WARNING, submission_id=submission.id, kind=submission.kind,
+                  attempts=attempts, error=reason, next_attempt_at=retry_at)
+
+    def deliver_due(self, limit=100, now=None, deadline=None):
+        """Deliver what is due at `now` (default: now), stopping at the monotonic `deadline`: (tried, delivered).
+
+        The local worker's sweep, `retry` and the schedule on AWS all come here.
+        """
+        due = self.store.due_submissions(now or iso_time(time.time()), limit)
+        tried = delivered = 0
+        for submission in due:
+            if deadline is not None and time.monotonic() > deadline:
+                break
+            tried += 1
+            delivered += self.deliver(submission.id)
+        if tried:
+            log_event("retry.finished", count=tried, delivered=delivered, failed=tried - delivered)
+        return tried, delivered
+
+    def reopen(self, submission_id, status):
+        """Staff's second chance for a submission `failed` (requeue) or held as `spam` (release): pending
+        again with its attempts counted from zero, and delivered now. None if it was not in that state,
+        else whether it was delivered (if not, it is pending and retried like any other)."""
+        if not self.store.reopen_submission(submission_id, status, iso_time(time.time())):
+            return None
+        log_event("submission.reopened", submission_id=submission_id, status=status, outcome=PENDING)
+        return self.deliver(submission_id)
+
+    def delivery_status(self):
+        """What `status` prints and the AWS alarms read (logged as `delivery.status` by each sweep there):
+        counts by (kind, status), the pending submission waiting longest and its age, the failed ones."""
+        counts = self.store.count_submissions()
+        pending = self.store.list_submissions(PENDING, limit=1)
+        oldest = 0
+        if pending:
+            oldest = (datetime.now(timezone.utc) - datetime.fromisoformat(pending[0].created_at)).total_seconds()
+        failed = self.store.list_submissions(FAILED)
+        return DeliveryStatus(counts=counts, oldest_pending_seconds=max(0, round(oldest)), failed=failed)
 
     def purge(self, days=None):
         """Delete submissions delivered (or held as spam) more than `days` ago; return how many."""
@@ -110,12 +184,44 @@ def contact_email(services, submission):
     return emails.contact_email(services.settings, submission)
 
 
-def confirmation_email(services, submission):
-    subscriber = services.store.get_subscriber_by_id(submission.payload["subscriber_id"])
+def subscribe_email(services, submission):
+    """The subscribe form's decision, taken here rather than in the request so that neither the answer nor
+    its time depends on the address's past: a confirmation email to a new, pending or unsubscribed address
+    (a few a day at most), nothing to a confirmed or suppressed one; with single opt-in, a welcome instead."""
+    store, data = services.store, submission.payload
+    subscriber = subscriber_for(store, submission)
     if subscriber is None or subscriber.status != "pending":
-        return None  # confirmed, unsubscribed or deleted meanwhile: no confirmation needed
+        return None  # confirmed, suppressed, or gone: no confirmation needed
+    if not services.settings.double_opt_in:
+        store.set_subscriber_status(subscriber.id, "confirmed", confirmed_at=submission.created_at,
+                                    confirm_page=data.get("page", ""))
+        log_event("subscriber.confirmed", subscriber_id=subscriber.id, reason="single opt-in")
+        services.welcome(subscriber.id)
+        return None
+    # Anyone can type anyone's address, from many addresses: a few confirmation emails a day per
+    # subscriber, so the form cannot be used to flood a stranger's inbox. Counted at the first attempt only.
+    if submission.attempts == 0:
+        allowed, _ = store.hit_rate_limit(f"confirmation|{subscriber.id}", *CONFIRMATIONS_PER_DAY)
+        if not allowed:
+            log_event("subscribe.confirmation_limited", subscriber_id=subscriber.id, outcome="not sent")
+            return None
     return emails.confirmation_email(services.settings, submission, subscriber,
                                      services.confirm_url(subscriber), services.unsubscribe_url(subscriber))
+
+
+def subscriber_for(store, submission):
+    """The subscriber a subscribe submission is about; a known address that is not confirmed (or suppressed)
+    makes a fresh opt-in, recorded with this submission's page and time."""
+    data = submission.payload
+    if "email" not in data:  # stored by a version that decided in the request: the subscriber exists
+        return store.get_subscriber_by_id(data["subscriber_id"])
+    new = Subscriber(email=data["email"], opt_in_at=submission.created_at, opt_in_page=data.get("page", ""))
+    subscriber = store.add_subscriber(new)
+    if subscriber.id == new.id or subscriber.status in ("confirmed", "suppressed"):
+        return subscriber
+    log_event("subscriber.opt_in_again", subscriber_id=subscriber.id, status=subscriber.status)
+    return store.set_subscriber_status(subscriber.id, "pending", opt_in_at=new.opt_in_at, opt_in_page=new.opt_in_page,
+                                       confirmed_at="", confirm_page="")
 
 
 def welcome_email(services, submission):
@@ -130,7 +236,18 @@ def welcome_email(services, submission):
 
 
 # submission kind -> function(services, submission) -> EmailMessage or None; new kinds register here.
-EMAIL_BUILDERS = {"contact": contact_email, "subscribe": confirmation_email, "welcome": welcome_email}
+EMAIL_BUILDERS = {"contact": contact_email, "subscribe": subscribe_email, "welcome": welcome_email}
+
+
+@dataclass
+class DeliveryStatus:
+    counts: dict
+    oldest_pending_seconds: int
+    failed: list
+
+    @property
+    def needs_a_person(self):
+        return bool(self.failed) or self.oldest_pending_seconds > PENDING_ALERT_SECONDS
 
 
 def current_services() -> Services:

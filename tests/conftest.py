@@ -42,8 +42,10 @@ class RecordingHandler:
 
 
 class SmtpServer:
-    def __init__(self):
-        self.handler = RecordingHandler()
+    """An aiosmtpd server on a free port; stop() drops every session at once, start() listens again."""
+
+    def __init__(self, handler=None):
+        self.handler = handler or RecordingHandler()
         self.port = free_port()
         self.controller = None
 

@@ -6,18 +6,30 @@ from datetime import datetime, timezone
 from typing import Protocol
 
 PENDING, DELIVERED = "pending", "delivered"
-# Caught by the honeypot or the minimum time: kept for review (a person may have been caught), never sent.
+# Caught by the honeypot or the minimum time: kept for review (a person may have been caught), never sent
+# unless staff release it (`spam --release`).
 SPAM = "spam"
 SUBSCRIBER_STATUSES = ("pending", "confirmed", "unsubscribed", "suppressed")
 # A post is "archived" when it was on the site before the newsletter's first run (never announced),
 # "announcing" from when a run finds it until every confirmed subscriber has been sent it, then "announced".
 POST_STATUSES = ("archived", "announcing", "announced")
+# A send record's states; FAILED is also a submission's state once FORMS_MAX_ATTEMPTS deliveries failed
+# (kept, and never tried again unless staff requeue it).
 SENDING, SENT, FAILED = "sending", "sent", "failed"
 
 
 def utcnow():
     """Timestamps are stored as ISO 8601 UTC strings: sortable, and the same in both backends."""
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def iso_time(epoch_seconds):
+    """A delivery time (next_attempt_at) to the millisecond, so short test backoffs still order.
+
+    It sorts correctly against utcnow()'s whole seconds too: "10:00:00+00:00" < "10:00:00.5+00:00"
+    since "+" sorts before ".".
+    """
+    return datetime.fromtimestamp(epoch_seconds, timezone.utc).isoformat(timespec="milliseconds")
 
 
 def new_id():
@@ -35,6 +47,13 @@ class Submission:
     attempts: int = 0
     last_error: str = ""
     delivered_at: str = ""
+    # Due for delivery from this time (ISO UTC; at first its created_at). Each failed attempt pushes it back.
+    next_attempt_at: str = ""
+    # Higher is delivered first among what is due (a hook for urgent messages; 0 for everything today).
+    priority: int = 0
+
+    def __post_init__(self):
+        self.next_attempt_at = self.next_attempt_at or self.created_at
 
 
 @dataclass
@@ -91,14 +110,24 @@ class Store(Protocol):
     def add_submission(self, submission: Submission) -> None: ...
     def get_submission(self, submission_id: str) -> Submission | None: ...
     def mark_delivered(self, submission_id: str) -> None: ...
-    def mark_failed(self, submission_id: str, error: str) -> None:
-        """Keep it pending, count the attempt and remember why it failed."""
-    def pending_submissions(self, limit: int = 100) -> list[Submission]:
-        """Oldest first."""
-    def claim_submission(self, submission_id: str, seconds: int) -> bool:
+    def mark_failed(self, submission_id: str, error: str, next_attempt_at: str = "") -> None:
+        """Count the attempt, remember why it failed and release the claim: pending again from
+        `next_attempt_at`, or, when that is empty, given up (status FAILED, its last due time kept)."""
+    def due_submissions(self, now: str, limit: int = 100) -> list[Submission]:
+        """Pending submissions due at the ISO time `now` and not held by a delivery: highest priority
+        first, then the longest due, so a submission that keeps failing (pushed back each time) never
+        holds up the others."""
+    def list_submissions(self, status: str, limit: int = 1000) -> list[Submission]:
+        """Submissions in one state, oldest first."""
+    def count_submissions(self) -> dict[tuple[str, str], int]:
+        """{(kind, status): how many}."""
+    def claim_submission(self, submission_id: str, seconds: int) -> Submission | None:
         """Atomically take a pending submission for delivery for `seconds`, so that concurrent
-        deliveries (a visitor's request, overlapping `retry` runs) never send it twice.
-        False when it is delivered already or another process holds it."""
+        deliveries (the worker's threads, the stream, overlapping `retry` runs) never send it twice.
+        The submission as stored, or None when it is not pending or another delivery holds it."""
+    def reopen_submission(self, submission_id: str, status: str, now: str) -> bool:
+        """Make a submission in `status` (FAILED or SPAM) pending again, due at `now`, with its attempts
+        counted from zero. False when it is not in that state."""
     def purge_submissions(self, before: str) -> int:
         """Delete submissions delivered (or held as spam) before the ISO time `before`."""
 

@@ -4,7 +4,8 @@ Every table has partition key `pk` (S) + sort key `sk` (S), no GSIs, TTL on `exp
 Items designed here:
 - `<prefix>-submissions`: pk `submission#<id>`, sk `submission`.
   Delivered submissions and spam get `expires_at` (now + FORMS_RETENTION_DAYS), so TTL deletes them;
-  `lease_until` (epoch seconds) marks a delivery in progress (see claim_submission).
+  `lease_until` (epoch seconds) marks a delivery in progress (see claim_submission). The table's stream
+  (KEYS_ONLY: no patient data in it) invokes the function for each new submission.
 - `<prefix>-limits`: rate-limit counters, pk `limit#<address>|<route>`, sk `<window start>`, gone by TTL.
 - `<prefix>-subscribers`: the record at pk `subscriber#<id>`, sk `subscriber`, and a lookup item
   pk `email#<normalised email>`, sk `subscriber` holding `subscriber_id`; both written in one transaction
@@ -25,6 +26,8 @@ from .base import (DELIVERED, FAILED, PENDING, POST_STATUSES, SENDING, SPAM, Pos
                    Submission, Subscriber, SubscriberStatus, utcnow)
 
 TABLES = ("submissions", "subscribers", "sends", "limits")
+# As deploy/template.yaml has it: new submissions reach the function through the stream, by key only.
+STREAM = {"StreamEnabled": True, "StreamViewType": "KEYS_ONLY"}
 SK = "subscriber"
 _serialize = TypeSerializer().serialize
 _deserialize = TypeDeserializer().deserialize
@@ -70,7 +73,8 @@ class DynamoStore(SubscriberStatus):
                        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"},
                                              {"AttributeName": "sk", "AttributeType": "S"}],
                        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"},
-                                  {"AttributeName": "sk", "KeyType": "RANGE"}])
+                                  {"AttributeName": "sk", "KeyType": "RANGE"}],
+                       **({"StreamSpecification": STREAM} if suffix == "submissions" else {}))
             self.client.get_waiter("table_exists").wait(TableName=name, WaiterConfig={"Delay": 1})
             self._call("update_time_to_live", TableName=name,
                        TimeToLiveSpecification={"Enabled": True, "AttributeName": "expires_at"})
@@ -107,37 +111,66 @@ class DynamoStore(SubscriberStatus):
                           Key=to_item({"pk": f"submission#{submission_id}", "sk": "submission"})).get("Item")
         return _submission(from_item(item)) if item else None
 
-    def _update_submission(self, submission_id, expression, values, condition="attribute_exists(pk)"):
-        """Update the item; False when `condition` does not hold."""
+    def _update_submission(self, submission_id, expression, values, condition="attribute_exists(pk)",
+                           returned="NONE"):
+        """Update the item: its new attributes (with `returned="ALL_NEW"`), or None when `condition` does not hold."""
         kwargs = {"ExpressionAttributeNames": {"#s": "status"}} if "#s" in expression + condition else {}
         try:
-            self.client.update_item(
+            answer = self.client.update_item(
                 TableName=self.submissions, Key=to_item({"pk": f"submission#{submission_id}", "sk": "submission"}),
                 UpdateExpression=expression, ExpressionAttributeValues=to_item(values),
-                ConditionExpression=condition, **kwargs)
+                ConditionExpression=condition, ReturnValues=returned, **kwargs)
         except ClientError as e:
             if e.response["Error"]["Code"] != "ConditionalCheckFailedException":
                 raise StoreError(f"DynamoDB update_item: {e}") from e
-            return False
+            return None
         except BotoCoreError as e:
             raise StoreError(f"DynamoDB update_item: {e}") from e
-        return True
+        return from_item(answer.get("Attributes", {}))
 
     def mark_delivered(self, submission_id):
         self._update_submission(
             submission_id, "SET #s = :s, delivered_at = :t, last_error = :e, expires_at = :x ADD attempts :one",
             {":s": DELIVERED, ":t": utcnow(), ":e": "", ":x": self._expires_at(), ":one": 1})
 
-    def mark_failed(self, submission_id, error):
-        # Releases the claim: the next `retry` may try again at once.
-        self._update_submission(submission_id, "SET last_error = :e, lease_until = :zero ADD attempts :one",
-                                {":e": error[:500], ":zero": 0, ":one": 1})
+    def mark_failed(self, submission_id, error, next_attempt_at=""):
+        # Releases the claim: the delivery due at next_attempt_at may take it.
+        retry = {":n": next_attempt_at} if next_attempt_at else {}
+        self._update_submission(
+            submission_id, "SET #s = :s, last_error = :e, lease_until = :zero"
+            + (", next_attempt_at = :n" if retry else "") + " ADD attempts :one",
+            {":s": PENDING if retry else FAILED, ":e": error[:500], ":zero": 0, ":one": 1, **retry})
 
     def claim_submission(self, submission_id, seconds):
         now = int(time.time())
-        return self._update_submission(
+        item = self._update_submission(
             submission_id, "SET lease_until = :until", {":until": now + seconds, ":now": now, ":p": PENDING},
-            condition="#s = :p AND (attribute_not_exists(lease_until) OR lease_until <= :now)")
+            condition="#s = :p AND (attribute_not_exists(lease_until) OR lease_until <= :now)", returned="ALL_NEW")
+        return _submission(item) if item is not None else None
+
+    def reopen_submission(self, submission_id, status, now):
+        # Spam had an expiry date for TTL; a submission pending again must stay until it is delivered.
+        return self._update_submission(
+            submission_id, "SET #s = :p, attempts = :zero, next_attempt_at = :now, lease_until = :zero REMOVE expires_at",
+            {":p": PENDING, ":zero": 0, ":now": now, ":was": status}, condition="#s = :was") is not None
+
+    def due_submissions(self, now, limit=100):
+        lease_free = int(time.time())
+        items = [i for i in self._scan(self.submissions, "submission#", status=PENDING)
+                 if i.get("next_attempt_at", "") <= now and i.get("lease_until", 0) <= lease_free]
+        items.sort(key=lambda i: (-i.get("priority", 0), i.get("next_attempt_at", ""), i["created_at"], i["id"]))
+        return [_submission(i) for i in items[:limit]]
+
+    def list_submissions(self, status, limit=1000):
+        items = self._scan(self.submissions, "submission#", status=status)
+        items.sort(key=lambda i: (i["created_at"], i["id"]))
+        return [_submission(i) for i in items[:limit]]
+
+    def count_submissions(self):
+        counts = {}
+        for item in self._scan(self.submissions, "submission#"):
+            counts[item["kind"], item["status"]] = counts.get((item["kind"], item["status"]), 0) + 1
+        return counts
 
     def purge_submissions(self, before):
         """TTL deletes these within days; this deletes them now (the `purge` command)."""
@@ -155,11 +188,6 @@ class DynamoStore(SubscriberStatus):
             return ratelimit.hit_dynamo(self.client, self.limits, key, window_seconds, limit)
         except (BotoCoreError, ClientError) as e:
             raise StoreError(f"DynamoDB update_item: {e}") from e
-
-    def pending_submissions(self, limit=100):
-        items = self._scan(self.submissions, "submission#", status=PENDING)
-        items.sort(key=lambda i: (i["created_at"], i["id"]))
-        return [_submission(i) for i in items[:limit]]
 
     # subscribers
     def _record_key(self, subscriber_id):
@@ -273,6 +301,7 @@ def _submission(item):
     values = {k: v for k, v in item.items() if k in names}
     values["payload"] = json.loads(values["payload"])
     values["attempts"] = int(values["attempts"])
+    values["priority"] = int(values.get("priority", 0))
     return Submission(**values)
 
 

@@ -9,7 +9,7 @@ from contextlib import closing
 from pathlib import Path
 
 from .. import ratelimit
-from .base import (DELIVERED, FAILED, POST_STATUSES, SENDING, SPAM, Post, StoreError,
+from .base import (DELIVERED, FAILED, PENDING, POST_STATUSES, SENDING, SPAM, Post, StoreError,
                    Submission, Subscriber, SubscriberStatus, utcnow)
 
 SCHEMA = """
@@ -22,7 +22,9 @@ CREATE TABLE IF NOT EXISTS submissions (
     last_error TEXT NOT NULL DEFAULT '',
     delivered_at TEXT NOT NULL DEFAULT '',
     payload TEXT NOT NULL,
-    lease_until INTEGER NOT NULL DEFAULT 0
+    lease_until INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at TEXT NOT NULL DEFAULT '',
+    priority INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS submissions_status ON submissions (status, created_at);
 CREATE TABLE IF NOT EXISTS subscribers (
@@ -61,6 +63,8 @@ CREATE TABLE IF NOT EXISTS sends (
     PRIMARY KEY (path, subscriber_id)
 );
 """
+# Columns added since the first release, with their definitions: `init` adds them to an older file.
+ADDED_SUBMISSION_COLUMNS = {"next_attempt_at": "TEXT NOT NULL DEFAULT ''", "priority": "INTEGER NOT NULL DEFAULT 0"}
 SUBMISSION_COLUMNS = {f.name for f in dataclasses.fields(Submission)}
 SUBSCRIBER_COLUMNS = [f.name for f in dataclasses.fields(Subscriber)]
 
@@ -78,6 +82,10 @@ class SqliteStore(SubscriberStatus):
     def connect(self):
         try:
             conn = sqlite3.connect(self.path, timeout=10, isolation_level=None)
+            # Bookkeeping (delivery claims and outcomes, rate-limit counters) survives a crash of the process
+            # but may lose its last moments to a power cut: at worst an email is sent again, with the same
+            # Message-ID. What was accepted is written with durable=True (see _run).
+            conn.execute("PRAGMA synchronous = NORMAL")
         except sqlite3.Error as e:
             raise StoreError(f"cannot open the SQLite store: {e}") from e
         conn.row_factory = sqlite3.Row
@@ -103,13 +111,21 @@ class SqliteStore(SubscriberStatus):
             local.key = (pid, self._file_id())  # after connecting, which creates a missing file
         return local.conn
 
-    def _run(self, sql, params=(), *, script=False):
+    def _run(self, sql, params=(), *, script=False, durable=False):
+        """Run one statement (its own transaction). durable: on disk before this returns, power cut or not
+        (synchronous FULL), for what the service promised to keep: submissions, subscribers' consent."""
         try:
             conn = self._connection()
             if script:
                 conn.executescript(sql)
                 return []
-            return conn.execute(sql, params).fetchall()
+            if not durable:
+                return conn.execute(sql, params).fetchall()
+            conn.execute("PRAGMA synchronous = FULL")
+            try:
+                return conn.execute(sql, params).fetchall()
+            finally:
+                conn.execute("PRAGMA synchronous = NORMAL")
         except sqlite3.Error as e:
             raise StoreError(f"SQLite: {e}") from e
 
@@ -120,16 +136,20 @@ class SqliteStore(SubscriberStatus):
             with closing(self.connect()) as conn:
                 conn.execute("PRAGMA journal_mode=WAL")
                 conn.executescript(SCHEMA)
+                columns = {row["name"] for row in conn.execute("PRAGMA table_info(submissions)")}
+                for name, definition in ADDED_SUBMISSION_COLUMNS.items():
+                    if name not in columns:
+                        conn.execute(f"ALTER TABLE submissions ADD COLUMN {name} {definition}")
+                conn.execute("CREATE INDEX IF NOT EXISTS submissions_due ON submissions (status, next_attempt_at)")
         except sqlite3.Error as e:
             raise StoreError(f"SQLite: {e}") from e
 
     # submissions
     def add_submission(self, submission):
-        self._run(
-            "INSERT INTO submissions (id, kind, created_at, status, attempts, last_error, delivered_at, payload)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (submission.id, submission.kind, submission.created_at, submission.status, submission.attempts,
-             submission.last_error, submission.delivered_at, json.dumps(submission.payload)))
+        # vars(), not dataclasses.asdict(): no deep copy of the payload on the request's path.
+        values = {**vars(submission), "payload": json.dumps(submission.payload)}
+        self._run(f"INSERT INTO submissions ({', '.join(values)}) VALUES ({', '.join('?' * len(values))})",
+                  tuple(values.values()), durable=True)
 
     def get_submission(self, submission_id):
         rows = self._run("SELECT * FROM submissions WHERE id = ?", (submission_id,))
@@ -139,17 +159,39 @@ class SqliteStore(SubscriberStatus):
         self._run("UPDATE submissions SET status = ?, delivered_at = ?, attempts = attempts + 1,"
                   " last_error = '' WHERE id = ?", (DELIVERED, utcnow(), submission_id))
 
-    def mark_failed(self, submission_id, error):
-        # Releases the claim: the next `retry` may try again at once.
-        self._run("UPDATE submissions SET attempts = attempts + 1, last_error = ?, lease_until = 0 WHERE id = ?",
-                  (error[:500], submission_id))
+    def mark_failed(self, submission_id, error, next_attempt_at=""):
+        # Releases the claim: the delivery due at next_attempt_at may take it.
+        self._run("UPDATE submissions SET attempts = attempts + 1, last_error = ?, lease_until = 0,"
+                  " next_attempt_at = COALESCE(NULLIF(?, ''), next_attempt_at), status = ? WHERE id = ?",
+                  (error[:500], next_attempt_at, PENDING if next_attempt_at else FAILED, submission_id))
 
     def claim_submission(self, submission_id, seconds):
-        """Take a pending submission for delivery for `seconds`; False if delivered or taken by another."""
+        """Take a pending submission for delivery for `seconds`; None if not pending or taken by another."""
         now = int(time.time())
+        rows = self._run(
+            "UPDATE submissions SET lease_until = ? WHERE id = ? AND status = ? AND lease_until <= ?"
+            " RETURNING *", (now + seconds, submission_id, PENDING, now))
+        return _submission(rows[0]) if rows else None
+
+    def reopen_submission(self, submission_id, status, now):
         return bool(self._run(
-            "UPDATE submissions SET lease_until = ? WHERE id = ? AND status = 'pending' AND lease_until <= ?"
-            " RETURNING id", (now + seconds, submission_id, now)))
+            "UPDATE submissions SET status = ?, attempts = 0, next_attempt_at = ?, lease_until = 0"
+            " WHERE id = ? AND status = ? RETURNING id", (PENDING, now, submission_id, status)))
+
+    def due_submissions(self, now, limit=100):
+        rows = self._run("SELECT * FROM submissions WHERE status = ? AND next_attempt_at <= ? AND lease_until <= ?"
+                         " ORDER BY priority DESC, next_attempt_at, created_at, id LIMIT ?",
+                         (PENDING, now, int(time.time()), limit))
+        return [_submission(r) for r in rows]
+
+    def list_submissions(self, status, limit=1000):
+        rows = self._run("SELECT * FROM submissions WHERE status = ? ORDER BY created_at, id LIMIT ?",
+                         (status, limit))
+        return [_submission(r) for r in rows]
+
+    def count_submissions(self):
+        rows = self._run("SELECT kind, status, COUNT(*) AS n FROM submissions GROUP BY kind, status")
+        return {(r["kind"], r["status"]): r["n"] for r in rows}
 
     def purge_submissions(self, before):
         """Delete submissions delivered, or held as spam, before the ISO time `before`; return how many."""
@@ -167,16 +209,11 @@ class SqliteStore(SubscriberStatus):
         except sqlite3.Error as e:
             raise StoreError(f"SQLite: {e}") from e
 
-    def pending_submissions(self, limit=100):
-        rows = self._run("SELECT * FROM submissions WHERE status = 'pending' ORDER BY created_at, id LIMIT ?",
-                         (limit,))
-        return [_submission(r) for r in rows]
-
     # subscribers
     def add_subscriber(self, subscriber):
         values = dataclasses.asdict(subscriber)
         self._run(f"INSERT INTO subscribers ({', '.join(values)}) VALUES ({', '.join('?' * len(values))})"
-                  " ON CONFLICT (email) DO NOTHING", tuple(values.values()))
+                  " ON CONFLICT (email) DO NOTHING", tuple(values.values()), durable=True)
         return self.get_subscriber(subscriber.email)
 
     def put_subscriber(self, subscriber):
@@ -184,7 +221,7 @@ class SqliteStore(SubscriberStatus):
         values["updated_at"] = utcnow()
         assignments = ", ".join(f"{k} = ?" for k in values if k != "id")
         self._run(f"UPDATE subscribers SET {assignments} WHERE id = ?",
-                  (*[v for k, v in values.items() if k != "id"], subscriber.id))
+                  (*[v for k, v in values.items() if k != "id"], subscriber.id), durable=True)
 
     def get_subscriber(self, email):
         rows = self._run("SELECT * FROM subscribers WHERE email = ?", (email,))

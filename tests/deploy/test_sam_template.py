@@ -310,3 +310,64 @@ def test_with_a_hosted_zone_mail_gets_its_own_mail_from_spf_and_dmarc(template):
     (dmarc,) = by_name[("_dmarc.${MailDomain}", "TXT")]
     assert dmarc.startswith('"v=DMARC1; p=${DmarcPolicy};')
     assert template["Parameters"]["DmarcPolicy"]["AllowedValues"] == ["none", "quarantine", "reject"]
+
+
+def test_new_submissions_reach_the_function_through_the_tables_stream(template):
+    """DynamoDB Streams -> FormsFunction (forms_lambda.delivery.deliver_stream_records): keys only, new items
+    only, partial batch failures, bisect, bounded retries, then the on-failure queue."""
+    table = template["Resources"]["SubmissionsTable"]["Properties"]
+    assert table["StreamSpecification"] == {"StreamViewType": "KEYS_ONLY"}  # as DynamoStore.init makes it
+    events = template["Resources"]["FormsFunction"]["Properties"]["Events"]
+    stream = events["DeliverNewSubmissions"]
+    assert stream["Type"] == "DynamoDB"
+    p = stream["Properties"]
+    assert p["Stream"] == {"Fn::GetAtt": ["SubmissionsTable", "StreamArn"]}
+    assert 1 <= p["BatchSize"] <= 10 and p["MaximumBatchingWindowInSeconds"] == 0
+    assert p["BisectBatchOnFunctionError"] is True and p["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert 1 <= p["MaximumRetryAttempts"] <= 10
+    assert [json.loads(f["Pattern"]) for f in p["FilterCriteria"]["Filters"]] == [{"eventName": ["INSERT"]}]
+    assert p["DestinationConfig"]["OnFailure"] == {"Type": "SQS",
+                                                   "Destination": {"Fn::GetAtt": ["DeliveryFailuresQueue", "Arn"]}}
+    assert template["Resources"]["DeliveryFailuresQueue"]["Type"] == "AWS::SQS::Queue"
+    # The schedule stays: it retries what failed, when it is due again.
+    assert json.loads(events["RetryPendingDeliveries"]["Properties"]["Input"]) == {"forms_lambda": "retry"}
+
+
+def alarms(template):
+    return {name: r["Properties"] for name, r in resources_of_type(template, "AWS::CloudWatch::Alarm").items()}
+
+
+def test_every_alarm_emails_the_alert_address(template):
+    topic = template["Resources"]["AlertsTopic"]["Properties"]
+    assert topic["Subscription"] == [{"Protocol": "email", "Endpoint": {"Ref": "AlertEmail"}}]
+    assert template["Parameters"]["AlertEmail"]["Type"] == "String"
+    assert len(alarms(template)) == 6
+    for alarm in alarms(template).values():
+        assert alarm["AlarmActions"] == [{"Ref": "AlertsTopic"}]
+
+
+def test_alarms_watch_what_the_issue_names(template):
+    watched = {(a["Namespace"] if isinstance(a["Namespace"], str) else a["Namespace"]["Fn::Sub"], a["MetricName"]):
+               (a["ComparisonOperator"], a["Threshold"]) for a in alarms(template).values()}
+    assert watched == {
+        ("AWS/Lambda", "Errors"): ("GreaterThanOrEqualToThreshold", 1),
+        ("${AWS::StackName}/forms", "OldestPendingSeconds"): ("GreaterThanThreshold", 1800),  # 30 minutes
+        ("${AWS::StackName}/forms", "FailedSubmissions"): ("GreaterThanOrEqualToThreshold", 1),  # any failed
+        ("AWS/SQS", "ApproximateNumberOfMessagesVisible"): ("GreaterThanOrEqualToThreshold", 1),  # queue not empty
+        ("AWS/SES", "Reputation.BounceRate"): ("GreaterThanThreshold", 0.05),  # 5%
+        ("AWS/SES", "Reputation.ComplaintRate"): ("GreaterThanThreshold", 0.001),  # 0.1%
+    }
+
+
+def test_delivery_metrics_come_from_the_line_the_schedules_retry_logs(template):
+    """The metric filters read fields of forms_lambda's `delivery.status` log line: the names must match."""
+    from forms_lambda.logs import FIELDS
+    filters = resources_of_type(template, "AWS::Logs::MetricFilter").values()
+    metrics = {}
+    for f in filters:
+        p = f["Properties"]
+        assert p["LogGroupName"] == {"Ref": "FormsLogGroup"} and p["FilterPattern"] == '{ $.event = "delivery.status" }'
+        for t in p["MetricTransformations"]:
+            metrics[t["MetricName"]] = t["MetricValue"]
+    assert metrics == {"OldestPendingSeconds": "$.oldest_pending_seconds", "FailedSubmissions": "$.failed"}
+    assert {"oldest_pending_seconds", "failed"} <= FIELDS  # logs.py would drop fields it does not know

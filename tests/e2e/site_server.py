@@ -17,8 +17,8 @@ BIN = Path(sys.executable).parent
 CLINIC_INBOX = "clinic@localhost"
 
 
-def server_env(workdir, port, site_dir):
-    """The configuration `make run` reads from the environment, pointed into workdir."""
+def server_env(workdir, port, site_dir, **settings):
+    """The configuration `make run` reads from the environment, pointed into workdir (plus `settings`)."""
     workdir = Path(workdir)
     return {**os.environ,
             "FORMS_SITE_DIR": str(site_dir),
@@ -30,11 +30,13 @@ def server_env(workdir, port, site_dir):
             "FORMS_SECRET_KEY": "end-to-end-tests-only",
             # A browser driven by a test fills a form faster than any person; the "too fast" bot check
             # has its own tests, so here it would only drop the very emails these tests look for.
-            "FORMS_MIN_SUBMIT_SECONDS": "0"}
+            "FORMS_MIN_SUBMIT_SECONDS": "0",
+            **settings}
 
 
 class SiteServer:
-    def __init__(self, workdir, port, site_dir):
+    def __init__(self, workdir, port, site_dir, env=None):
+        self.env = env
         self.workdir = Path(workdir)
         self.port = port
         self.site_dir = Path(site_dir)
@@ -43,13 +45,14 @@ class SiteServer:
 
 
 @contextlib.contextmanager
-def running_site(workdir, site_dir=None):
+def running_site(workdir, site_dir=None, **settings):
     """Serve a copy of site_dir (default: the site built into workdir/output) after `init`ing the store, with
-    gunicorn as `make run` does; stop it on exit. The copy gets the compressed files, not a build others read."""
+    gunicorn as `make run` does; stop it on exit. The copy gets the compressed files, not a build others read.
+    `settings`: more FORMS_* variables."""
     workdir = Path(workdir)
     site_dir = shutil.copytree(site_dir, workdir / "output") if site_dir else build_site(workdir / "output")
     port = free_port()
-    env = server_env(workdir, port, site_dir)
+    env = server_env(workdir, port, site_dir, **settings)
     subprocess.run([sys.executable, "-m", "forms_lambda", "init"], cwd=ROOT, env=env, check=True,
                    stdout=subprocess.DEVNULL)
     # The same command lines as `make serve`: compress the site (gzip, brotli), then serve it.
@@ -59,7 +62,7 @@ def running_site(workdir, site_dir=None):
         proc = subprocess.Popen([str(BIN / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", "2",
                                  "--access-logfile", "-", "forms_lambda.local:create_local_app()"],
                                 cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    server = SiteServer(workdir, port, site_dir)
+    server = SiteServer(workdir, port, site_dir, env)
     try:
         wait_for_http(f"{server.url}/")
         yield server

@@ -25,7 +25,10 @@ def sqlite_config(tmp_path):
             "FORMS_VAR_DIR": str(tmp_path / "var"), "FORMS_SECRET_KEY": SECRET,
             "FORMS_SENDER": SENDER, "FORMS_CLINIC_INBOX": INBOX, "FORMS_SITE_URL": "https://clinic.example",
             # The limiter runs but never throttles these tests (tests/security tests the limits).
-            "FORMS_RATE_LIMIT": "10000/minute"}
+            "FORMS_RATE_LIMIT": "10000/minute",
+            # Delivered in the request's thread, so a test reads the email as soon as the request returns;
+            # the server's own worker thread is tested through gunicorn (tests/forms/test_delivery.py).
+            "FORMS_DELIVERY": "inline"}
 
 
 @pytest.fixture
@@ -52,7 +55,10 @@ def store(app):
 def maildir(tmp_path):
     """What MaildirMailer delivered, parsed, oldest first."""
     def messages():
-        box = mailbox.Maildir(tmp_path / "mail", create=True)
+        path = tmp_path / "mail"
+        if not all((path / part).is_dir() for part in ("new", "cur", "tmp")):
+            return []  # none yet (a server process may be creating the folder this very moment)
+        box = mailbox.Maildir(path, create=False)
         # Maildir names start with <seconds>.M<microseconds>: their delivery order
         order = lambda key: tuple(int(n) for n in re.match(r"(\d+)\.M(\d+)P\d+Q(\d+)", key).groups())
         return [parse(box.get_bytes(key)) for key in sorted(box.keys(), key=order)]

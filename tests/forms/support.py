@@ -1,7 +1,10 @@
 """Helpers for the form service's tests: reading the emails that real servers received."""
 import email
 import email.policy
+import itertools
 import re
+import time
+import uuid
 from urllib.parse import urlsplit
 
 SECRET = "test-secret-key-0123456789abcdef"
@@ -32,3 +35,45 @@ def link(msg, path):
 def ses_messages(moto):
     """What SES (moto_server) was asked to send as raw MIME, parsed."""
     return [parse(m["raw_data"].encode()) for m in moto.data()["ses"]["RawMessage"]]
+
+
+def wait_until(condition, timeout=30.0):
+    """Poll `condition()` until it returns something true, or `timeout` seconds pass: its last value, for the
+    test to assert on. Delivery follows the answer, so a test waits for what it checks, never for a time."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value or time.monotonic() > deadline:
+            return value
+        time.sleep(0.05)
+
+
+_sequence = itertools.count(4_210_000_000_000_000_000_001)
+
+
+def stream_event(table, items, event_name="INSERT"):
+    """The event Lambda receives from the table's DynamoDB stream (KEYS_ONLY, as deploy/template.yaml and
+    DynamoStore.init make it) for these real items of `table` (e.g. "test-forms-submissions")."""
+    import boto3
+    client = boto3.client("dynamodb")
+    arn = client.describe_table(TableName=table)["Table"]["LatestStreamArn"]
+    region = arn.split(":")[3]
+    return {"Records": [{
+        "eventID": uuid.uuid4().hex, "eventName": event_name, "eventVersion": "1.1", "eventSource": "aws:dynamodb",
+        "awsRegion": region,
+        "dynamodb": {"ApproximateCreationDateTime": int(time.time()), "Keys": {"pk": item["pk"], "sk": item["sk"]},
+                     "SequenceNumber": str(next(_sequence)), "SizeBytes": 120, "StreamViewType": "KEYS_ONLY"},
+        "eventSourceARN": arn,
+    } for item in items]}
+
+
+def table_items(table):
+    """Every item of a DynamoDB table, as the low-level API returns them (typed attribute values)."""
+    import boto3
+    return boto3.client("dynamodb").scan(TableName=table, ConsistentRead=True)["Items"]
+
+
+def new_submissions_event(prefix, seen=()):
+    """The stream event for the submissions of `prefix` not in `seen` (ids): what the stream would carry."""
+    items = [i for i in table_items(f"{prefix}-submissions") if i["id"]["S"] not in seen]
+    return stream_event(f"{prefix}-submissions", items)

@@ -18,6 +18,14 @@ def test_defaults_serve_make_run(tmp_path):
     assert settings.site_url == "http://127.0.0.1:8000"
     assert str(settings.timezone) == "America/Denver"
     assert settings.double_opt_in is True
+    assert (settings.delivery, settings.max_attempts, settings.retry_base_seconds, settings.retry_max_seconds,
+            settings.delivery_poll_seconds) == ("worker", 8, 60, 3600, 30)
+
+
+def test_on_lambda_the_stream_delivers(tmp_path):
+    env = {"FORMS_VAR_DIR": str(tmp_path / "var"), "AWS_LAMBDA_FUNCTION_NAME": "forms", "FORMS_SECRET_KEY": "k" * 32}
+    assert load_settings(env).delivery == "stream"
+    assert load_settings({**env, "FORMS_DELIVERY": "worker"}).delivery == "worker"
 
 
 def test_local_secret_key_is_generated_once_and_private(tmp_path):
@@ -74,6 +82,14 @@ def test_processes_starting_at_once_agree_on_one_secret_key(tmp_path, processes)
     ({"FORMS_DOUBLE_OPT_IN": "maybe"}, "FORMS_DOUBLE_OPT_IN"),
     ({"FORMS_CONFIRM_MAX_AGE": "soon"}, "FORMS_CONFIRM_MAX_AGE"),
     ({"FORMS_MAX_BYTES": "10"}, "FORMS_MAX_BYTES"),
+    ({"FORMS_DELIVERY": "queue"}, "FORMS_DELIVERY"),
+    ({"FORMS_MAX_ATTEMPTS": "0"}, "FORMS_MAX_ATTEMPTS"),
+    ({"FORMS_MAX_ATTEMPTS": "eight"}, "FORMS_MAX_ATTEMPTS"),
+    ({"FORMS_RETRY_BASE_SECONDS": "-1"}, "FORMS_RETRY_BASE_SECONDS"),
+    ({"FORMS_RETRY_BASE_SECONDS": "nan"}, "FORMS_RETRY_BASE_SECONDS"),
+    ({"FORMS_RETRY_MAX_SECONDS": "a while"}, "FORMS_RETRY_MAX_SECONDS"),
+    ({"FORMS_DELIVERY_POLL_SECONDS": "0"}, "FORMS_DELIVERY_POLL_SECONDS"),
+    ({"FORMS_DELIVERY_POLL_SECONDS": "inf"}, "FORMS_DELIVERY_POLL_SECONDS"),
 ])
 def test_invalid_settings_stop_startup_naming_the_variable(tmp_path, env, variable):
     with pytest.raises(ConfigError, match=variable):

@@ -12,10 +12,10 @@ def contact(**fields):
 
 def test_clean_contact():
     form = contact(name="  Ann   Lee ", email=" Ann@Example.COM ", phone="(303) 555-0123", message="a\r\nb\r\n",
-                   page="/contact/", started="1764300000000")
+                   page="/contact/", elapsed_ms="46000")
     assert form.errors == {}
     assert form.cleaned == {"name": "Ann Lee", "email": "Ann@example.com", "phone": "(303) 555-0123",
-                            "message": "a\nb", "page": "/contact/", "website": "", "started": 1764300000000}
+                            "message": "a\nb", "page": "/contact/", "website": "", "elapsed_ms": 46000}
     assert not form.is_spam
 
 
@@ -50,6 +50,30 @@ def test_foreign_or_odd_pages_are_dropped(page):
 
 def test_honeypot_marks_spam():
     assert contact(website="http://spam.example").is_spam
+    assert contact(website="http://spam.example").spam_reason(3) == "honeypot"
+
+
+@pytest.mark.parametrize("elapsed, reason", [
+    ("0", "too fast"), ("999", "too fast"), ("2999", "too fast"),  # a bot posts as the page arrives
+    ("3000", None), ("46000", None), ("86400000", None),  # a person, however long the page stayed open
+    ("", None),  # no JavaScript, or the page was cached before the field existed: not evidence
+    ("-1000", None), ("1e3", None), ("yesterday", None), ("\u00b2", None), ("86400001", None),  # not a measurement
+])
+def test_too_fast_is_measured_by_how_long_the_page_was_open(elapsed, reason):
+    form = contact(elapsed_ms=elapsed)
+    assert form.errors == {}
+    assert form.spam_reason(3) == reason
+    assert form.spam_reason(0) is None  # FORMS_MIN_SUBMIT_SECONDS=0 turns the check off
+
+
+@pytest.mark.parametrize("skew_ms", [-3_600_000, 3_600_000])
+def test_the_visitors_wall_clock_is_never_read(skew_ms):
+    """A phone whose clock is an hour off, on a page cached before `elapsed_ms` (it sends `started`, its wall
+    clock at load): no evidence either way, so a person is never held for their clock."""
+    import time
+    started = str(int(time.time() * 1000) + skew_ms)
+    assert contact(started=started).spam_reason(3) is None
+    assert contact(started=started, elapsed_ms="46000").spam_reason(3) is None
 
 
 def test_message_refuses_control_characters():

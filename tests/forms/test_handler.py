@@ -7,7 +7,7 @@ import pytest
 
 import forms_lambda.handler
 from forms_lambda.handler import handler
-from tests.forms.support import SECRET, SENDER, link, ses_messages
+from tests.forms.support import SECRET, SENDER, link, new_submissions_event, ses_messages
 
 CONTACT = {"name": "Ann Patient", "email": "ann@example.com", "message": "Please call me.", "page": "/contact/"}
 
@@ -73,6 +73,13 @@ def lambda_env(monkeypatch, tmp_path):
     monkeypatch.setattr(forms_lambda.handler, "_lambda_handler", None)
 
 
+def run_schedule():
+    """What EventBridge sends every few minutes: deliver what is due (with the SQLite store there is no stream)."""
+    answer = handler({"forms_lambda": "retry"}, None)
+    assert answer["ok"] is True
+    return answer
+
+
 FORM = {"Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json"}
 JSON_BODY = {"Content-Type": "application/json", "Accept": "application/json"}
 
@@ -90,6 +97,8 @@ def test_contact_through_api_gateway(lambda_env, maildir, make_event, encoding):
     assert response["statusCode"] == 200
     assert body_json(response)["ok"] is True
     assert header(response, "X-Frame-Options") == "DENY"
+    assert maildir() == []  # on Lambda the request only stores: delivery comes after
+    assert run_schedule()["delivered"] == 1
     [msg] = maildir()
     assert msg["Subject"] == "Contact request from Ann Patient"
 
@@ -120,9 +129,12 @@ def test_subscribe_flow_on_lambda_backends(moto_server, dynamo_config, monkeypat
     monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", "clinic-forms")
     for name, value in dynamo_config.items():
         monkeypatch.setenv(name, value)
+    monkeypatch.delenv("FORMS_DELIVERY")  # Lambda's own: the table's stream delivers
     body = json.dumps({"email": "reader@example.com", "page": "/blog/x/"}).encode()
     response = handler(http_api_event("POST", "/api/subscribe", body, JSON_BODY), None)
     assert response["statusCode"] == 200
+    assert ses_messages(moto_server) == []  # the request only stored it
+    assert handler(new_submissions_event("test-forms"), None) == {"batchItemFailures": []}
 
     [msg] = ses_messages(moto_server)
     assert msg["From"] == SENDER and msg["To"] == "reader@example.com"

@@ -18,7 +18,8 @@ def env(tmp_path, smtp_server, monkeypatch, feed_writer):
     values = {"FORMS_STORE": f"sqlite:///{tmp_path}/forms.sqlite3", "FORMS_MAILER": smtp_server.url,
               "FORMS_SENDER": "Vitalitas <news@clinic.example>", "FORMS_SITE_URL": "https://clinic.example",
               "FORMS_SECRET_KEY": "a-test-secret-key-of-some-length", "FORMS_CLINIC_ADDRESS": "1 Main Street",
-              "FORMS_VAR_DIR": str(tmp_path / "var")}
+              "FORMS_VAR_DIR": str(tmp_path / "var"),
+              "FORMS_DELIVERY": "inline"}  # emails sent before the request returns (see tests/forms/conftest.py)
     for name, value in values.items():
         monkeypatch.setenv(name, value)
     feed_writer(tmp_path / "output", ARTICLES)

@@ -81,10 +81,17 @@ FIELD_CASES = [
     ("quoted local part with spaces", {"email": '"ann patient"@example.com'}, 400, NOTHING, None),
     # Spam signals: answered like success, kept out of the inbox.
     ("honeypot filled", {"website": "https://spam.example"}, 200, SPAM, None),
-    ("sent 1 s after page load", {"started": "NOW-1000"}, 200, SPAM, None),
-    ("sent 10 s after page load", {"started": "NOW-10000"}, 200, DELIVERED, None),
-    ("visitor clock ahead", {"started": "NOW+60000"}, 200, DELIVERED, None),
-    ("started not a number", {"started": "yesterday"}, 200, DELIVERED, None),
+    ("sent 1 s after page load", {"elapsed_ms": "1000"}, 200, SPAM, None),
+    ("sent at once", {"elapsed_ms": "0"}, 200, SPAM, None),
+    ("sent 10 s after page load", {"elapsed_ms": "10000"}, 200, DELIVERED, None),
+    ("elapsed not a number", {"elapsed_ms": "yesterday"}, 200, DELIVERED, None),
+    ("elapsed negative", {"elapsed_ms": "-5000"}, 200, DELIVERED, None),
+    ("elapsed in other digits", {"elapsed_ms": "\u0661\u0662"}, 200, DELIVERED, None),
+    ("elapsed over a day", {"elapsed_ms": "999999999999"}, 200, DELIVERED, None),
+    ("elapsed too long a field", {"elapsed_ms": "1" * 17}, 400, NOTHING, None),
+    # An old page's wall clock (an hour ahead or behind) is never read.
+    ("old page, clock an hour ahead", {"started": "NOW+3600000"}, 200, DELIVERED, None),
+    ("old page, clock an hour behind", {"started": "NOW-3600000"}, 200, DELIVERED, None),
 ]
 
 
@@ -98,7 +105,7 @@ def test_hostile_fields(make_app, maildir, case, fields, status, expected, check
     assert r.status_code == status, r.get_data(as_text=True)
     assert (r.json["ok"] is True) == (status == 200)
     if status == 400:
-        assert set(r.json["errors"]) <= {"name", "email", "phone", "message", "page"}
+        assert set(r.json["errors"]) <= {"name", "email", "phone", "message", "page", "elapsed_ms"}
     assert stored(app) == expected
     sent = maildir()
     assert len(sent) == (1 if expected == DELIVERED else 0)

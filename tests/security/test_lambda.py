@@ -4,7 +4,8 @@ from urllib.parse import urlencode
 import pytest
 
 from forms_lambda.handler import handler
-from tests.forms.test_handler import FORM, body_json, header, http_api_event, lambda_env, rest_event  # noqa: F401
+from tests.forms.test_handler import (FORM, body_json, header, http_api_event, lambda_env, rest_event,  # noqa: F401
+                                     run_schedule)
 from tests.security.conftest import CONTACT
 
 
@@ -26,6 +27,7 @@ def test_rate_limit_keys_on_the_source_ip(lambda_env, maildir, monkeypatch, make
     assert limited["statusCode"] == 429 and 1 <= int(header(limited, "Retry-After")) <= 60
     assert body_json(limited)["ok"] is False
     assert post(make_event, "198.51.100.2")["statusCode"] == 200
+    run_schedule()
     assert len(maildir()) == 2
 
 
@@ -33,4 +35,5 @@ def test_rate_limit_keys_on_the_source_ip(lambda_env, maildir, monkeypatch, make
 def test_origin_is_checked_against_the_site_url(lambda_env, maildir, origin, status):
     response = post(http_api_event, "198.51.100.3", {"Origin": origin})
     assert response["statusCode"] == status
+    run_schedule()
     assert len(maildir()) == (1 if status == 200 else 0)

@@ -23,6 +23,14 @@ def check_honeypot(form):
     assert not trap.has_attr("required")
 
 
+def check_elapsed(form):
+    """How long the page was open: filled by js/forms.js when the form is sent, empty without JavaScript (which
+    the service does not count as evidence). No wall-clock field: a visitor's clock may be set wrong."""
+    elapsed = form.find("input", attrs={"name": "elapsed_ms"})
+    assert elapsed["type"] == "hidden" and elapsed["value"] == ""
+    assert form.find(attrs={"name": "started"}) is None
+
+
 def check_contact_form(soup, path):
     form = soup.find("form", action="/api/contact")
     assert form is not None
@@ -42,8 +50,7 @@ def check_contact_form(soup, path):
         else:
             assert "(required)" in label and field.has_attr("required")
     assert form.find("input", attrs={"name": "page"})["value"] == path
-    # `started` is added by JavaScript only, so it is absent when the form is posted without it.
-    assert form.find(attrs={"name": "started"}) is None
+    check_elapsed(form)
     check_honeypot(form)
     status = form.select_one(".form-status")
     assert status["aria-live"] == "polite" and status["role"] == "status"
@@ -62,6 +69,7 @@ def check_subscribe_form(soup, path):
     assert email["type"] == "email" and email.has_attr("required")
     assert "(required)" in label_for(form, email)
     assert form.find("input", attrs={"name": "page"})["value"] == path
+    check_elapsed(form)
     check_honeypot(form)
     assert form.select_one(".form-status")["aria-live"] == "polite"
     return form

@@ -3,8 +3,6 @@
 (function () {
   "use strict";
 
-  var loadedAt = String(Date.now());
-
   function clearErrors(form) {
     form.querySelectorAll(".field-error").forEach(function (error) {
       var input = form.querySelector("[aria-describedby~='" + error.id + "']");
@@ -57,6 +55,9 @@
     event.preventDefault();
     if (form.getAttribute("aria-busy") === "true") { return; }
     var button = form.querySelector("[type=submit]");
+    // How long the page has been open, on the page's own monotonic clock (never the device's wall clock,
+    // which may be set wrong): lets the service tell people from bots that post instantly.
+    form.elements.namedItem("elapsed_ms").value = String(Math.round(performance.now()));
     clearErrors(form);
     setStatus(form, "Sending…", "");
     form.setAttribute("aria-busy", "true");
@@ -91,12 +92,6 @@
   }
 
   document.querySelectorAll("form[data-enhance]").forEach(function (form) {
-    // When the page loaded: lets the service tell people from bots that post instantly. Absent without JS.
-    var started = document.createElement("input");
-    started.type = "hidden";
-    started.name = "started";
-    started.value = loadedAt;
-    form.appendChild(started);
     form.addEventListener("submit", send);
   });
 }());
