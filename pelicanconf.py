@@ -2,6 +2,8 @@
 
 publishconf.py starts from these and changes what production needs.
 """
+import os
+
 from jinja2 import FileSystemBytecodeCache
 
 # The clinic's facts, in one place; every template reads them from here.
@@ -104,8 +106,11 @@ IMAGE_WIDTHS = [480, 960, 1200, 1600]
 IMAGE_SIZES = "(min-width: 44rem) 41.5rem, calc(100vw - 2.5rem)"
 IMAGE_OG_WIDTH = 1200  # the variant Open Graph shares (an article's first image)
 RELATED_ARTICLES_MAX = 3
-# `make devserver` turns it on (plugins/live_reload.py): the browser reloads when a build finishes.
-LIVE_RELOAD = False
+# `make devserver` sets LIVE_RELOAD=1 in Pelican's environment (plugins/live_reload.py): the browser reloads when
+# a build finishes. publishconf.py turns it off whatever the environment says.
+if os.environ.get("LIVE_RELOAD", "0") not in ("0", "1"):
+    raise ValueError(f"LIVE_RELOAD must be 0 or 1, not {os.environ['LIVE_RELOAD']!r}")
+LIVE_RELOAD = os.environ.get("LIVE_RELOAD") == "1"
 
 DEFAULT_PAGINATION = 10
 # Page 2 of /tag/pain/ is /tag/pain/page/2/: it cannot collide with another tag's page
