@@ -35,3 +35,18 @@ def html_files(built_site):
 def article_urls(built_site):
     return sorted("/" + p.parent.relative_to(built_site).as_posix() + "/"
                   for p in built_site.glob("blog/*/index.html"))
+
+
+@pytest.fixture(scope="session")
+def clinic_page(clinic_site):
+    """clinic_page("/people/") -> the parsed HTML of that URL in the site with the example content."""
+    cache = {}
+
+    def parse(url_path):
+        if url_path not in cache:
+            file = output_file(clinic_site, url_path)
+            assert file is not None, f"{url_path} is missing from the build"
+            cache[url_path] = BeautifulSoup(file.read_text(encoding="utf-8"), "lxml")
+        return cache[url_path]
+
+    return parse
