@@ -167,6 +167,7 @@
   }
 
   form.hidden = false;
+  document.getElementById("search-needs-script").hidden = true;
   form.addEventListener("submit", function (event) {
     event.preventDefault();
     run();
