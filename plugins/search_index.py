@@ -12,16 +12,18 @@ common to tell documents apart, and a quarter of the index. Gzip makes the rest 
 (`make bench`).
 """
 import hashlib
+import html
 import json
+import pickle
 import re
 import unicodedata
 from collections import defaultdict
 from pathlib import Path
 
-from markupsafe import Markup
 from pelican import signals
 
 WORD = re.compile(r"[^\W_]+")
+TAG = re.compile(r"<[^>]*>")
 LONGEST_WORD = 40  # longer "words" are codes and fragments of links: nobody types them
 STOP_WORDS = sorted(set("""
 a an and are as at be been but by can do does for from had has have he her his how i if in into is it its
@@ -34,8 +36,9 @@ _index_data = []
 
 def words(text):
     """The words of a text as the index and search.js see them: lower case, without accents."""
-    folded = unicodedata.normalize("NFKD", text.lower())
-    folded = "".join(c for c in folded if not unicodedata.combining(c))
+    folded = text.lower()
+    if not folded.isascii():  # most text is: spare it the character-by-character work
+        folded = "".join(c for c in unicodedata.normalize("NFKD", folded) if not unicodedata.combining(c))
     return WORD.findall(folded)
 
 
@@ -48,21 +51,28 @@ def _base36(number):
             return digits
 
 
-def build_index(documents):
+def document_words(doc):
+    """The words a document is found by: those of its title, summary and text, but the stop words."""
+    return {w for w in words(" ".join((doc["title"], doc["summary"], doc["text"]))) if len(w) <= LONGEST_WORD}
+
+
+SHORT_GAPS = [_base36(n) for n in range(36 * 36)]  # most gaps: looked up, not computed
+
+
+def build_index(documents, words_of=document_words):
     """The index (bytes of JSON) of documents: dicts with url, title, summary, date and text."""
     stop = set(STOP_WORDS)
     occurrences = defaultdict(list)
     for number, doc in enumerate(documents):
-        text = " ".join((doc["title"], doc["summary"], doc["text"]))
-        for word in set(words(text)) - stop:
-            if len(word) <= LONGEST_WORD:
-                occurrences[word].append(number)
+        for word in words_of(doc) - stop:
+            occurrences[word].append(number)
     sorted_words = sorted(occurrences)
     postings = []
     for word in sorted_words:
         gaps, previous = [], -1
         for number in occurrences[word]:
-            gaps.append(_base36(number - previous))
+            gap = number - previous
+            gaps.append(SHORT_GAPS[gap] if gap < len(SHORT_GAPS) else _base36(gap))
             previous = number
         postings.append(",".join(gaps))
     index = {"pages": [[d["url"], d["title"], d["summary"], d["date"]] for d in documents],
@@ -70,8 +80,10 @@ def build_index(documents):
     return json.dumps(index, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
-def plain(html):
-    return " ".join(Markup(html or "").striptags().split())
+def plain(markup):
+    """The text of some HTML, its white space collapsed."""
+    text = TAG.sub(" ", markup or "")
+    return " ".join((html.unescape(text) if "&" in text else text).split())
 
 
 def document(content, kind):
@@ -89,12 +101,39 @@ def document(content, kind):
             "text": " ".join([text, *extra])}
 
 
+class WordsCache:
+    """Each document's words, kept in CACHE_PATH by the hash of what they come from: a rebuild splits only the
+    text of the documents that changed into words."""
+
+    def __init__(self, path):
+        self.path = Path(path)
+        try:
+            self.known = pickle.loads(self.path.read_bytes())
+        except (OSError, pickle.UnpicklingError, EOFError):
+            self.known = {}
+        self.used = {}
+
+    def __call__(self, doc):
+        key = hashlib.sha256("\0".join((doc["title"], doc["summary"], doc["text"])).encode()).digest()
+        found = self.known.get(key)
+        if found is None:
+            found = document_words(doc)
+        self.used[key] = found
+        return found
+
+    def save(self):
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.path.write_bytes(pickle.dumps(self.used))
+
+
 def make_index(generators):
     context = generators[0].context
     documents = [document(a, "article") for a in context.get("articles", [])]
     documents += [document(p, "page") for p in context.get("pages", [])]
     documents += [document(p, "person") for p in context.get("people", {}).values()]
-    data = build_index(documents)
+    cache = WordsCache(Path(context["CACHE_PATH"]) / "search-words.pickle")
+    data = build_index(documents, cache)
+    cache.save()
     _index_data[:] = [data]
     _index_url[:] = [f"/search/index.{hashlib.sha256(data).hexdigest()[:10]}.json"]
 
