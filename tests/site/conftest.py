@@ -5,19 +5,24 @@ from bs4 import BeautifulSoup
 from site_helpers import output_file
 
 
-@pytest.fixture(scope="session")
-def page(built_site):
-    """page("/blog/x/") -> the parsed HTML of that URL in the built site (fails if it is missing)."""
+def page_parser(site):
+    """parse("/blog/x/") -> the parsed HTML of that URL in the built site (fails if it is missing), parsed once."""
     cache = {}
 
     def parse(url_path):
         if url_path not in cache:
-            file = output_file(built_site, url_path)
+            file = output_file(site, url_path)
             assert file is not None, f"{url_path} is missing from the build"
             cache[url_path] = BeautifulSoup(file.read_text(encoding="utf-8"), "lxml")
         return cache[url_path]
 
     return parse
+
+
+@pytest.fixture(scope="session")
+def page(built_site):
+    """page("/blog/x/") -> the parsed HTML of that URL in the built site."""
+    return page_parser(built_site)
 
 
 @pytest.fixture(scope="session")
@@ -40,13 +45,4 @@ def article_urls(built_site):
 @pytest.fixture(scope="session")
 def clinic_page(clinic_site):
     """clinic_page("/people/") -> the parsed HTML of that URL in the site with the example content."""
-    cache = {}
-
-    def parse(url_path):
-        if url_path not in cache:
-            file = output_file(clinic_site, url_path)
-            assert file is not None, f"{url_path} is missing from the build"
-            cache[url_path] = BeautifulSoup(file.read_text(encoding="utf-8"), "lxml")
-        return cache[url_path]
-
-    return parse
+    return page_parser(clinic_site)
