@@ -25,15 +25,27 @@ def page(built_site):
     return page_parser(built_site)
 
 
-@pytest.fixture(scope="session")
-def html_files(built_site):
-    """Every HTML file of the build with its URL path: [(url_path, BeautifulSoup)]."""
+def html_files_of(site):
+    """Every HTML file of a build with its URL path: [(url_path, BeautifulSoup)]."""
     files = []
-    for file in sorted(built_site.rglob("*.html")):
-        rel = file.relative_to(built_site).as_posix()
+    for file in sorted(site.rglob("*.html")):
+        rel = file.relative_to(site).as_posix()
         url = "/" + (rel[: -len("index.html")] if rel.endswith("index.html") else rel)
         files.append((url, BeautifulSoup(file.read_text(encoding="utf-8"), "lxml")))
     return files
+
+
+@pytest.fixture(scope="session")
+def html_files(built_site):
+    """Every HTML file of the build with its URL path: [(url_path, BeautifulSoup)]."""
+    return html_files_of(built_site)
+
+
+@pytest.fixture(scope="session", params=["built_site", "clinic_site"])
+def any_site(request):
+    """Each build in turn, the real site and the one with the example content: (its Path, its html_files)."""
+    site = request.getfixturevalue(request.param)
+    return site, html_files_of(site)
 
 
 @pytest.fixture(scope="session")
