@@ -25,6 +25,7 @@ APT_INSTALL = DEBIAN_FRONTEND=noninteractive apt-get install -y -qq
 
 .DEFAULT_GOAL := help
 .PHONY: help venv lock system-deps node_modules html publish serve devserver run notify test bench audit lint-content \
+	lint-content-publish \
 	lint-deploy checkov deploy deploy-upload deploy-dry-run build-FormsFunction build-NotifyFunction clean
 
 help: ## list every target with what it does
@@ -80,9 +81,10 @@ serve: venv ## serve output/ (gzip and brotli, as CloudFront does) and the form 
 	$(GUNICORN)
 
 # The preview serves pages uncompressed: a .gz or .br left from `make serve` would be stale after an edit.
-devserver: venv ## rebuild on every change to content/ or theme/, and serve site + forms
+# LIVE_RELOAD: each page reloads itself when a build finishes (plugins/live_reload.py); no other build has it.
+devserver: venv ## rebuild on every change to content/ or theme/, serve site + forms; the browser reloads itself
 	find $(OUTPUTDIR) \( -name '*.gz' -o -name '*.br' \) -delete 2>/dev/null || true
-	$(PELICAN) $(INPUTDIR) -o $(OUTPUTDIR) -s $(CONFFILE) $(PELICANOPTS) --autoreload & \
+	LIVE_RELOAD=1 $(PELICAN) $(INPUTDIR) -o $(OUTPUTDIR) -s $(CONFFILE) $(PELICANOPTS) --autoreload & \
 		trap 'kill $$!' EXIT; $(GUNICORN)
 
 run: html ## set up, build the site and serve site + forms on http://$(HOST):$(PORT)
@@ -103,8 +105,11 @@ bench: venv ## run the benchmarks (apt-installs Hugo and wrk when missing); prin
 	@command -v hugo >/dev/null && command -v wrk >/dev/null || (apt-get update -qq && $(APT_INSTALL) hugo wrk)
 	$(PY) -m bench $(BENCH_ARGS)
 
-lint-content: venv ## check every article and page: metadata, dates, slugs, images, links, no scripts (file:line)
+lint-content: venv ## check every article and page: metadata, dates, slugs, images, links, reviews (file:line)
 	$(PY) -m deploy.lint_content $(INPUTDIR)
+
+lint-content-publish: venv ## lint-content as publishing runs it: a medical review past its age is an error too
+	$(PY) -m deploy.lint_content --publish $(INPUTDIR)
 
 lint-deploy: venv ## lint the SAM template (cfn-lint) and the GitHub Actions workflows (actionlint, zizmor's audit)
 	$(VENV)/bin/cfn-lint deploy/template.yaml
@@ -124,7 +129,7 @@ checkov: ## audit the SAM template and the workflows with checkov (own venv .ven
 DEPLOY_BUILD = rm -rf $(OUTPUTDIR) && url=$$($(PY) -m deploy.stack outputs --stack $(DEPLOY_STACK) --key SiteUrl) && \
 	SITE_URL=$$url $(MAKE) publish
 
-deploy: lint-content ## build for production, publish output/ to S3 + CloudFront (changes only), mail new articles
+deploy: lint-content-publish ## build for production, publish output/ to S3 + CloudFront (changes only), mail new articles
 	$(DEPLOY_BUILD)
 	$(MAKE) deploy-upload
 
@@ -134,7 +139,7 @@ deploy-upload: venv ## publish the built output/ (changes only), then have the s
 	$(PY) -m deploy.publish --stack $(DEPLOY_STACK) $(OUTPUTDIR)
 	$(PY) -m deploy.stack notify --stack $(DEPLOY_STACK)
 
-deploy-dry-run: lint-content ## build for production and print what deploy would upload, delete and invalidate
+deploy-dry-run: lint-content-publish ## build for production and print what deploy would upload, delete and invalidate
 	$(DEPLOY_BUILD)
 	$(PY) -m deploy.publish --stack $(DEPLOY_STACK) --dry-run $(OUTPUTDIR)
 

@@ -2,6 +2,8 @@
 
 publishconf.py starts from these and changes what production needs.
 """
+import os
+
 from jinja2 import FileSystemBytecodeCache
 
 # The clinic's facts, in one place; every template reads them from here.
@@ -51,10 +53,13 @@ THEME_STATIC_PATHS = []
 PLUGIN_PATHS = ["plugins"]
 # Explicit: a plugin installed for something else must not change the site (TOOLING.md).
 # contained_files stops a build that would follow a symbolic link out of content/ or theme/;
+# people (the team, authors and medical reviewers), sources (footnotes as "Sources"), faq, responsive_images,
+# related_articles and search_index make the site's pages; live_reload only acts in `make devserver`.
 # markdown_reader, frozen_urls and parallel_build only make builds faster (bench/: `make bench`) and change
 # no byte of the output.
-PLUGINS = ["contained_files", "markdown_reader", "fingerprint", "root_relative_links", "frozen_urls",
-           "parallel_build"]
+PLUGINS = ["contained_files", "markdown_reader", "people", "sources", "faq", "responsive_images",
+           "related_articles", "search_index", "fingerprint", "root_relative_links", "frozen_urls",
+           "parallel_build", "live_reload"]
 
 # Clean URLs: every page is <path>/index.html.
 ARTICLE_URL = "blog/{slug}/"
@@ -78,9 +83,34 @@ DRAFT_SAVE_AS = "drafts/{slug}/index.html"
 DRAFT_PAGE_URL = "drafts/pages/{slug}/"
 DRAFT_PAGE_SAVE_AS = "drafts/pages/{slug}/index.html"
 # sitemap.xml and robots.txt are rendered from the theme's sitemap.html and robots.html.
-DIRECT_TEMPLATES = ["index", "archives", "sitemap", "robots"]
+DIRECT_TEMPLATES = ["index", "archives", "search", "sitemap", "robots"]
+SEARCH_URL = "search/"
+SEARCH_SAVE_AS = "search/index.html"
 SITEMAP_SAVE_AS = "sitemap.xml"
 ROBOTS_SAVE_AS = "robots.txt"
+
+# The clinic's team (plugins/people.py): content/people/<slug>.md at /people/<slug>/, all of them at /people/.
+# Articles name their author and medical reviewer by that slug (README: writing for the site).
+PEOPLE_PATHS = ["people"]
+PERSON_URL = "people/{slug}/"
+PERSON_SAVE_AS = "people/{slug}/index.html"
+PEOPLE_URL = "people/"
+PEOPLE_SAVE_AS = "people/index.html"
+# A medical review older than this many months is a warning in `make lint-content` and an error in the publish
+# pipeline's check (`make lint-content-publish`): a stale review cannot go live quietly.
+REVIEW_MAX_AGE_MONTHS = 12
+
+# Responsive images (plugins/responsive_images.py): the widths made of each photo, never wider than the photo,
+# and how wide the article column is (`sizes`: 44rem wide, less 1.25rem padding on each side).
+IMAGE_WIDTHS = [480, 960, 1200, 1600]
+IMAGE_SIZES = "(min-width: 44rem) 41.5rem, calc(100vw - 2.5rem)"
+IMAGE_OG_WIDTH = 1200  # the variant Open Graph shares (an article's first image)
+RELATED_ARTICLES_MAX = 3
+# `make devserver` sets LIVE_RELOAD=1 in Pelican's environment (plugins/live_reload.py): the browser reloads when
+# a build finishes. publishconf.py turns it off whatever the environment says.
+if os.environ.get("LIVE_RELOAD", "0") not in ("0", "1"):
+    raise ValueError(f"LIVE_RELOAD must be 0 or 1, not {os.environ['LIVE_RELOAD']!r}")
+LIVE_RELOAD = os.environ.get("LIVE_RELOAD") == "1"
 
 DEFAULT_PAGINATION = 10
 # Page 2 of /tag/pain/ is /tag/pain/page/2/: it cannot collide with another tag's page
@@ -118,7 +148,8 @@ GZIP_CACHE = False
 MARKDOWN = {
     "extension_configs": {
         "markdown.extensions.fenced_code": {},
-        "markdown.extensions.footnotes": {},
+        # Footnotes are the article's sources (plugins/sources.py): back links say where they lead.
+        "markdown.extensions.footnotes": {"BACKLINK_TITLE": "Back to the text citing source %d"},
         "markdown.extensions.tables": {},
         "markdown.extensions.toc": {},
         "pymdownx.tilde": {"subscript": False},

@@ -19,6 +19,9 @@ DELETE_OUTPUT_DIRECTORY = True
 LOAD_CONTENT_CACHE = False
 WITH_FUTURE_DATES = False
 
+# The live-reload script is for `make devserver` only.
+LIVE_RELOAD = False
+
 # Drafts (and future-dated articles, which Pelican treats as drafts) must never reach the public bucket.
 DRAFT_SAVE_AS = ""
 DRAFT_PAGE_SAVE_AS = ""

@@ -2,12 +2,15 @@
 
 Each article is about 600 words of Markdown (headings, paragraphs, a list, links, emphasis) with a
 title, date, category, tags and summary. The Pelican copy uses Pelican's metadata lines, the Hugo copy
-YAML front matter; the bodies are identical.
+YAML front matter; the bodies are identical. `make_photo` makes a phone's photo: 4000 x 3000 pixels, about
+6 MB of JPEG (gradients and sensor noise), with the camera's EXIF and where it was taken (GPS).
 """
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
+
+from PIL import Image
 
 SEED = 20261128
 WORDS = """
@@ -26,6 +29,9 @@ TAGS = [f"{a} {b}" for a in ("ketamine", "infusion", "pain", "mood", "sleep", "c
         ("basics", "research", "safety", "recovery", "dosing", "questions", "stories")][:40]
 AUTHORS = ["Clinic Team", "Medical Director"]
 START = datetime(2019, 1, 7, 9, 0)
+# A photo's EXIF: the phone, which way is up, and where it was taken (Denver, in degrees, minutes, seconds).
+GPS_IFD, MAKE, ORIENTATION = 0x8825, 0x010F, 0x0112
+GPS = {1: "N", 2: (39.0, 44.0, 21.0), 3: "W", 4: (104.0, 59.0, 3.0)}
 
 
 @dataclass
@@ -111,6 +117,27 @@ def write_corpus(articles, dest, render):
         if not path.exists() or path.read_text(encoding="utf-8") != text:
             path.write_text(text, encoding="utf-8")
     return dest
+
+
+def make_photo(path, seed=SEED, size=(4000, 3000), orientation=1):
+    """Write a phone-like JPEG to path: gradients and sensor noise (it compresses like a photo), with EXIF
+    naming the phone, the orientation and the place (GPS)."""
+    width, height = size
+    noise = Image.frombytes("L", size, random.Random(seed).randbytes(width * height))
+    red = Image.linear_gradient("L").resize(size).point(lambda v: 60 + v // 2)
+    photo = Image.merge("RGB", (red, Image.blend(red, noise, 0.35), red.transpose(Image.Transpose.ROTATE_180)))
+    exif = Image.Exif()
+    exif[MAKE] = "Example Phone"
+    exif[ORIENTATION] = orientation
+    exif.get_ifd(GPS_IFD).update(GPS)
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    photo.save(path, "JPEG", quality=92, exif=exif.tobytes())
+    return Path(path)
+
+
+def with_photo(article, image):
+    """The article with a photo (its file name under content/images/) as its first image."""
+    return replace(article, body=f"![A photo of the clinic]({{static}}/images/{image})\n\n{article.body}")
 
 
 def edit_article(path, n):

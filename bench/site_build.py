@@ -4,7 +4,12 @@ Pelican runs with the project's own pelicanconf.py (and so its theme and plugins
 path, output path and cache path are redirected into bench/.work/. Hugo builds the same articles with
 the minimal templates in bench/hugo/. Runs are interleaved: hugo full, pelican full, pelican after
 editing one article (content cache on, as an author's `make html` loop would have it).
+Then the same corpus with a 4000-pixel phone photo (about 6 MB, `corpus.make_photo`) as the first image of
+50 articles, built from scratch with an empty image cache (every variant made) and with the image cache of
+the build before (variants copied), each next to the full build without photos; and the gzip size of the
+search index of the 1,000 articles (plugins/search_index.py).
 """
+import gzip
 import shutil
 from pathlib import Path
 
@@ -13,14 +18,24 @@ from bench.context import run_ok, timed
 from bench.table import Row, med
 
 ARTICLES = 1000
+PHOTOS = 50  # one article in 20 has a photo
+PHOTO_REPS = 2  # a cold build makes 400 variants: about 20 s on two cores
+SEARCH_BUDGET_KB = 300
 
 
-def rows(pelican_full=None, pelican_incr=None, hugo_full=None, note=""):
+def rows(pelican_full=None, pelican_incr=None, hugo_full=None, photos_cold=None, photos_warm=None,
+         index_kb=None, note=""):
     return [
         Row("Site: full build, 1,000 articles", pelican_full, hugo_full, "s", "Hugo", "<= 2.0x Hugo",
             ("ratio", 2.0), note),
         Row("Site: rebuild after editing 1 article", pelican_incr, hugo_full, "s", "Hugo full",
             "<= 1.0x Hugo full", ("ratio", 1.0), note),
+        Row("Site: full build + 50 photos, cold image cache", photos_cold, pelican_full, "s", "no photos", "-",
+            None, note),
+        Row("Site: full build + 50 photos, warm image cache", photos_warm, pelican_full, "s", "no photos",
+            "<= 1.5x no photos", ("ratio", 1.5), note),
+        Row("Search: index of the 1,000 articles, gzip", index_kb, None, "KB", "", f"<= {SEARCH_BUDGET_KB} KB",
+            ("abs", SEARCH_BUDGET_KB), note),
     ]
 
 
@@ -55,6 +70,29 @@ def prepare_pelican_content(ctx, articles):
     target = content / subdir if subdir else content / "bench-articles"
     corpus.write_corpus(articles, target, corpus.pelican_text)
     return content, target
+
+
+def prepare_photo_content(ctx, content, article_path, articles):
+    """A copy of the Pelican content in which every 20th article starts with a phone photo of its own."""
+    photos = ctx.work / "photos"  # made once: the same seed gives the same photo
+    with_photos = ctx.work / "pelican-content-photos"
+    shutil.rmtree(with_photos, ignore_errors=True)
+    shutil.copytree(content, with_photos)
+    changed = []
+    for n, article in enumerate(articles[::ARTICLES // PHOTOS]):
+        name = f"photo-{n:02d}.jpg"
+        if not (photos / name).exists():
+            corpus.make_photo(photos / name, seed=corpus.SEED + n)
+        (with_photos / "images").mkdir(exist_ok=True)
+        shutil.copy(photos / name, with_photos / "images" / name)
+        changed.append(corpus.with_photo(article, name))
+    corpus.write_corpus(changed, with_photos / article_path.relative_to(content), corpus.pelican_text)
+    return with_photos
+
+
+def index_size_kb(output):
+    index = next((output / "search").glob("index.*.json"))
+    return len(gzip.compress(index.read_bytes(), compresslevel=6, mtime=0)) / 1024
 
 
 def prepare_hugo_content(ctx, articles):
@@ -99,4 +137,17 @@ def run(ctx):
         incr.append(timed(pelican_cmd(ctx, content, out, cache, load_cache=True), env=env, cwd=ctx.root))
         ctx.log(f"site rep {rep + 1}: hugo {hugo[-1]:.2f}s, pelican full {full[-1]:.2f}s, "
                 f"incremental {incr[-1]:.2f}s")
-    return rows(med(full), med(incr), med(hugo))
+    index_kb = index_size_kb(out)
+    photo_content = prepare_photo_content(ctx, content, article_path, articles)
+    cold, warm = [], []
+    for rep in range(PHOTO_REPS):
+        for builds, keep_cache in ((cold, False), (warm, True)):
+            shutil.rmtree(out, ignore_errors=True)
+            if not keep_cache:
+                shutil.rmtree(cache, ignore_errors=True)
+            builds.append(timed(pelican_cmd(ctx, photo_content, out, cache, load_cache=False), env=env,
+                                cwd=ctx.root))
+        full.append(timed(pelican_cmd(ctx, content, out, cache, load_cache=False), env=env, cwd=ctx.root))
+        ctx.log(f"photos rep {rep + 1}: cold image cache {cold[-1]:.2f}s, warm {warm[-1]:.2f}s, "
+                f"no photos {full[-1]:.2f}s")
+    return rows(med(full), med(incr), med(hugo), med(cold), med(warm), index_kb)

@@ -1,42 +1,62 @@
-"""Check the authors' Markdown before it is built: python -m deploy.lint_content content/
+"""Check the authors' Markdown before it is built: python -m deploy.lint_content [--publish] content/
 
 Prints one `path:line: message` per problem, in words an author understands, and exits 1 if there is any.
-Checks: required metadata (Title, Date, Summary on articles; Title on pages), valid dates and statuses, unique
-slugs, images that exist and have alt text, internal links that resolve, no scripts, inline event handlers or
-inline styles (the site's Content-Security-Policy blocks them, so they would silently not work), and no symbolic
-links or odd file names (plugins/contained_files.py: the build and the publisher refuse them too).
+Checks: required metadata (Title, Date, Summary on articles; Title on pages; Name, Credentials, Role on people),
+valid dates and statuses, unique slugs, images that exist and have alt text, internal links that resolve, no
+scripts, inline event handlers or inline styles (the site's Content-Security-Policy blocks them, so they would
+silently not work), no symbolic links or odd file names (plugins/contained_files.py: the build and the
+publisher refuse them too), footnote markers that have their note (the source), and medical reviews:
+`Author:` and `Reviewed-By:` name a person of content/people/, `Reviewed-On:` is a date neither in the future
+nor before the article's Date.
+
+Warnings (`path:line: warning: message`) do not fail the check: an image over 20 MB, a first image narrower than
+480 pixels, and a medical review older than REVIEW_MAX_AGE_MONTHS (pelicanconf.py). With --publish (the publish
+pipeline's check, `make lint-content-publish`) a stale review is an error: it cannot go live quietly.
 
 Conventions are Pelican's defaults as the site uses them: pages live in content/pages/ and are served at
 /<slug>/, articles anywhere else at /blog/<slug>/, images in content/images/ at /images/, and content/extra/ at the
 site's root.
 """
+import argparse
+import calendar
 import re
 import sys
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urljoin, urlsplit
+from zoneinfo import ZoneInfo
 
 from markdown import Markdown
 from markdown.extensions.meta import META_RE
+from PIL import Image
 from pelican.settings import DEFAULT_CONFIG
 from pelican.utils import get_date, slugify
 
+import pelicanconf
 from plugins.contained_files import unsafe_paths
 
 ARTICLE_URL = "/blog/{slug}/"
 PAGE_URL = "/{slug}/"
+PERSON_URL = "/people/{slug}/"
 PAGES_DIR = "pages"
+PEOPLE_DIR = "people"
 EXTRA_DIR = "extra"  # published at the site's root (pelicanconf.py's PATH_METADATA)
 STATUSES = {"published", "draft", "hidden", "skip"}
-REQUIRED = {"article": ("title", "date", "summary"), "page": ("title",)}
+REQUIRED = {"article": ("title", "date", "summary"), "page": ("title",), "person": ("name", "credentials", "role")}
 WHY_REQUIRED = {
     "title": "the headline of the page",
     "date": "when it is published, as YYYY-MM-DD",
     "summary": "one or two sentences shown on the blog index, in feeds and in search results",
+    "name": "the person's name as patients read it, like Dana Reyes",
+    "credentials": "their degrees and licences after the name, like MD or RN, BSN",
+    "role": "what they do at the clinic, like Medical Director",
 }
+BIGGEST_IMAGE_MB = 20  # a photo larger than this is an unedited original: slow to build, pointless to serve
+NARROWEST_FIRST_IMAGE = 480  # pixels: the first image spans the column and is the article's shared picture
 # URLs the site generates besides articles, pages and files of content/ (see the team's interface list).
 GENERATED_PATHS = {"/", "/blog/", "/404.html", "/feeds/all.atom.xml", "/feeds/all.rss.xml", "/sitemap.xml",
-                   "/robots.txt", "/favicon.ico"}
+                   "/robots.txt", "/favicon.ico", "/search/", "/people/"}
 GENERATED_PREFIXES = ("/api/", "/theme/", "/tag/", "/category/", "/author/")
 EXTERNAL_SCHEMES = {"http", "https", "mailto", "tel"}
 
@@ -50,6 +70,8 @@ MD_REF_DEFINITION = re.compile(r"^[ ]{0,3}\[([^\]^][^\]]*)\]:\s*<?(\S+?)>?(?:\s+
 HTML_TAG = re.compile(r"<([a-zA-Z][a-zA-Z0-9]*)\b([^>]*)>")
 HTML_ATTR = re.compile(r"""([a-zA-Z_:][-a-zA-Z0-9_:.]*)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+)))?""")
 INTRASITE = re.compile(r"^(?:\{(filename|static|attach)\}|\|(filename|static|attach)\|)(.*)$")
+FOOTNOTE_MARKER = re.compile(r"\[\^([^\]\s]+)\](?!:)")
+FOOTNOTE_NOTE = re.compile(r"^[ ]{0,3}\[\^([^\]\s]+)\]:")
 
 
 @dataclass
@@ -57,16 +79,17 @@ class Problem:
     path: Path
     line: int
     message: str
+    warning: bool = False  # printed, but does not fail the check
 
     def __str__(self):
-        return f"{self.path}:{self.line}: {self.message}"
+        return f"{self.path}:{self.line}: {'warning: ' if self.warning else ''}{self.message}"
 
 
 @dataclass
 class Document:
     path: Path  # as the author names it: content/articles/x.md
     source: PurePosixPath  # relative to the content folder: articles/x.md
-    kind: str  # "article" or "page"
+    kind: str  # "article", "page" or "person"
     meta: dict = field(default_factory=dict)  # lower-case key -> (value, line)
     body: list = field(default_factory=list)  # (line number, text)
 
@@ -86,6 +109,8 @@ class Document:
 
     @property
     def slug(self):
+        if self.kind == "person":
+            return self.path.stem  # plugins/people.py: a person's address is their file's name
         return self.value("slug") or slugify(self.value("title"),
                                              regex_subs=DEFAULT_CONFIG["SLUG_REGEX_SUBSTITUTIONS"])
 
@@ -95,7 +120,7 @@ class Document:
             return "/" + self.value("url").lstrip("/")
         if self.value("save_as"):
             return "/" + self.value("save_as").lstrip("/")
-        return (ARTICLE_URL if self.kind == "article" else PAGE_URL).format(slug=self.slug)
+        return {"article": ARTICLE_URL, "page": PAGE_URL, "person": PERSON_URL}[self.kind].format(slug=self.slug)
 
 
 # Python-Markdown's meta extension, which Pelican's MarkdownReader reads metadata with.
@@ -105,7 +130,8 @@ META_READER = Markdown(extensions=["meta"])
 def read_document(path, content_dir):
     """Split a Markdown file into metadata and body lines, where the site's reader splits it."""
     source = PurePosixPath(path.relative_to(content_dir).as_posix())
-    doc = Document(path, source, "page" if source.parts[0] == PAGES_DIR else "article")
+    kind = {PAGES_DIR: "page", PEOPLE_DIR: "person"}.get(source.parts[0], "article")
+    doc = Document(path, source, kind)
     lines = path.read_text(encoding="utf-8").splitlines()
     body = META_READER.preprocessors["meta"].run(list(lines))
     start = len(lines) - len(body)  # lines of the metadata block, with the blank line that ends it
@@ -141,9 +167,19 @@ def html_tags(text):
         yield match.group(1).lower(), attrs
 
 
+def months_later(day, months):
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    return day.replace(year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1]))
+
+
 class ContentLinter:
-    def __init__(self, content_dir):
+    def __init__(self, content_dir, today=None, publishing=False):
+        """today: the date reviews are checked against (the clinic's, by default); publishing: a stale
+        medical review is an error, not a warning."""
         self.content_dir = Path(content_dir)
+        self.today = today or datetime.now(ZoneInfo(pelicanconf.TIMEZONE)).date()
+        self.publishing = publishing
         self.problems = [Problem(path, 1, why) for path, why in unsafe_paths(self.content_dir)]
         # A linked file is reported above and never read: its target may be anything on the machine.
         unsafe = {problem.path for problem in self.problems}
@@ -152,14 +188,16 @@ class ContentLinter:
         self.documents = [read_document(p, self.content_dir) for p in paths]
         self.by_source = {d.source: d for d in self.documents}
         self.urls = {d.url: d for d in self.documents}
+        self.people = {d.slug for d in self.documents if d.kind == "person"}
 
-    def report(self, doc, line, message):
-        self.problems.append(Problem(doc.path, line, message))
+    def report(self, doc, line, message, warning=False):
+        self.problems.append(Problem(doc.path, line, message, warning))
 
     def run(self):
         for doc in self.documents:
             self.check_metadata(doc)
             self.check_body(doc)
+            self.check_authorship(doc)
         self.check_unique_urls()
         return sorted(self.problems, key=lambda p: (str(p.path), p.line))
 
@@ -180,6 +218,49 @@ class ContentLinter:
             self.report(doc, doc.line("status"), f"'Status: {doc.value('status')}' is not a status; "
                                                  "use published, draft or hidden")
 
+    def check_authorship(self, doc):
+        if doc.kind == "person":
+            if doc.value("photo"):
+                self.check_image(doc, doc.line("photo"), doc.value("photo"), doc.value("name"))
+            return
+        author = doc.value("author")
+        if author and author not in self.people and author != pelicanconf.AUTHOR:
+            self.report(doc, doc.line("author"), f"'Author: {author}' is not a person of the site: there is no "
+                                                 f"{self.content_dir / PEOPLE_DIR / author}.md; write the slug of "
+                                                 "one, or leave the line out to sign with the clinic's name")
+        reviewer = doc.value("reviewed-by")
+        if "reviewed-by" in doc.meta and reviewer not in self.people:
+            self.report(doc, doc.line("reviewed-by"), f"'Reviewed-By: {reviewer}' is not a person of the site: "
+                                                      f"there is no {self.content_dir / PEOPLE_DIR / reviewer}.md")
+        if ("reviewed-by" in doc.meta) != ("reviewed-on" in doc.meta):
+            given, missing = ("Reviewed-By", "Reviewed-On") if "reviewed-by" in doc.meta else \
+                ("Reviewed-On", "Reviewed-By")
+            self.report(doc, doc.line(given.lower()), f"'{given}:' without '{missing}:': a medical review "
+                                                      "names who reviewed it and on which day")
+        if "reviewed-on" in doc.meta:
+            self.check_review_date(doc)
+
+    def check_review_date(self, doc):
+        line, text = doc.line("reviewed-on"), doc.value("reviewed-on")
+        try:
+            reviewed = date.fromisoformat(text)
+        except ValueError:
+            self.report(doc, line, f"'Reviewed-On: {text}' is not a valid date; write it as YYYY-MM-DD")
+            return
+        try:
+            published = get_date(doc.value("date")).date() if doc.value("date") else None
+        except ValueError:
+            published = None  # reported by check_metadata
+        if reviewed > self.today:
+            self.report(doc, line, f"'Reviewed-On: {text}' is in the future: write the day the review was done")
+        elif published and reviewed < published:
+            self.report(doc, line, f"'Reviewed-On: {text}' is before the article's Date ({published}): "
+                                   "a review comes after the writing")
+        elif months_later(reviewed, pelicanconf.REVIEW_MAX_AGE_MONTHS) < self.today:
+            self.report(doc, line, f"the medical review of {text} is more than {pelicanconf.REVIEW_MAX_AGE_MONTHS} "
+                                   "months old: have the article reviewed again and update 'Reviewed-On:'",
+                        warning=not self.publishing)
+
     def check_unique_urls(self):
         first = {}
         for doc in self.documents:
@@ -194,7 +275,13 @@ class ContentLinter:
     def check_body(self, doc):
         references = {}
         image_refs = []
+        markers, notes = [], set()
+        self.first_image_seen = False
         for number, text in prose_lines(doc):
+            markers += [(number, name) for name in FOOTNOTE_MARKER.findall(text)]
+            note = FOOTNOTE_NOTE.match(text)
+            if note:
+                notes.add(note.group(1))
             for alt, src in MD_IMAGE.findall(text):
                 self.check_image(doc, number, src, alt)
             for alt, ref in MD_IMAGE_REF.findall(text):
@@ -212,6 +299,10 @@ class ContentLinter:
                 self.report(doc, number, f"image reference [{ref}] is not defined anywhere in this file")
             else:
                 self.check_image(doc, number, references[ref], alt)
+        for number, name in markers:
+            if name not in notes:
+                self.report(doc, number, f"footnote [^{name}] has no note: add a line '[^{name}]: ...' naming the "
+                                         "source (title, publisher, year), or remove the marker")
 
     def check_tag(self, doc, number, tag, attrs):
         if tag == "script":
@@ -248,6 +339,38 @@ class ContentLinter:
         problem = self.resolve(doc, src)
         if problem:
             self.report(doc, number, f"image {problem}")
+            return
+        first, self.first_image_seen = not self.first_image_seen, True
+        file = self.image_file(doc, src)
+        if file is None:
+            return
+        megabytes = file.stat().st_size / 2**20
+        if megabytes > BIGGEST_IMAGE_MB:
+            self.report(doc, number, f"image {src} is {megabytes:.0f} MB: export it smaller (at most "
+                                     f"{BIGGEST_IMAGE_MB} MB; 4000 pixels wide is plenty)", warning=True)
+        if first and doc.kind == "article" and file.suffix.lower() != ".svg":
+            try:
+                with Image.open(file) as image:
+                    width = image.width
+            except (OSError, SyntaxError):
+                self.report(doc, number, f"image {src} cannot be read as an image")
+                return
+            if width < NARROWEST_FIRST_IMAGE:
+                self.report(doc, number, f"image {src} is {width} pixels wide: the first image of an article "
+                                         f"spans the column and is its picture when shared; use one at least "
+                                         f"{NARROWEST_FIRST_IMAGE} pixels wide", warning=True)
+
+    def image_file(self, doc, src):
+        """The file of content/ an image address names, or None."""
+        intrasite = INTRASITE.match(src)
+        if intrasite:
+            file = self.content_dir / self.source_path(doc, intrasite.group(3))
+        else:
+            path = unquote(urlsplit(src).path)
+            path = path if path.startswith("/") else urljoin(doc.url, path)
+            file = next((self.content_dir / folder / _normalise(path).lstrip("/") for folder in ("", EXTRA_DIR)
+                         if (self.content_dir / folder / _normalise(path).lstrip("/")).is_file()), None)
+        return file if file is not None and file.is_file() else None
 
     def check_link(self, doc, number, href):
         scheme = urlsplit(href).scheme.lower()
@@ -276,11 +399,14 @@ class ContentLinter:
             path = urljoin(doc.url, path)
         return self.resolve_path(target, path)
 
-    def resolve_source(self, doc, target, path):
+    @staticmethod
+    def source_path(doc, path):
         """{filename}, {static} and {attach} name a file in content/: absolute from content/, else from here."""
         base = PurePosixPath("/") if path.startswith("/") else PurePosixPath("/") / doc.source.parent
-        resolved = PurePosixPath(_normalise(str(base / unquote(urlsplit(path).path))))
-        relative = resolved.relative_to("/")
+        return PurePosixPath(_normalise(str(base / unquote(urlsplit(path).path)))).relative_to("/")
+
+    def resolve_source(self, doc, target, path):
+        relative = self.source_path(doc, path)
         if not (self.content_dir / relative).is_file():
             return f"{target} not found: there is no file {self.content_dir / relative}"
         linked = self.by_source.get(relative)
@@ -318,24 +444,31 @@ def _normalise(path):
     return "/".join(parts) or "/"
 
 
-def lint(content_dir):
-    return ContentLinter(content_dir).run()
+def lint(content_dir, today=None, publishing=False):
+    return ContentLinter(content_dir, today=today, publishing=publishing).run()
 
 
 def main(argv=None):
-    argv = sys.argv[1:] if argv is None else argv
-    content_dir = Path(argv[0] if argv else "content")
-    if not content_dir.is_dir():
-        print(f"{content_dir}: no such folder", file=sys.stderr)
+    parser = argparse.ArgumentParser(prog="python -m deploy.lint_content", description=__doc__.splitlines()[0])
+    parser.add_argument("content_dir", nargs="?", default="content", type=Path)
+    parser.add_argument("--publish", action="store_true",
+                        help="the publish pipeline's check: a stale medical review is an error")
+    args = parser.parse_args(argv)
+    if not args.content_dir.is_dir():
+        print(f"{args.content_dir}: no such folder", file=sys.stderr)
         return 2
-    linter = ContentLinter(content_dir)
+    linter = ContentLinter(args.content_dir, publishing=args.publish)
     problems = linter.run()
     for problem in problems:
         print(problem)
-    if problems:
-        print(f"{len(problems)} problem(s) in {len({p.path for p in problems})} file(s)", file=sys.stderr)
+    errors = [p for p in problems if not p.warning]
+    warnings = len(problems) - len(errors)
+    if errors:
+        print(f"{len(errors)} problem(s) in {len({p.path for p in errors})} file(s)"
+              + (f", and {warnings} warning(s)" if warnings else ""), file=sys.stderr)
         return 1
-    print(f"content ok: {len(linter.documents)} Markdown files checked")
+    print(f"content ok: {len(linter.documents)} Markdown files checked"
+          + (f", {warnings} warning(s) above" if warnings else ""))
     return 0
 
 

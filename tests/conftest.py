@@ -4,6 +4,8 @@
 - `moto_server`: a `moto_server` process; boto3 reaches it through AWS_ENDPOINT_URL.
 - `browser_type_launch_args`: Playwright drives Debian's Chromium, never a downloaded browser.
 - `built_site`: the site built once per session with pelicanconf.py into a temporary folder (its Path);
+- `clinic_site`: the same with the example content of tests/clinic_site.py (people, a reviewed article with
+  sources and a 4000-pixel photo, a FAQ page), built once per session;
   `build_site` (a fixture returning the `build_site()` function) builds variants: settings file,
   content folder, SITEURL, extra Pelican settings.
 """
@@ -174,3 +176,12 @@ def build_site_fixture():
 def built_site(tmp_path_factory):
     """The site as `make html` builds it (pelicanconf.py), in a temporary folder: its Path."""
     return build_site(tmp_path_factory.mktemp("site") / "output")
+
+
+@pytest.fixture(scope="session")
+def clinic_site(tmp_path_factory):
+    """The site built from content/ plus the example content of tests/clinic_site.py: its Path."""
+    from tests.clinic_site import clinic_content
+
+    folder = tmp_path_factory.mktemp("clinic")
+    return build_site(folder / "output", content=clinic_content(folder / "content"))

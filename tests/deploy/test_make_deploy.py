@@ -40,7 +40,7 @@ def test_dry_run_builds_for_the_stacks_address_and_prints_the_plan(moto_server, 
     stale.write_text("old")
     result = make("deploy-dry-run", tmp_path / "output")
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "content ok: 7 Markdown files checked" in result.stdout
+    assert "content ok: 8 Markdown files checked" in result.stdout
     assert "upload  blog/ketamine-for-chronic-pain/index.html  (text/html; charset=utf-8;" in result.stdout
     assert "dry run: nothing changed" in result.stdout
     assert "left-from-make-html.html" not in result.stdout and not stale.exists()

@@ -96,7 +96,7 @@ def test_only_the_deploy_job_gets_aws_credentials_and_it_runs_no_build():
 def test_the_build_job_hands_the_built_site_to_the_deploy_job():
     jobs = load("publish.yml")["jobs"]
     build, deploy = jobs["build"], jobs["deploy"]
-    assert run_lines(build) == ["make venv", "make lint-content", "make publish"]
+    assert run_lines(build) == ["make venv", "make lint-content-publish", "make publish"]
     (built,) = [s for s in build["steps"] if "SITE_URL" in s.get("env", {})]
     assert built["env"]["SITE_URL"] == "${{ vars.SITE_URL }}"
     (upload,) = [s for s in build["steps"] if s.get("uses", "").startswith("actions/upload-artifact")]

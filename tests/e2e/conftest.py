@@ -28,6 +28,14 @@ def site(tmp_path_factory, built_site):
 
 
 @pytest.fixture(scope="session")
+def clinic_server(tmp_path_factory, clinic_site):
+    """The site with the example content of tests/clinic_site.py (people, a reviewed article with photos and
+    sources, a FAQ page), served the same way: .url."""
+    with running_site(tmp_path_factory.mktemp("clinic-server"), site_dir=clinic_site) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
 def base_url(site):
     """pytest-playwright resolves page.goto("/path") against this."""
     return site.url

@@ -1,4 +1,5 @@
-"""`make audit`: Lighthouse (mobile preset) on the home page and an article, served as `make run` does.
+"""`make audit`: Lighthouse (mobile preset) on the home page, an article, and an article with photos, people and
+sources (the example content of tests/clinic_site.py, built and served the same way), served as `make run` does.
 
 Writes one JSON report per page into test-artifacts/lighthouse/, prints the four category scores and exits
 non-zero when any of them is below 100. Run as `python -m tests.e2e.lighthouse` from the project root.
@@ -9,6 +10,7 @@ CPU calibration: the mobile preset slows the CPU 4x, which turns the fast deskto
 ("Calibrating the CPU slowdown") advises, the multiplier is scaled to the benchmarkIndex this machine
 measures: 4 x index / 2000, between 1 and 4. LIGHTHOUSE_CPU_MULTIPLIER=4 forces the uncalibrated preset.
 """
+import contextlib
 import json
 import os
 import subprocess
@@ -16,7 +18,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from tests.conftest import ROOT
+from tests.clinic_site import ARTICLE, clinic_content
+from tests.conftest import ROOT, build_site
 from tests.e2e.pages import first_page
 from tests.e2e.site_server import running_site
 
@@ -99,15 +102,21 @@ def audit_page(url, report, cpu_multiplier, attempts=3):
 def main():
     REPORTS.mkdir(parents=True, exist_ok=True)
     failed = False
-    with tempfile.TemporaryDirectory(prefix="audit-") as workdir, running_site(workdir) as site:
-        pages = {"home": "/", "article": first_page(site.site_dir, "blog/*/index.html")}
+    with tempfile.TemporaryDirectory(prefix="audit-") as workdir, contextlib.ExitStack() as servers:
+        site = servers.enter_context(running_site(Path(workdir) / "site"))
+        clinic = Path(workdir) / "clinic"
+        built = build_site(clinic / "built", content=clinic_content(clinic / "content"))
+        clinic_site = servers.enter_context(running_site(clinic, site_dir=built))
+        pages = {"home": site.url + "/", "article": site.url + first_page(site.site_dir, "blog/*/index.html"),
+                 "article-with-photo": clinic_site.url + ARTICLE}
         multiplier, index = calibrated_multiplier(site.url + "/", REPORTS / "calibration.json")
         print(f"lighthouse: CPU benchmarkIndex {index or 'not measured'}, "
               f"cpuSlowdownMultiplier {multiplier:.2f} (the preset's 4 assumes {PRESET_BENCHMARK_INDEX})", flush=True)
-        for name, path in pages.items():
-            result = audit_page(site.url + path, REPORTS / f"{name}.json", multiplier)
+        for name, url in pages.items():
+            path = url.split("/", 3)[-1]
+            result = audit_page(url, REPORTS / f"{name}.json", multiplier)
             scores = scores_of(result)
-            print(f"lighthouse {name} ({path}): " + ", ".join(f"{c} {s}" for c, s in scores.items()), flush=True)
+            print(f"lighthouse {name} (/{path}): " + ", ".join(f"{c} {s}" for c, s in scores.items()), flush=True)
             for line in what_cost_points(result):
                 print(f"  {line}", flush=True)
             findings = list(failed_findings(result))

@@ -16,6 +16,7 @@ PAGE_KINDS = {
     "category": ("category/*/index.html", "category/*.html", "categories/*/index.html"),
     "tag": ("tag/*/index.html", "tag/*.html", "tags/*/index.html"),
     "archives": ("archives/index.html", "archives.html"),
+    "search": ("search/index.html",),
     "thanks": ("thanks/index.html",),
     "check-your-inbox": ("subscribe/check-your-inbox/index.html",),
     "subscribed": ("subscribed/index.html",),

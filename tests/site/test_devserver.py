@@ -101,3 +101,23 @@ def test_an_author_sees_a_new_article_and_an_edit_without_warnings(devserver):
     said = log.read_text()
     for alarming in ("Could not import", "WARNING", "ERROR", "Traceback", "Worker failed to boot"):
         assert alarming not in said, said
+
+
+@pytest.mark.e2e
+def test_the_browser_reloads_itself_when_a_build_finishes(devserver, browser):
+    content, url, log = devserver
+    page_url = f"{url}/blog/ketamine-for-chronic-pain/"
+    # The devserver's own builds load the live-reload script (the `make run` build it starts from does not).
+    wait_until_served(page_url, '<script src="/livereload.js" defer></script>', log)
+    context = browser.new_context()
+    page = context.new_page()
+    with page.expect_response(lambda response: response.url.endswith("/livereload.txt")):
+        page.goto(page_url)  # the script has read the stamp of the build it came from
+    article = content / "articles" / "ketamine-for-chronic-pain.md"
+    edited = article.read_text(encoding="utf-8") + "\nA sentence the browser shows without a click.\n"
+    article.write_text(edited, encoding="utf-8")
+    try:
+        wait_until(lambda: "A sentence the browser shows without a click." in page.locator("main").inner_text(),
+                   "the page reloading itself", log, again=lambda: article.write_text(edited, encoding="utf-8"))
+    finally:
+        context.close()

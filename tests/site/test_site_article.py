@@ -1,4 +1,5 @@
 """The first article: the clinic's own text, published as written, with full metadata."""
+import copy
 import json
 from pathlib import Path
 
@@ -18,13 +19,27 @@ def seed_paragraphs():
 
 
 def test_article_publishes_every_paragraph_of_the_clinic_text_unchanged(page):
-    prose = page(ARTICLE).select_one(".prose")
-    blocks = [text(el) for el in prose.find_all(["p", "h2"])]
+    prose = copy.copy(page(ARTICLE).select_one(".prose"))
+    for marker in prose.select("sup"):  # the source's number, after the sentence it backs
+        marker.decompose()
+    blocks = [text(el) for el in prose.find_all(["p", "h2"], recursive=False)]
     assert blocks == seed_paragraphs()
 
 
+def test_the_cdc_figure_names_its_source(page):
+    soup = page(ARTICLE)
+    first = soup.select_one(".prose > p")
+    assert first.select_one("sup a")["href"] == "#fn:cdc"
+    sources = soup.select_one("section.sources")
+    assert text(sources.h2) == "Sources"
+    assert "Prevalence of Chronic Pain and High-Impact Chronic Pain Among Adults" in text(sources)
+    assert sources.find("a", href="https://www.cdc.gov/mmwr/volumes/67/wr/mm6736a2.htm")
+    posting = next(d for d in json_ld(soup) if d["@type"] == "MedicalWebPage")
+    assert posting["citation"][0]["url"] == "https://www.cdc.gov/mmwr/volumes/67/wr/mm6736a2.htm"
+
+
 def test_the_three_short_lines_are_section_headings(page):
-    assert [text(h) for h in page(ARTICLE).select(".prose h2")] == HEADINGS
+    assert [text(h) for h in page(ARTICLE).select(".prose > h2")] == HEADINGS
 
 
 def test_form_box_lines_are_not_article_text(page):
@@ -71,13 +86,15 @@ def json_ld(soup):
     return [json.loads(s.string) for s in soup.find_all("script", type="application/ld+json")]
 
 
-def test_article_has_blogposting_json_ld(page):
-    posting = next(d for d in json_ld(page(ARTICLE)) if d["@type"] == "BlogPosting")
+def test_article_is_a_medical_web_page_with_the_facts_of_a_blog_posting(page):
+    posting = next(d for d in json_ld(page(ARTICLE)) if d["@type"] == "MedicalWebPage")
     assert posting["headline"] == "Ketamine for Chronic Pain"
     assert posting["url"] == SITEURL + ARTICLE
     assert posting["datePublished"].startswith("2026-11-02T09:00")
     assert posting["author"]["name"] == CLINIC["name"]
     assert posting["publisher"] == {"@id": SITEURL + "/#clinic"}
+    assert posting["medicalAudience"] == {"@type": "Patient"}
+    assert "reviewedBy" not in posting  # nobody reviewed the clinic's own article: no review is claimed
 
 
 @pytest.mark.parametrize("path", ["/", ARTICLE, "/contact/", "/privacy/"])
