@@ -17,6 +17,7 @@ PAGE_KINDS = {
     "tag": ("tag/*/index.html", "tag/*.html", "tags/*/index.html"),
     "archives": ("archives/index.html", "archives.html"),
     "thanks": ("thanks/index.html",),
+    "thanks, urgent": ("thanks/urgent/index.html",),
     "check-your-inbox": ("subscribe/check-your-inbox/index.html",),
     "subscribed": ("subscribed/index.html",),
     "unsubscribed": ("unsubscribed/index.html",),

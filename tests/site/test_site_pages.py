@@ -9,7 +9,8 @@ CONTENT = Path(__file__).resolve().parents[2] / "content"
 
 PUBLIC_PAGES = {"/about/": "About the clinic", "/contact/": "Contact us", "/privacy/": "Privacy",
                 "/medical-disclaimer/": "Medical disclaimer"}
-FORM_RESULT_PAGES = ["/thanks/", "/subscribe/check-your-inbox/", "/subscribed/", "/unsubscribed/", "/404.html"]
+FORM_RESULT_PAGES = ["/thanks/", "/thanks/urgent/", "/subscribe/check-your-inbox/", "/subscribed/", "/unsubscribed/",
+                     "/404.html"]
 
 
 @pytest.mark.parametrize("path,title", PUBLIC_PAGES.items())
@@ -29,6 +30,20 @@ def test_form_result_pages_exist_and_are_kept_out_of_search(page, path):
 def test_subscribed_page_says_exactly_what_the_clinic_says(page):
     paragraphs = [text(p) for p in page("/subscribed/").select(".prose p")]
     assert "You've been subscribed! Watch your inbox for updates!" in paragraphs
+
+
+def test_the_urgent_thanks_page_leads_with_988_and_911_then_says_the_message_arrived(page):
+    """Where a message in crisis language lands without JavaScript (the service's 303)."""
+    soup = page("/thanks/urgent/")
+    prose = soup.select_one(".prose")
+    first, help_list = prose.find_all(["p", "ul"])[:2]
+    assert "thinking about suicide" in text(first)
+    assert {a["href"] for a in help_list.find_all("a")} == {"tel:988", "sms:988", "tel:911"}
+    assert "988 Suicide & Crisis Lifeline" in text(help_list) and "emergency" in text(help_list)
+    words = text(prose)
+    assert "not watched around the clock" in words
+    assert words.index("988") < words.index("We received your message")
+    assert "988" in soup.find("meta", attrs={"name": "description"})["content"]
 
 
 def test_thanks_and_inbox_pages_say_what_happened(page):
