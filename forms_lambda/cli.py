@@ -67,7 +67,8 @@ def list_submissions(services, status, show, detail):
     """One line per submission (id, kind, time, `detail`); what the person sent only with --show."""
     submissions = services.store.list_submissions(status)
     for submission in submissions:
-        print(f"{submission.id}  {submission.kind:<9}  {submission.created_at}  {urgent(submission)}{detail(submission)}")
+        print(f"{submission.id}  {submission.kind:<9}  {submission.created_at}  "
+              f"{urgent(submission)}{detail(submission)}")
         if show:
             for field, value in submission.payload.items():
                 if field != "spam_reason":

@@ -1,4 +1,5 @@
-"""`make audit`: Lighthouse (mobile preset) on the home page and an article, served as `make run` does.
+"""`make audit`: Lighthouse (mobile preset) on the home page, an article, the contact page and /thanks/urgent/,
+served as `make run` does.
 
 Writes one JSON report per page into test-artifacts/lighthouse/, prints the four category scores and exits
 non-zero when any of them is below 100. Run as `python -m tests.e2e.lighthouse` from the project root.
@@ -100,7 +101,9 @@ def main():
     REPORTS.mkdir(parents=True, exist_ok=True)
     failed = False
     with tempfile.TemporaryDirectory(prefix="audit-") as workdir, running_site(workdir) as site:
-        pages = {"home": "/", "article": first_page(site.site_dir, "blog/*/index.html")}
+        # The contact page and where a message in crisis language lands without JavaScript (the 988/911 help).
+        pages = {"home": "/", "article": first_page(site.site_dir, "blog/*/index.html"), "contact": "/contact/",
+                 "thanks-urgent": "/thanks/urgent/"}
         multiplier, index = calibrated_multiplier(site.url + "/", REPORTS / "calibration.json")
         print(f"lighthouse: CPU benchmarkIndex {index or 'not measured'}, "
               f"cpuSlowdownMultiplier {multiplier:.2f} (the preset's 4 assumes {PRESET_BENCHMARK_INDEX})", flush=True)
