@@ -110,3 +110,20 @@ def test_sending_it_without_javascript_lands_on_the_urgent_thanks_page(no_js_pag
     assert text.index("988") < text.index("We received your message")
     [mail] = outbox.wait_for(unique)
     assert mail["Subject"].startswith("URGENT: ")
+
+
+def test_a_form_sent_back_for_a_mistake_without_javascript_leads_with_the_help(page, article_path, unique):
+    """The service's error page (reached by form.submit(), as without script: axe needs JavaScript itself)."""
+    page.goto(article_path)
+    form = contact_form(page)
+    fill_contact(form, unique, email="ada@example", message=CRISIS)
+    with page.expect_navigation():
+        form.evaluate("form => form.submit()")
+    main = page.get_by_role("main")
+    expect(main.locator("p").first).to_contain_text("thinking about suicide")
+    expect(main.get_by_role("link", name="call 988")).to_have_attribute("href", "tel:988")
+    expect(main.get_by_role("link", name="text 988")).to_have_attribute("href", "sms:988")
+    expect(main.get_by_role("link", name="call 911")).to_have_attribute("href", "tel:911")
+    expect(main).to_contain_text("has not been sent yet")
+    expect(page.get_by_role("listitem").filter(has_text="valid email")).to_be_visible()
+    assert_no_violations(page)
