@@ -98,7 +98,7 @@ test: venv system-deps node_modules ## set up everything and run the whole test 
 	$(PY) -m pytest $(PYTEST_ARGS)
 	$(MAKE) audit
 
-audit: venv system-deps node_modules ## build, serve on a free port, Lighthouse (mobile) home + article; fail below 100
+audit: venv system-deps node_modules ## build, serve on a free port, Lighthouse (mobile) home, article, contact, /thanks/urgent/; fail below 100
 	$(PY) -m tests.e2e.lighthouse
 
 bench: venv ## run the benchmarks (apt-installs Hugo and wrk when missing); print ratios against peers

@@ -3,6 +3,7 @@
 publishconf.py starts from these and changes what production needs.
 """
 import os
+from pathlib import Path
 
 from jinja2 import FileSystemBytecodeCache
 
@@ -50,6 +51,9 @@ THEME = "theme"
 # The theme's css/js/img are written by plugins/fingerprint.py under content-hashed names,
 # so Pelican must not copy them a second time under their plain names.
 THEME_STATIC_PATHS = []
+# The form service's crisis phrase list, published as a theme asset (plugins/fingerprint.py): the contact form's
+# script matches it while a visitor types, the service when the message arrives (forms_lambda/crisis.py).
+FINGERPRINT_EXTRA_FILES = {"data/crisis-phrases.json": str(Path(__file__).parent / "forms_lambda/crisis_phrases.json")}
 PLUGIN_PATHS = ["plugins"]
 # Explicit: a plugin installed for something else must not change the site (TOOLING.md).
 # contained_files stops a build that would follow a symbolic link out of content/ or theme/;

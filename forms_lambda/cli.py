@@ -39,7 +39,8 @@ def cmd_status(services, args):
     if report.failed:
         print(f"failed, {len(report.failed)} (`failed --requeue ID` tries one again):")
         for submission in report.failed:
-            print(f"  {submission.id}  {submission.kind}  {submission.created_at}  {submission.last_error}")
+            print(f"  {submission.id}  {submission.kind}  {submission.created_at}  {urgent(submission)}"
+                  f"{submission.last_error}")
     return 1 if report.needs_a_person else 0
 
 
@@ -66,12 +67,18 @@ def list_submissions(services, status, show, detail):
     """One line per submission (id, kind, time, `detail`); what the person sent only with --show."""
     submissions = services.store.list_submissions(status)
     for submission in submissions:
-        print(f"{submission.id}  {submission.kind:<9}  {submission.created_at}  {detail(submission)}")
+        print(f"{submission.id}  {submission.kind:<9}  {submission.created_at}  "
+              f"{urgent(submission)}{detail(submission)}")
         if show:
             for field, value in submission.payload.items():
                 if field != "spam_reason":
                     print(f"    {field}: " + str(value).replace("\n", "\n      "))
     print(f"{len(submissions)} {status}" + ("" if show or not submissions else " (--show prints what was sent)"))
+
+
+def urgent(submission):
+    """Marks a message in crisis language (forms_lambda/crisis.py): staff look at it first."""
+    return "URGENT  " if submission.urgent else ""
 
 
 def reopen(services, submission_id, status):

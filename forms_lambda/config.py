@@ -30,6 +30,8 @@ DEFAULTS = {
     "FORMS_MAX_BYTES": str(64 * 1024),
     "FORMS_VAR_DIR": "var",
     "FORMS_CLINIC_NAME": "Vitalitas Denver Ketamine Infusion Center",
+    # Optional: an on-call address that gets a copy (Cc) of every urgent contact message (forms_lambda/crisis.py).
+    "FORMS_URGENT_INBOX": "",
     # Abuse and privacy (see ratelimit.py, origins.py, captcha.py, and `purge`).
     "FORMS_RATE_LIMIT": "10/10minutes",
     "FORMS_TRUSTED_PROXIES": "0",
@@ -100,6 +102,7 @@ class Settings:
     retry_base_seconds: float = 60.0
     retry_max_seconds: float = 3600.0
     delivery_poll_seconds: float = 30.0
+    urgent_inbox: str = ""
 
     @property
     def sender_domain(self):
@@ -288,6 +291,8 @@ def load_settings(environ=None):
     if env["FORMS_MAILER"] == "ses" and sender.domain == "localhost":
         raise ConfigError("FORMS_SENDER must be set to an address SES has verified when FORMS_MAILER=ses")
     inbox = _address("FORMS_CLINIC_INBOX", env["FORMS_CLINIC_INBOX"], allow_name=False)
+    urgent_inbox = env["FORMS_URGENT_INBOX"]  # optional: empty is none
+    urgent_inbox = _address("FORMS_URGENT_INBOX", urgent_inbox, allow_name=False).addr_spec if urgent_inbox else ""
     site = urlsplit(env["FORMS_SITE_URL"])
     if site.scheme not in ("http", "https") or not site.netloc or site.path not in ("", "/") or site.query:
         raise ConfigError(f"FORMS_SITE_URL must be an origin like https://example.org, got {env['FORMS_SITE_URL']!r}")
@@ -319,6 +324,7 @@ def load_settings(environ=None):
         sender=str(sender),
         sender_address=sender,
         clinic_inbox=inbox.addr_spec,
+        urgent_inbox=urgent_inbox,
         site_url=f"{site.scheme}://{site.netloc}",
         secret_arn=_secret_arn(env),
         secret_key=_secret_key(env, var_dir),

@@ -105,12 +105,15 @@ def message_id(key, domain):
     return f"<{digest}@{domain}>"
 
 
-def new_message(settings, *, to, subject, template, context, msgid=None, reply_to=None, headers=()):
-    """A checked email; `reply_to` is (display name, address); `headers` more (name, text) pairs."""
+def new_message(settings, *, to, subject, template, context, msgid=None, reply_to=None, cc="", headers=()):
+    """A checked email; `reply_to` is (display name, address); `cc` an address for a copy; `headers` more
+    (name, text) pairs."""
     text, html = render(template, clinic_name=settings.clinic_name, site_url=settings.site_url,
                         title=subject, **context)
     sender = settings.sender_address
     fields = [("From", (sender.display_name, sender.addr_spec)), ("To", ("", to))]
+    if cc:
+        fields.append(("Cc", ("", cc)))
     if reply_to:
         fields.append(("Reply-To", (header_text(reply_to[0]), reply_to[1])))
     fields += [("Subject", header_text(subject)), ("Date", format_datetime(datetime.now().astimezone())),
@@ -131,23 +134,39 @@ def local_time(settings, iso_utc):
     return when.strftime("%A, %B %-d, %Y at %-I:%M %p %Z")
 
 
+# An urgent message (crisis language, see crisis.py) is flagged high priority in every mail program that reads
+# either header (Outlook and Exchange write both), and opens with what staff need to know.
+URGENT_HEADERS = (("Importance", "high"), ("X-Priority", "1 (Highest)"))
+URGENT_NOTE = (
+    "This message contains words from the website's crisis phrase list (about suicide or self-harm, for "
+    "example): please read it now. The list is a keyword match, so it can be wrong either way.",
+    "When the message was sent, the website showed the sender how to reach the 988 Suicide & Crisis Lifeline "
+    "(call or text 988) and to call 911 in an emergency.",
+)
+
+
 def contact_email(settings, submission):
-    """To the clinic's inbox; Reply-To the patient so staff can simply answer."""
+    """To the clinic's inbox; Reply-To the patient so staff can simply answer. An urgent one says so in its
+    subject, headers and first lines, with a copy to FORMS_URGENT_INBOX."""
     data = submission.payload
     page = f"{settings.site_url}{data['page']}" if data.get("page") else "(unknown)"
     rows = [("Name", data["name"]), ("Email", data["email"]), ("Phone", data.get("phone") or "(not given)"),
             ("Page", page), ("Received", local_time(settings, submission.created_at))]
-    context = {"rows": rows, "message": data["message"], "reply_url": "mailto:" + quote(data["email"], safe="@")}
+    context = {"rows": rows, "message": data["message"], "reply_url": "mailto:" + quote(data["email"], safe="@"),
+               "urgent_note": URGENT_NOTE if submission.urgent else ()}
     msgid = message_id(f"submission:{submission.id}", settings.sender_domain)
+    subject = "URGENT: Contact request" if submission.urgent else "Contact request"
+    common = {"to": settings.clinic_inbox, "template": "contact", "context": context, "msgid": msgid}
+    if submission.urgent:
+        common.update(cc=settings.urgent_inbox, headers=URGENT_HEADERS)
     try:
-        return new_message(settings, to=settings.clinic_inbox, subject=f"Contact request from {data['name']}",
-                           reply_to=(data["name"], data["email"]), template="contact", context=context, msgid=msgid)
+        return new_message(settings, subject=f"{subject} from {data['name']}", reply_to=(data["name"], data["email"]),
+                           **common)
     except UnsafeEmail:
         # E.g. an address stored before the form refused encoded-word syntax. The request must still reach
         # the clinic: without the visitor's text in any header (name and address are in the body).
         log_event("email.headers_dropped", submission_id=submission.id, kind=submission.kind)
-        return new_message(settings, to=settings.clinic_inbox, subject="Contact request", template="contact",
-                           context=context, msgid=msgid)
+        return new_message(settings, subject=subject, **common)
 
 
 def confirmation_email(settings, submission, subscriber, confirm_url, unsubscribe_url):

@@ -18,6 +18,7 @@ FIELDS = frozenset({
     "submission_id", "subscriber_id", "kind", "outcome", "reason", "status", "method", "route", "path",
     "error", "error_type", "attempts", "count", "delivered", "failed", "deleted", "retry_after",
     "backend", "duration_ms", "command", "limit", "window", "next_attempt_at", "pending", "oldest_pending_seconds",
+    "urgent",  # true for a contact message in crisis language; which words matched is never logged
 })
 EMAIL = re.compile(r"[^\s<>\"'(),;:]+@[^\s<>\"'(),;:]+")
 # Seven or more digits, possibly split by spaces, dots, dashes or parentheses: a phone number.

@@ -32,19 +32,22 @@ def form_data():
                                "or application/json.")
 
 
-def success(message, page):
-    """200 JSON for scripts; 303 to the site's page for a browser's plain form post."""
+def success(message, page, **fields):
+    """200 JSON for scripts (with `fields` besides the message); 303 to the site's page for a browser's plain
+    form post."""
     if wants_json():
-        return jsonify(ok=True, message=message)
+        return jsonify(ok=True, message=message, **fields)
     return redirect(page, code=303)
 
 
-def invalid(errors, back="/"):
-    """400 with the field errors, as JSON or as an accessible page listing them."""
+def invalid(errors, back="/", urgent=False):
+    """400 with the field errors, as JSON or as an accessible page listing them; `urgent` (a contact message in
+    crisis language) puts the 988 and 911 help first."""
     if wants_json():
-        return jsonify(ok=False, errors=errors), 400
+        return jsonify(ok=False, errors=errors, **({"urgent": True} if urgent else {})), 400
     items = [(FIELD_LABELS.get(k, k.capitalize()), v) for k, v in errors.items()]
-    return render_template("form_errors.html", title="Please check the form", errors=items, back=back), 400
+    return render_template("form_errors.html", title="Please check the form", errors=items, back=back,
+                           urgent=urgent), 400
 
 
 def safe_back(page):

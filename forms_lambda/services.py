@@ -70,11 +70,12 @@ class Services:
         """The email a submission is forwarded as, or None when there is nothing left to send."""
         return EMAIL_BUILDERS[submission.kind](self, submission)
 
-    def accept(self, kind, payload):
+    def accept(self, kind, payload, priority=0):
         """Store a submission (nothing accepted is lost) and hand it over for delivery."""
-        submission = Submission(kind=kind, payload=payload)
+        submission = Submission(kind=kind, payload=payload, priority=priority)
         self.store.add_submission(submission)
-        log_event("submission.accepted", submission_id=submission.id, kind=kind, outcome="stored")
+        log_event("submission.accepted", submission_id=submission.id, kind=kind, outcome="stored",
+                  urgent=submission.urgent or None)
         self.hand_over(submission)
         return submission
 
@@ -111,7 +112,7 @@ class Services:
             return False
         self.store.mark_delivered(submission.id)
         log_event("delivery.sent", submission_id=submission.id, kind=submission.kind, attempts=submission.attempts + 1,
-                  outcome="delivered" if msg is not None else "nothing to send")
+                  outcome="delivered" if msg is not None else "nothing to send", urgent=submission.urgent or None)
         return True
 
     def backoff_seconds(self, attempts):
@@ -128,12 +129,12 @@ class Services:
         if attempts >= self.settings.max_attempts:
             self.store.mark_failed(submission.id, reason)
             log_event("delivery.gave_up", level=logging.ERROR, submission_id=submission.id, kind=submission.kind,
-                      attempts=attempts, error=reason, outcome=FAILED)
+                      attempts=attempts, error=reason, outcome=FAILED, urgent=submission.urgent or None)
             return
         retry_at = iso_time(time.time() + self.backoff_seconds(attempts))
         self.store.mark_failed(submission.id, reason, retry_at)
         log_event("delivery.failed", level=logging.WARNING, submission_id=submission.id, kind=submission.kind,
-                  attempts=attempts, error=reason, next_attempt_at=retry_at)
+                  attempts=attempts, error=reason, next_attempt_at=retry_at, urgent=submission.urgent or None)
 
     def deliver_due(self, limit=100, now=None, deadline=None):
         """Deliver what is due at `now` (default: now), stopping at the monotonic `deadline`: (tried, delivered).

@@ -2,18 +2,21 @@
 from flask import Blueprint, jsonify, render_template, request, url_for
 
 from . import captcha
+from .crisis import in_crisis_language
 from .forms import ContactForm, SubscribeForm, normalize_email
 from .logs import log_event
 from .ratelimit import client_ip
 from .responses import form_data, invalid, safe_back, success, wants_json
 from .services import current_services
-from .stores import SPAM, Submission
+from .stores import SPAM, URGENT, Submission
 from .stores.base import utcnow
 from .tokens import ExpiredToken, InvalidToken
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
 CONTACT_THANKS = "Thank you! We received your message and will get back to you soon."
+URGENT_THANKS = ("We received your message. Please do not wait for our answer: call or text 988 now, or call 911 "
+                 "in an emergency.")
 CHECK_INBOX = "Almost done! Please check your inbox and click the link to confirm your subscription."
 SUBSCRIBED = "You've been subscribed! Watch your inbox for updates!"
 UNSUBSCRIBED = "You have been unsubscribed. You will not receive further emails from us."
@@ -32,32 +35,45 @@ def captcha_refusal(services, form):
     return invalid({"captcha": captcha.ERROR}, back=safe_back(form.data.get("page")))
 
 
-def hold_as_spam(services, form, kind, payload):
+def hold_as_spam(services, form, kind, payload, priority=0):
     """Answer a bot like a person, but keep its post out of every inbox (kept for review only)."""
     reason = form.spam_reason(services.settings.min_submit_seconds)
     if reason is None:
         return False
-    submission = Submission(kind=kind, payload={**payload, "spam_reason": reason}, status=SPAM)
+    submission = Submission(kind=kind, payload={**payload, "spam_reason": reason}, status=SPAM, priority=priority)
     services.store.add_submission(submission)
-    log_event("submission.spam", submission_id=submission.id, kind=kind, reason=reason, outcome="held")
+    log_event("submission.spam", submission_id=submission.id, kind=kind, reason=reason, outcome="held",
+              urgent=submission.urgent or None)
     return True
+
+
+def contact_answer(urgent):
+    """Thanks; for a message in crisis language, the 988 and 911 help first (/thanks/urgent/, or "urgent" for
+    the page's script, which shows the same help beside the form)."""
+    if urgent:
+        return success(URGENT_THANKS, "/thanks/urgent/", urgent=True)
+    return success(CONTACT_THANKS, "/thanks/")
 
 
 @bp.post("/contact")
 def contact():
     form = ContactForm(form_data())
+    # Matched on the text as sent, so that a form sent back for a mistake shows the help too (the form's
+    # cleaning changes nothing the match reads: line breaks, NFC, spaces at the ends).
+    urgent = in_crisis_language(form.data.get("message"))
     if not form.validate():
-        return invalid(form.errors, back=safe_back(form.data.get("page")))
+        return invalid(form.errors, back=safe_back(form.data.get("page")), urgent=urgent)
     services = current_services()
     fields = {k: form.cleaned[k] for k in ("name", "email", "phone", "message", "page")}
+    priority = URGENT if urgent else 0
     # Kept whole: a person caught by mistake (a very quick typist) can still be answered.
-    if hold_as_spam(services, form, "contact", fields):
-        return success(CONTACT_THANKS, "/thanks/")
+    if hold_as_spam(services, form, "contact", fields, priority):
+        return contact_answer(urgent)
     refusal = captcha_refusal(services, form)
     if refusal:
         return refusal
-    services.accept("contact", fields)  # stored, then delivered after the answer
-    return success(CONTACT_THANKS, "/thanks/")
+    services.accept("contact", fields, priority)  # stored, then delivered after the answer (urgent first)
+    return contact_answer(urgent)
 
 
 @bp.post("/subscribe")

@@ -1,5 +1,6 @@
 """Store backends, chosen by FORMS_STORE; boto3 is imported only for DynamoDB."""
-from .base import DELIVERED, FAILED, PENDING, SENDING, SENT, SPAM, Post, Store, StoreError, Submission, Subscriber
+from .base import (DELIVERED, FAILED, PENDING, SENDING, SENT, SPAM, URGENT, Post, Store, StoreError, Submission,
+                   Subscriber)
 
 
 def make_store(url, retention_days=30):
@@ -12,4 +13,4 @@ def make_store(url, retention_days=30):
     raise ValueError(f"unknown store {url!r}")
 
 
-__all__ = ["DELIVERED", "FAILED", "PENDING", "SENDING", "SENT", "SPAM", "Post", "Store", "StoreError", "Submission", "Subscriber", "make_store"]
+__all__ = ["DELIVERED", "FAILED", "PENDING", "SENDING", "SENT", "SPAM", "URGENT", "Post", "Store", "StoreError", "Submission", "Subscriber", "make_store"]

@@ -16,6 +16,9 @@ POST_STATUSES = ("archived", "announcing", "announced")
 # A send record's states; FAILED is also a submission's state once FORMS_MAX_ATTEMPTS deliveries failed
 # (kept, and never tried again unless staff requeue it).
 SENDING, SENT, FAILED = "sending", "sent", "failed"
+# The priority of an urgent submission: a contact message in crisis language (forms_lambda/crisis.py), delivered
+# before everything else that is due and emailed as URGENT.
+URGENT = 1
 
 
 def utcnow():
@@ -49,11 +52,15 @@ class Submission:
     delivered_at: str = ""
     # Due for delivery from this time (ISO UTC; at first its created_at). Each failed attempt pushes it back.
     next_attempt_at: str = ""
-    # Higher is delivered first among what is due (a hook for urgent messages; 0 for everything today).
+    # Higher is delivered first among what is due: URGENT for a message in crisis language, else 0.
     priority: int = 0
 
     def __post_init__(self):
         self.next_attempt_at = self.next_attempt_at or self.created_at
+
+    @property
+    def urgent(self):
+        return self.priority >= URGENT
 
 
 @dataclass

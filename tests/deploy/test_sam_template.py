@@ -94,9 +94,12 @@ def test_function_is_configured_as_the_form_service_expects(template):
     env = function["Environment"]["Variables"]
     assert sorted(env) == ["FORMS_CLINIC_ADDRESS", "FORMS_CLINIC_INBOX", "FORMS_MAILER", "FORMS_SECRET_ARN",
                            "FORMS_SENDER", "FORMS_SES_CONFIGURATION_SET", "FORMS_SITE_URL", "FORMS_SNS_TOPIC_ARNS",
-                           "FORMS_STORE", "FORMS_VAR_DIR"]
+                           "FORMS_STORE", "FORMS_URGENT_INBOX", "FORMS_VAR_DIR"]
     assert env["FORMS_STORE"] == {"Fn::Sub": "dynamodb://${AWS::StackName}"}
     assert env["FORMS_MAILER"] == "ses"
+    # Optional: the stack deploys without it, and the service reads the empty value as none.
+    assert env["FORMS_URGENT_INBOX"] == {"Ref": "UrgentInbox"}
+    assert template["Parameters"]["UrgentInbox"]["Default"] == ""
     events = function["Events"]
     retry = events["RetryPendingDeliveries"]["Properties"]
     assert json.loads(retry["Input"]) == {"forms_lambda": "retry"}
@@ -242,8 +245,9 @@ def test_the_newsletter_runs_in_its_own_function_with_the_services_settings(temp
         (forms["CodeUri"], forms["Runtime"], forms["Architectures"])
     env, forms_env = notify["Environment"]["Variables"], forms["Environment"]["Variables"]
     assert env["FORMS_NOTIFY_SITE"] == {"Fn::Sub": "s3://${SiteBucket}"}
+    # The newsletter sends no contact messages, so no urgent ones either.
     assert {k: v for k, v in env.items() if k != "FORMS_NOTIFY_SITE"} == \
-        {k: v for k, v in forms_env.items() if k != "FORMS_SNS_TOPIC_ARNS"}
+        {k: v for k, v in forms_env.items() if k not in ("FORMS_SNS_TOPIC_ARNS", "FORMS_URGENT_INBOX")}
     granted = statements(template["Resources"]["NotifyFunction"])
     (feed,) = [s for s in granted if any(a.startswith("s3:") for a in s["Action"])]
     assert (feed["Action"], feed["Resource"]) == \
@@ -272,6 +276,18 @@ def test_only_the_publish_jobs_environment_may_assume_the_publish_role(template)
 def test_the_repository_parameter_takes_a_subject_and_nothing_wider(template, repository, accepted):
     pattern = template["Parameters"]["GitHubRepository"]["AllowedPattern"]
     assert bool(re.fullmatch(pattern, repository)) is accepted
+
+
+@pytest.mark.parametrize("address,accepted", [
+    ("", True), ("oncall@vitalitasketamine.com", True),
+    ("On Call <oncall@vitalitasketamine.com>", False), ("oncall", False), ("a@b.example, c@d.example", False),
+])
+def test_the_urgent_inbox_parameter_takes_an_address_or_nothing(template, tmp_path, address, accepted):
+    """What CloudFormation lets through, the service takes (FORMS_URGENT_INBOX): a bad value stops the deploy."""
+    from forms_lambda.config import load_settings
+    assert bool(re.fullmatch(template["Parameters"]["UrgentInbox"]["AllowedPattern"], address)) is accepted
+    if accepted:
+        assert load_settings({"FORMS_VAR_DIR": str(tmp_path), "FORMS_URGENT_INBOX": address}).urgent_inbox == address
 
 
 def test_access_logs_never_hold_a_query_string_or_who_asked(template):

@@ -1,5 +1,6 @@
-"""`make audit`: Lighthouse (mobile preset) on the home page, an article, and an article with photos, people and
-sources (the example content of tests/clinic_site.py, built and served the same way), served as `make run` does.
+"""`make audit`: Lighthouse (mobile preset) on the home page, an article, the contact page, /thanks/urgent/, and an
+article with photos, people and sources (the example content of tests/clinic_site.py, built and served the same
+way), served as `make run` does.
 
 Writes one JSON report per page into test-artifacts/lighthouse/, prints the four category scores and exits
 non-zero when any of them is below 100. Run as `python -m tests.e2e.lighthouse` from the project root.
@@ -107,7 +108,9 @@ def main():
         clinic = Path(workdir) / "clinic"
         built = build_site(clinic / "built", content=clinic_content(clinic / "content"))
         clinic_site = servers.enter_context(running_site(clinic, site_dir=built))
+        # The contact page and where a message in crisis language lands without JavaScript (the 988/911 help).
         pages = {"home": site.url + "/", "article": site.url + first_page(site.site_dir, "blog/*/index.html"),
+                 "contact": site.url + "/contact/", "thanks-urgent": site.url + "/thanks/urgent/",
                  "article-with-photo": clinic_site.url + ARTICLE}
         multiplier, index = calibrated_multiplier(site.url + "/", REPORTS / "calibration.json")
         print(f"lighthouse: CPU benchmarkIndex {index or 'not measured'}, "

@@ -18,6 +18,7 @@ PAGE_KINDS = {
     "archives": ("archives/index.html", "archives.html"),
     "search": ("search/index.html",),
     "thanks": ("thanks/index.html",),
+    "thanks, urgent": ("thanks/urgent/index.html",),
     "check-your-inbox": ("subscribe/check-your-inbox/index.html",),
     "subscribed": ("subscribed/index.html",),
     "unsubscribed": ("unsubscribed/index.html",),

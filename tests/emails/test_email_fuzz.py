@@ -13,7 +13,7 @@ from forms_lambda import emails
 from forms_lambda.forms import LIMITS, ContactForm
 from forms_lambda.stores import Post, Submission, Subscriber
 from tests.emails import samples
-from tests.emails.support import CONFIRM_HEADERS, CONTACT_HEADERS, LIST_HEADERS, header_names
+from tests.emails.support import CONFIRM_HEADERS, CONTACT_HEADERS, LIST_HEADERS, URGENT_CONTACT_HEADERS, header_names
 from tests.security.conftest import CONTACT
 
 FUZZ = settings(max_examples=150, deadline=None,
@@ -82,6 +82,19 @@ def test_contact_email_carries_exactly_our_headers(name, address, phone, page, m
     assert str(parsed["To"]) == samples.SETTINGS.clinic_inbox
     lines = message.replace("\r\n", "\n").replace("\r", "\n")  # text parts end lines with LF
     assert lines.rstrip() in parsed.get_body(("plain",)).get_content()
+
+
+@settings(FUZZ, max_examples=50)
+@given(name=hostile, address=addresses, message=hostile)
+def test_an_urgent_contact_email_carries_exactly_its_headers(name, address, message):
+    msg = samples.urgent_contact(name=name, email=address, message=message)
+    if msg["Reply-To"] is None:  # the fallback, as above
+        parsed = assert_exactly(msg, [n for n in URGENT_CONTACT_HEADERS if n != "Reply-To"])
+        assert parsed["Subject"] == "URGENT: Contact request"
+    else:
+        parsed = assert_exactly(msg, URGENT_CONTACT_HEADERS)
+        assert squeezed(parsed["Subject"]) == squeezed(f"URGENT: Contact request from {emails.header_text(name)}")
+    assert (parsed["Importance"], parsed["X-Priority"], str(parsed["Cc"])) == ("high", "1 (Highest)", samples.ONCALL)
 
 
 @FUZZ

@@ -14,9 +14,9 @@ from dataclasses import replace
 import pytest
 
 from forms_lambda import create_app, emails
-from forms_lambda.stores import Post, Submission
+from forms_lambda.stores import URGENT, Post, Submission
 from tests.emails import samples
-from tests.emails.support import CONTACT_HEADERS, LIST_HEADERS, header_block, header_names
+from tests.emails.support import CONTACT_HEADERS, LIST_HEADERS, URGENT_CONTACT_HEADERS, header_block, header_names
 from tests.forms.support import INBOX, JSON
 from tests.security.conftest import CONTACT
 
@@ -102,8 +102,8 @@ def make_app(request, sqlite_config, smtp_server):
         moto = request.getfixturevalue("moto_server")
         sent = lambda app: [m["raw_data"].encode() for m in moto.data()["ses"]["RawMessage"]]  # noqa: E731
 
-    def make():
-        app = create_app(config)
+    def make(**settings):
+        app = create_app({**config, **settings})
         return app, lambda: sent(app)
     return make
 
@@ -197,6 +197,36 @@ def test_a_contact_stored_with_such_an_address_still_reaches_the_clinic(make_app
     names = [n for n in CONTACT_HEADERS if n != "Reply-To"]
     msg = assert_intact(raw, names, To=INBOX, Subject="Contact request")
     assert f"Email: {address}\n" in plain_text(msg)
+
+
+URGENT_NAMES = ["q-encoded CRLF + Bcc", "b-encoded CRLF + Bcc", "U+2028 + Bcc", "header-looking text",
+                "quotes and an address", "long name"]
+
+
+@pytest.mark.parametrize("name", [NAMES[n] for n in URGENT_NAMES], ids=URGENT_NAMES)
+def test_an_urgent_email_carries_exactly_its_headers_too(make_app, name):
+    """Its subject starts with URGENT:, it has a Cc and two priority headers more, and nothing else."""
+    app, sent = make_app(FORMS_URGENT_INBOX=samples.ONCALL)
+    r = app.test_client().post("/api/contact", data={**CONTACT, "name": name, "message": samples.URGENT_MESSAGE},
+                               headers=JSON)
+    assert r.json["urgent"] is True
+    [raw] = sent()
+    msg = assert_intact(raw, URGENT_CONTACT_HEADERS, To=INBOX, Cc=samples.ONCALL, Importance="high",
+                        X_Priority="1 (Highest)", Subject=f"URGENT: Contact request from {shown(name)}")
+    assert msg["Reply-To"].addresses[0].addr_spec == CONTACT["email"]
+    assert samples.URGENT_MESSAGE in plain_text(msg)
+
+
+@pytest.mark.parametrize("address", ENCODED_ADDRESSES)
+def test_an_urgent_contact_stored_with_such_an_address_still_reaches_the_clinic_as_urgent(make_app, address):
+    app, sent = make_app(FORMS_URGENT_INBOX=samples.ONCALL)
+    services = app.extensions["forms_lambda"]
+    submission = Submission(kind="contact", payload={**CONTACT, "email": address}, priority=URGENT)
+    services.store.add_submission(submission)
+    assert services.deliver(submission.id) is True
+    [raw] = sent()
+    names = [n for n in URGENT_CONTACT_HEADERS if n != "Reply-To"]
+    assert_intact(raw, names, To=INBOX, Cc=samples.ONCALL, Importance="high", Subject="URGENT: Contact request")
 
 
 @pytest.mark.parametrize("address", ENCODED_ADDRESSES)

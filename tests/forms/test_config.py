@@ -22,6 +22,13 @@ def test_defaults_serve_make_run(tmp_path):
             settings.delivery_poll_seconds) == ("worker", 8, 60, 3600, 30)
 
 
+def test_the_urgent_inbox_is_optional(tmp_path):
+    env = {"FORMS_VAR_DIR": str(tmp_path / "var")}
+    assert load_settings(env).urgent_inbox == ""
+    assert load_settings({**env, "FORMS_URGENT_INBOX": ""}).urgent_inbox == ""  # an empty template parameter
+    assert load_settings({**env, "FORMS_URGENT_INBOX": "oncall@clinic.example"}).urgent_inbox == "oncall@clinic.example"
+
+
 def test_on_lambda_the_stream_delivers(tmp_path):
     env = {"FORMS_VAR_DIR": str(tmp_path / "var"), "AWS_LAMBDA_FUNCTION_NAME": "forms", "FORMS_SECRET_KEY": "k" * 32}
     assert load_settings(env).delivery == "stream"
@@ -90,6 +97,12 @@ def test_processes_starting_at_once_agree_on_one_secret_key(tmp_path, processes)
     ({"FORMS_RETRY_MAX_SECONDS": "a while"}, "FORMS_RETRY_MAX_SECONDS"),
     ({"FORMS_DELIVERY_POLL_SECONDS": "0"}, "FORMS_DELIVERY_POLL_SECONDS"),
     ({"FORMS_DELIVERY_POLL_SECONDS": "inf"}, "FORMS_DELIVERY_POLL_SECONDS"),
+    ({"FORMS_URGENT_INBOX": "on call"}, "FORMS_URGENT_INBOX"),
+    ({"FORMS_URGENT_INBOX": "On Call <oncall@clinic.example>"}, "FORMS_URGENT_INBOX"),
+    ({"FORMS_URGENT_INBOX": "oncall@clinic.example\r\nBcc: x@example.com"}, "FORMS_URGENT_INBOX"),
+    ({"FORMS_URGENT_INBOX": "oncall@clinic.example\n"}, "FORMS_URGENT_INBOX"),
+    ({"FORMS_URGENT_INBOX": "oncall@clinic"}, "FORMS_URGENT_INBOX"),
+    ({"FORMS_URGENT_INBOX": " "}, "FORMS_URGENT_INBOX"),
 ])
 def test_invalid_settings_stop_startup_naming_the_variable(tmp_path, env, variable):
     with pytest.raises(ConfigError, match=variable):

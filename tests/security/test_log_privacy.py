@@ -50,3 +50,33 @@ def test_a_full_visit_logs_ids_and_outcomes_only(make_app, smtp_server, capsys):
     assert ids == {line["submission_id"] for line in lines if "submission_id" in line}
     failed = next(line for line in lines if line["event"] == "delivery.failed")
     assert failed["error"].startswith("SMTP") and failed["level"] == "warning" and failed["next_attempt_at"]
+
+
+URGENT_PATIENT = {**PATIENT, "message": "I cannot go on. I keep thinking I want to kill myself."}
+CRISIS_WORDS = ["cannot go on", "cant go on", "kill myself", "kill", "myself", "want to"]
+
+
+def test_an_urgent_message_logs_urgent_with_its_id_never_its_words(make_app, smtp_server, capsys):
+    app = make_app(FORMS_MAILER=smtp_server.url, FORMS_URGENT_INBOX="oncall@clinic.example")
+    client = app.test_client()
+    services = app.extensions["forms_lambda"]
+    assert client.post("/api/contact", data=URGENT_PATIENT, headers=JSON).json["urgent"] is True  # delivered
+    smtp_server.stop()
+    assert client.post("/api/contact", data=URGENT_PATIENT).status_code == 303  # without JS; its attempt fails
+    smtp_server.start()
+    assert services.deliver_due(now=ANY_TIME) == (1, 1)
+    assert client.post("/api/contact", data={**URGENT_PATIENT, "website": "x"}, headers=JSON).json["urgent"]
+    assert client.post("/api/contact", data={**URGENT_PATIENT, "email": "x"}, headers=JSON).status_code == 400
+    assert client.post("/api/contact", data=PATIENT, headers=JSON).json.get("urgent") is None
+
+    lines = [json.loads(line) for line in capsys.readouterr().err.splitlines() if line.startswith("{")]
+    text = json.dumps(lines).lower()
+    for value in CRISIS_WORDS + PERSONAL:
+        assert value.lower() not in text, value
+    ids = {s.id for status in ("delivered", "spam") for s in services.store.list_submissions(status)}
+    urgent = {(line["event"], line["submission_id"]) for line in lines if line.get("urgent") is True}
+    ordinary = [line for line in lines if line.get("submission_id") and "urgent" not in line]
+    [plain_id] = {line["submission_id"] for line in ordinary}
+    events = {event for event, _ in urgent}
+    assert events == {"submission.accepted", "delivery.sent", "delivery.failed", "submission.spam"}
+    assert {submission_id for _, submission_id in urgent} == ids - {plain_id}

@@ -1,8 +1,12 @@
 """Both forms on every article (contact, then subscribe), and the contact form on /contact/:
 they work without JavaScript, every field is labelled, and the field names are the service's contract."""
+import re
+
 import pytest
+from bs4 import BeautifulSoup
 
 from site_helpers import CLINIC, text
+from tests.conftest import ROOT
 
 CONTACT_FIELDS = {"name": "text", "email": "email", "phone": "tel", "message": None}
 
@@ -55,7 +59,35 @@ def check_contact_form(soup, path):
     status = form.select_one(".form-status")
     assert status["aria-live"] == "polite" and status["role"] == "status"
     assert form.find("button", type="submit")
+    check_crisis_notice(form)
     return form
+
+
+def check_crisis_notice(form):
+    """Beside the message field: an empty polite live region and the notice js/forms.js copies into it when
+    the message holds crisis language. The notice holds no form field, so sending it adds nothing."""
+    message = form.find("textarea", attrs={"name": "message"})
+    slot = message.find_next_sibling()
+    assert "crisis-slot" in slot["class"] and slot["aria-live"] == "polite" and slot.get_text(strip=True) == ""
+    template = slot.find_next_sibling("template")
+    # Parsed on its own: BeautifulSoup keeps a template's text out of get_text() and its elements out of select().
+    notice = BeautifulSoup(template.decode_contents(), "lxml").select_one(".crisis-notice")
+    assert notice["tabindex"] == "-1"  # focused by the script after an urgent answer
+    links = {text(a): a["href"] for a in notice.find_all("a")}
+    assert links == {"Call 988": "tel:988", "text 988": "sms:988", "call 911": "tel:911"}
+    words = text(notice)
+    assert "988 Suicide & Crisis Lifeline" in words and "In an emergency" in words
+    assert "not watched around the clock" in words and "You can still send it" in words
+    assert not notice.find_all(["input", "textarea", "select", "button"])
+
+
+def test_the_page_script_gets_the_services_phrase_list(built_site, page, article_urls):
+    """One list: the file the form service reads is the one the page's script fetches (fingerprinted)."""
+    service_list = (ROOT / "forms_lambda" / "crisis_phrases.json").read_bytes()
+    for path in [*article_urls, "/contact/"]:
+        url = page(path).find("textarea", attrs={"name": "message"})["data-crisis-phrases"]
+        assert re.fullmatch(r"/theme/data/crisis-phrases\.[0-9a-f]{10}\.json", url), url
+        assert (built_site / url.lstrip("/")).read_bytes() == service_list
 
 
 def check_subscribe_form(soup, path):

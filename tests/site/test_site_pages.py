@@ -31,6 +31,23 @@ def test_subscribed_page_says_exactly_what_the_clinic_says(page):
     assert "You've been subscribed! Watch your inbox for updates!" in paragraphs
 
 
+def test_the_urgent_thanks_page_leads_with_988_and_911_then_says_the_message_arrived(page):
+    """Where a message in crisis language lands without JavaScript (the service's 303). Unlike the other form
+    results it may be found by search engines (and so scores 100 for SEO in `make audit`): its help is for anyone,
+    and what it says of a message holds for whoever just sent one."""
+    soup = page("/thanks/urgent/")
+    assert soup.find("meta", attrs={"name": "robots"}) is None
+    prose = soup.select_one(".prose")
+    first, help_list = prose.find_all(["p", "ul"])[:2]
+    assert "thinking about suicide" in text(first)
+    assert {a["href"] for a in help_list.find_all("a")} == {"tel:988", "sms:988", "tel:911"}
+    assert "988 Suicide & Crisis Lifeline" in text(help_list) and "emergency" in text(help_list)
+    words = text(prose)
+    assert "not watched around the clock" in words
+    assert words.index("988") < words.index("We received your message")
+    assert "988" in soup.find("meta", attrs={"name": "description"})["content"]
+
+
 def test_thanks_and_inbox_pages_say_what_happened(page):
     assert "We received your message" in text(page("/thanks/").main)
     assert "confirm your subscription" in text(page("/subscribe/check-your-inbox/").main)

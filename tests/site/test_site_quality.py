@@ -13,7 +13,7 @@ import pytest
 from site_helpers import SITEURL, output_file
 
 URL_ATTRIBUTES = ("href", "src", "action", "srcset", "poster", "data", "formaction")
-HASHED = re.compile(r"^/theme/(css|js|img)/[\w-]+\.[0-9a-f]{8,}\.\w+$")
+HASHED = re.compile(r"^/theme/(css|js|img|data)/[\w-]+\.[0-9a-f]{8,}\.\w+$")
 
 
 def is_outbound_link(tag, url):

@@ -3,6 +3,42 @@
 (function () {
   "use strict";
 
+  // Crisis language: the rule of forms_lambda/crisis.py (read it there), on the same list, published by the site
+  // build as data/crisis-phrases.json. tests/forms/test_crisis.py runs this code in Node on the shared cases.
+  function normalise(text) {
+    return text.normalize("NFKC").toLowerCase().replace(/['\u2018\u2019\u02bc]/g, "")
+      .replace(/[^\p{L}\p{N}]+/gu, " ").trim();
+  }
+
+  function phrasePattern(phrase) {
+    return phrase.split(/\s+/).filter(Boolean).map(function (word) {
+      var any = word.slice(-1) === "*";
+      var stem = normalise(any ? word.slice(0, -1) : word);
+      if (!stem) { throw new Error("crisis phrase " + JSON.stringify(phrase) + " has a word without letters"); }
+      return stem + (any ? "[^ ]*" : "");
+    }).join(" ");
+  }
+
+  function crisisMatcher(list) {
+    function alternatives(key) { return list[key].map(phrasePattern).join("|") || "(?!)"; }
+    var regex = new RegExp("(?:^| )(?:(" + alternatives("exceptions") + ")|(" + alternatives("phrases") + "))(?= |$)",
+      "gu");
+    return function (text) {
+      var normal = normalise(text);
+      var match;
+      regex.lastIndex = 0;
+      while ((match = regex.exec(normal)) !== null) {
+        if (match[2] !== undefined) { return true; }
+      }
+      return false;
+    };
+  }
+
+  if (typeof document === "undefined") {  // Node, in the tests: only the matcher, nothing of the page
+    module.exports = { crisisMatcher: crisisMatcher };
+    return;
+  }
+
   function clearErrors(form) {
     form.querySelectorAll(".field-error").forEach(function (error) {
       var input = form.querySelector("[aria-describedby~='" + error.id + "']");
@@ -50,6 +86,42 @@
     if (first) { first.focus(); }
   }
 
+  // The notice beside the message field (partials/forms.html): shown while the message matches, kept once the
+  // service has answered that it was urgent. Nothing typed leaves the page for it: the list comes to the page.
+  function showCrisisNotice(form, shown) {
+    var slot = form.querySelector(".crisis-slot");
+    if (shown && !slot.firstElementChild) {
+      slot.appendChild(form.querySelector(".crisis-template").content.cloneNode(true));
+    } else if (!shown && !slot.hasAttribute("data-kept")) {
+      slot.replaceChildren();
+    }
+    return slot.firstElementChild;
+  }
+
+  function watchForCrisisLanguage(form) {
+    var field = form.querySelector("[data-crisis-phrases]");
+    var matches = null;
+    var loading = null;
+    function check() {
+      if (matches) { showCrisisNotice(form, matches(field.value)); }
+    }
+    // Fetched once the field is used, so a page that is only read never downloads the list.
+    function load() {
+      loading = loading || fetch(field.getAttribute("data-crisis-phrases"), { credentials: "same-origin" })
+        .then(function (response) { return response.json(); })
+        .then(function (list) { matches = crisisMatcher(list); check(); })
+        .catch(function () { /* no list, no notice: the page's other help and the service's answer remain */ });
+    }
+    field.addEventListener("focus", load);
+    field.addEventListener("input", function () { load(); check(); });
+  }
+
+  function showUrgentHelp(form) {
+    if (!form.querySelector(".crisis-slot")) { return; }
+    form.querySelector(".crisis-slot").setAttribute("data-kept", "");
+    showCrisisNotice(form, true).focus();
+  }
+
   async function send(event) {
     var form = event.currentTarget;
     event.preventDefault();
@@ -81,6 +153,7 @@
     if (response && response.ok && data && data.ok) {
       form.reset();
       setStatus(form, data.message, "success");
+      if (data.urgent) { showUrgentHelp(form); }
     } else if (response && response.status === 400 && data && data.errors) {
       showErrors(form, data.errors);
     } else if (response && response.status === 429) {
@@ -93,5 +166,6 @@
 
   document.querySelectorAll("form[data-enhance]").forEach(function (form) {
     form.addEventListener("submit", send);
+    if (form.querySelector("[data-crisis-phrases]")) { watchForCrisisLanguage(form); }
   });
 }());
