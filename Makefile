@@ -140,10 +140,11 @@ deploy-dry-run: lint-content ## build for production and print what deploy would
 
 # `sam build` runs this in the repository (template: CodeUri .., BuildMethod makefile) with ARTIFACTS_DIR set.
 # The package holds pyproject.toml's runtime dependencies (requirements-lambda.txt, hash-checked wheels for
-# Python 3.12 on arm64) and forms_lambda.
+# Python 3.12 on arm64), forms_lambda and clinic.toml (the clinic's facts, which the site shows too).
+LAMBDA_CODE = forms_lambda clinic.toml
 LAMBDA_PACKAGE = $(PYTHON_SYSTEM) -m pip install -q --disable-pip-version-check --require-hashes --no-deps \
 		--target $(ARTIFACTS_DIR) --implementation cp --python-version 3.12 --platform manylinux2014_aarch64 \
-		--only-binary=:all: -r requirements-lambda.txt && cp -R forms_lambda $(ARTIFACTS_DIR)/
+		--only-binary=:all: -r requirements-lambda.txt && cp -R $(LAMBDA_CODE) $(ARTIFACTS_DIR)/
 build-FormsFunction: ## package forms_lambda and its locked runtime packages for Lambda (Python 3.12, arm64)
 	$(LAMBDA_PACKAGE)
 

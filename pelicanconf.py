@@ -2,27 +2,15 @@
 
 publishconf.py starts from these and changes what production needs.
 """
+import tomllib
+from pathlib import Path
+
 from jinja2 import FileSystemBytecodeCache
 
-# The clinic's facts, in one place; every template reads them from here.
-# PLACEHOLDERS: we do not have the clinic's real street address, phone or email yet.
-# Replace address, phone and email with the real ones before going live
-# (the 555-01xx number and the .example domain are reserved for fiction and never reach anyone).
-CLINIC = {
-    "name": "Vitalitas Denver Ketamine Infusion Center",
-    "short_name": "Vitalitas Denver",
-    "street": "1000 Example Street, Suite 100",  # placeholder: replace
-    "city": "Denver",
-    "region": "CO",
-    "postal_code": "80202",  # placeholder: replace with the real one
-    "country": "US",
-    "phone": "303-555-0100",  # placeholder: replace
-    "phone_e164": "+13035550100",  # placeholder: the same number for tel: links
-    "email": "info@vitalitasdenver.example",  # placeholder: replace
-    # Opening hours: for people (hours) and for search engines (schema.org openingHours).
-    "hours": "Monday to Friday, 9 am to 5 pm",
-    "opening_hours": ["Mo-Fr 09:00-17:00"],
-}
+# The clinic's facts (name, address, phone, hours) come from clinic.toml, which the form service reads too (its
+# emails carry the same name and postal address); every template reads them from CLINIC.
+with open(Path(__file__).with_name("clinic.toml"), "rb") as shared:
+    CLINIC = tomllib.load(shared)["clinic"]
 
 AUTHOR = CLINIC["name"]
 SITENAME = CLINIC["name"]

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .captcha import PROVIDERS
+from .clinic import postal_address, read_clinic
 from .origins import origin_of
 from .ratelimit import RateLimit, parse_rate_limit
 
@@ -29,7 +30,8 @@ DEFAULTS = {
     "FORMS_CONFIRM_MAX_AGE": str(7 * 24 * 3600),
     "FORMS_MAX_BYTES": str(64 * 1024),
     "FORMS_VAR_DIR": "var",
-    "FORMS_CLINIC_NAME": "Vitalitas Denver Ketamine Infusion Center",
+    # Empty: clinic.toml's, which the site shows too (forms_lambda/clinic.py).
+    "FORMS_CLINIC_NAME": "",
     # Abuse and privacy (see ratelimit.py, origins.py, captcha.py, and `purge`).
     "FORMS_RATE_LIMIT": "10/10minutes",
     "FORMS_TRUSTED_PROXIES": "0",
@@ -38,7 +40,7 @@ DEFAULTS = {
     "FORMS_CAPTCHA": "off",
     "FORMS_CAPTCHA_VERIFY_URL": "",
     "FORMS_RETENTION_DAYS": "30",
-    # newsletter (notify, welcome email, SES events)
+    # newsletter (notify, welcome email, SES events); the address's default is clinic.toml's, as the name's
     "FORMS_CLINIC_ADDRESS": "",
     "FORMS_SEND_RATE": "14",
     "FORMS_SEND_CONCURRENCY": "4",
@@ -295,14 +297,18 @@ def load_settings(environ=None):
         tz = ZoneInfo(env["FORMS_TIMEZONE"])
     except (ZoneInfoNotFoundError, ValueError):
         raise ConfigError(f"FORMS_TIMEZONE is not a known time zone: {env['FORMS_TIMEZONE']!r}") from None
-    name = env["FORMS_CLINIC_NAME"].strip()
-    if not name or "\r" in name or "\n" in name or len(name) > 100:
+    try:
+        clinic = read_clinic()
+    except ValueError as e:
+        raise ConfigError(str(e)) from None
+    name = env["FORMS_CLINIC_NAME"].strip() or clinic["name"].strip()
+    if "\r" in name or "\n" in name or len(name) > 100:
         raise ConfigError("FORMS_CLINIC_NAME must be one line of at most 100 characters")
     var_dir = Path(env["FORMS_VAR_DIR"])
     captcha, captcha_secret, captcha_verify_url = _captcha(env)
     # CAN-SPAM: every newsletter carries the clinic's postal address (lines separated by "\n" or ";").
     address = env["FORMS_CLINIC_ADDRESS"].replace("\\n", "\n").replace(";", "\n")
-    address = "\n".join(line.strip() for line in address.splitlines() if line.strip())
+    address = "\n".join(line.strip() for line in address.splitlines() if line.strip()) or postal_address(clinic)
     if len(address) > 300:
         raise ConfigError("FORMS_CLINIC_ADDRESS must be at most 300 characters")
     unsubscribe_mailto = _address("FORMS_UNSUBSCRIBE_MAILTO", env.get("FORMS_UNSUBSCRIBE_MAILTO") or inbox.addr_spec,

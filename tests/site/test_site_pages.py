@@ -76,7 +76,7 @@ def test_every_page_has_landmarks_skip_link_and_the_footer(html_files):
 
 
 def test_clinic_facts_are_not_typed_into_content():
-    """The placeholders live in pelicanconf.CLINIC only, so replacing them there changes every page."""
+    """The placeholders live in clinic.toml only, so replacing them there changes every page (and every email)."""
     for md in CONTENT.rglob("*.md"):
         body = md.read_text(encoding="utf-8")
         for fact in (CLINIC["phone"], CLINIC["street"], CLINIC["email"]):
