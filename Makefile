@@ -24,7 +24,7 @@ CHROMIUM = /usr/bin/chromium
 APT_INSTALL = DEBIAN_FRONTEND=noninteractive apt-get install -y -qq
 
 .DEFAULT_GOAL := help
-.PHONY: help venv lock system-deps node_modules html publish serve devserver run notify test bench audit lint-content \
+.PHONY: help venv lock system-deps node_modules vendor-altcha html publish serve devserver run notify test bench audit lint-content \
 	lint-deploy checkov deploy deploy-upload deploy-dry-run build-FormsFunction build-NotifyFunction clean
 
 help: ## list every target with what it does
@@ -65,6 +65,15 @@ node_modules/.installed: package.json package-lock.json
 
 node_modules: node_modules/.installed ## install the locked npm packages (Lighthouse) into node_modules/ (fast when done)
 
+# The ALTCHA widget (the forms' spam check, clinic.toml's [forms] captcha) is vendored into the theme, so the site builds
+# without Node: the build for a strict CSP (no inline styles or workers), its stylesheet, the PBKDF2 worker and the
+# license, copied from the npm package package-lock.json pins. tests/site/test_captcha_site.py checks the copy.
+ALTCHA = node_modules/altcha
+ALTCHA_FILES = $(ALTCHA)/dist/external/altcha.min.js $(ALTCHA)/dist/external/altcha.css $(ALTCHA)/dist/workers/pbkdf2.js \
+	$(ALTCHA)/LICENSE.txt
+vendor-altcha: node_modules ## after changing altcha's version in package.json: copy its widget into theme/static/vendor/
+	mkdir -p theme/static/vendor/altcha && cp $(ALTCHA_FILES) theme/static/vendor/altcha/
+
 html: venv ## build the site into output/ with pelicanconf.py
 	$(PELICAN) $(INPUTDIR) -o $(OUTPUTDIR) -s $(CONFFILE) $(PELICANOPTS)
 
@@ -96,7 +105,7 @@ test: venv system-deps node_modules ## set up everything and run the whole test 
 	$(PY) -m pytest $(PYTEST_ARGS)
 	$(MAKE) audit
 
-audit: venv system-deps node_modules ## build, serve on a free port, Lighthouse (mobile) home + article; fail below 100
+audit: venv system-deps node_modules ## Lighthouse (mobile) on home, article, article with the spam check; fail below 100
 	$(PY) -m tests.e2e.lighthouse
 
 bench: venv ## run the benchmarks (apt-installs Hugo and wrk when missing); print ratios against peers

@@ -2,6 +2,7 @@
 
 publishconf.py starts from these and changes what production needs.
 """
+import os
 import tomllib
 from pathlib import Path
 
@@ -9,8 +10,14 @@ from jinja2 import FileSystemBytecodeCache
 
 # The clinic's facts (name, address, phone, hours) come from clinic.toml, which the form service reads too (its
 # emails carry the same name and postal address); every template reads them from CLINIC.
-with open(Path(__file__).with_name("clinic.toml"), "rb") as shared:
-    CLINIC = tomllib.load(shared)["clinic"]
+with open(Path(__file__).with_name("clinic.toml"), "rb") as shared_file:
+    shared = tomllib.load(shared_file)
+CLINIC = shared["clinic"]
+# The forms' spam check ("off" or "altcha"): the pages show its widget exactly when the service requires it, since
+# both read clinic.toml's [forms] captcha, or FORMS_CAPTCHA from the environment (forms_lambda/config.py).
+FORMS_CAPTCHA = os.environ.get("FORMS_CAPTCHA", "").strip().lower() or shared["forms"]["captcha"].strip().lower()
+if FORMS_CAPTCHA not in ("off", "altcha"):
+    raise ValueError(f"FORMS_CAPTCHA (or [forms] captcha in clinic.toml) must be off or altcha, got {FORMS_CAPTCHA!r}")
 
 AUTHOR = CLINIC["name"]
 SITENAME = CLINIC["name"]

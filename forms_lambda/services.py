@@ -18,7 +18,7 @@ from urllib.parse import urlencode
 from flask import current_app
 
 from . import emails, signing_keys
-from .captcha import CaptchaVerifier, make_verifier
+from .captcha import Altcha, make_captcha
 from .config import Settings
 from .logs import log_event, log_exception
 from .mailers import Mailer, MailerError, make_mailer
@@ -45,17 +45,17 @@ class Services:
     store: Store
     mailer: Mailer
     tokens: Tokens
-    captcha: CaptchaVerifier | None = None
+    captcha: Altcha | None = None  # the spam check when FORMS_CAPTCHA is on
     # The server process's delivery thread when FORMS_DELIVERY=worker (created by create_app).
     worker: "DeliveryWorker | None" = None
 
     @classmethod
     def from_settings(cls, settings):
         keys = signing_keys.from_secret(settings.secret_arn) if settings.secret_arn else settings.secret_key
-        return cls(settings=settings, store=make_store(settings.store_url, settings.retention_days),
+        store, tokens = make_store(settings.store_url, settings.retention_days), Tokens(keys, settings.confirm_max_age)
+        return cls(settings=settings, store=store, tokens=tokens,
                    mailer=make_mailer(settings.mailer_url, settings.ses_configuration_set),
-                   tokens=Tokens(keys, settings.confirm_max_age),
-                   captcha=make_verifier(settings.captcha, settings.captcha_secret, settings.captcha_verify_url))
+                   captcha=make_captcha(settings, tokens.keys, store))
 
     def url(self, path, **query):
         return f"{self.settings.site_url}{path}" + (f"?{urlencode(query)}" if query else "")

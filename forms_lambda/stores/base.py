@@ -133,6 +133,9 @@ class Store(Protocol):
 
     def hit_rate_limit(self, key: str, window_seconds: int, limit: int) -> tuple[bool, int]:
         """Count one hit on `key` in the current window: (allowed, seconds until the window ends)."""
+    def use_once(self, key: str, expires_at: int) -> bool:
+        """Record `key` as used until the epoch time `expires_at` (atomic): True the first time, False after (a
+        solved CAPTCHA challenge sends one form)."""
 
     def add_subscriber(self, subscriber: Subscriber) -> Subscriber:
         """Insert unless the email is known; return the stored subscriber either way (atomic)."""

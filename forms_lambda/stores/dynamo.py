@@ -6,7 +6,8 @@ Items designed here:
   Delivered submissions and spam get `expires_at` (now + FORMS_RETENTION_DAYS), so TTL deletes them;
   `lease_until` (epoch seconds) marks a delivery in progress (see claim_submission). The table's stream
   (KEYS_ONLY: no patient data in it) invokes the function for each new submission.
-- `<prefix>-limits`: rate-limit counters, pk `limit#<address>|<route>`, sk `<window start>`, gone by TTL.
+- `<prefix>-limits`: rate-limit counters, pk `limit#<address>|<route>`, sk `<window start>`, gone by TTL; and
+  what may be used once (a solved CAPTCHA challenge), pk `once#<key>`, sk `used`, until its `expires_at`.
 - `<prefix>-subscribers`: the record at pk `subscriber#<id>`, sk `subscriber`, and a lookup item
   pk `email#<normalised email>`, sk `subscriber` holding `subscriber_id`; both written in one transaction
   so an address can never be known twice.
@@ -188,6 +189,11 @@ class DynamoStore(SubscriberStatus):
             return ratelimit.hit_dynamo(self.client, self.limits, key, window_seconds, limit)
         except (BotoCoreError, ClientError) as e:
             raise StoreError(f"DynamoDB update_item: {e}") from e
+
+    def use_once(self, key, expires_at):
+        """An item in the limits table, gone by TTL once expired (until then a replay is refused as expired)."""
+        return self._put_if(self.limits, {"pk": f"once#{key}", "sk": "used", "expires_at": int(expires_at)},
+                            "attribute_not_exists(pk)")
 
     # subscribers
     def _record_key(self, subscriber_id):

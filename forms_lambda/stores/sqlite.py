@@ -44,6 +44,10 @@ CREATE TABLE IF NOT EXISTS rate_limits (
     hits INTEGER NOT NULL,
     expires_at INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS used_once (
+    key TEXT PRIMARY KEY,
+    expires_at INTEGER NOT NULL
+);
 CREATE TABLE IF NOT EXISTS posts (
     path TEXT PRIMARY KEY,
     title TEXT NOT NULL,
@@ -208,6 +212,11 @@ class SqliteStore(SubscriberStatus):
             return ratelimit.hit_sqlite(self._connection(), key, window_seconds, limit)
         except sqlite3.Error as e:
             raise StoreError(f"SQLite: {e}") from e
+
+    def use_once(self, key, expires_at):
+        self._run("DELETE FROM used_once WHERE expires_at < ?", (int(time.time()),))  # no longer needed: expired
+        return bool(self._run("INSERT INTO used_once (key, expires_at) VALUES (?, ?) ON CONFLICT (key) DO NOTHING"
+                              " RETURNING key", (key, int(expires_at))))
 
     # subscribers
     def add_subscriber(self, subscriber):

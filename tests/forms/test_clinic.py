@@ -1,4 +1,5 @@
 """The clinic's facts come from clinic.toml for the site and the service alike; the environment overrides them."""
+import re
 import shlex
 import subprocess
 import sys
@@ -20,6 +21,7 @@ def settings(tmp_path, **env):
 def test_the_service_and_the_site_read_the_same_facts(tmp_path):
     facts = clinic.read_clinic()
     assert pelicanconf.CLINIC == facts
+    assert pelicanconf.FORMS_CAPTCHA == settings(tmp_path).captcha == clinic.read_shared()["forms"]["captcha"]
     loaded = settings(tmp_path)
     assert loaded.clinic_name == facts["name"] == "Vitalitas Denver Ketamine Infusion Center"
     assert loaded.clinic_address.splitlines() == [facts["street"], f"Denver, CO {facts['postal_code']}"]
@@ -36,23 +38,45 @@ def test_the_environment_overrides_name_and_address(tmp_path):
     assert (loaded.clinic_name, loaded.clinic_address) == ("Vitalitas Clinic", "PO Box 1\nDenver, CO 80201")
 
 
+FORMS = '\n[forms]\ncaptcha = "off"\n'
+FACTS = '[clinic]\nname = "V"\nphone = "1"\nstreet = "1 Main"\ncity = "Denver"\nregion = "CO"\npostal_code = "80202"\n'
+
+
 @pytest.mark.parametrize("text,missing", [
     (None, "cannot read"),
     ("[clinic\nname = 1", "cannot read"),
-    ('[other]\nname = "x"', "name, phone, street, city, region, postal_code"),
-    ('[clinic]\nname = "V"\nphone = "1"\nstreet = " "\ncity = "Denver"\nregion = "CO"\npostal_code = "80202"',
-     "needs street"),
-    ('[clinic]\nname = "V"\nphone = "1"\nstreet = "1 Main"\ncity = "Denver"\nregion = "CO"\npostal_code = 80202',
-     "needs postal_code"),
+    ('[other]\nname = "x"', "needs [clinic] name, [clinic] phone, [clinic] street, [clinic] city, [clinic] region, "
+                            "[clinic] postal_code, [forms] captcha"),
+    (FACTS.replace('"1 Main"', '" "') + FORMS, "needs [clinic] street"),
+    (FACTS.replace('"80202"', "80202") + FORMS, "needs [clinic] postal_code"),
+    (FACTS, "needs [forms] captcha"),
+    (FACTS + FORMS.replace('"off"', "false"), "needs [forms] captcha"),
+    (FACTS + FORMS.replace('"off"', '"turnstile"'), "must be off or altcha, got 'turnstile'"),
 ])
 def test_a_missing_or_broken_clinic_file_stops_startup_naming_it(tmp_path, monkeypatch, text, missing):
     path = tmp_path / "clinic.toml"
     if text is not None:
         path.write_text(text)
     monkeypatch.setattr(clinic, "CLINIC_FILE", path)
-    with pytest.raises(ConfigError, match=missing) as error:
+    with pytest.raises(ConfigError, match=re.escape(missing)) as error:
         settings(tmp_path)
-    assert str(path) in str(error.value)
+    assert str(path) in str(error.value) or "clinic.toml" in str(error.value)
+
+
+@pytest.mark.parametrize("in_file,in_environment,result", [
+    ("off", "", "off"), ("altcha", "", "altcha"), ("altcha", "off", "off"), ("off", "ALTCHA ", "altcha")])
+def test_the_spam_check_is_clinic_tomls_unless_the_environment_says(tmp_path, monkeypatch, in_file,
+                                                                     in_environment, result):
+    path = tmp_path / "clinic.toml"
+    path.write_text(FACTS + FORMS.replace('"off"', f'"{in_file}"'))
+    monkeypatch.setattr(clinic, "CLINIC_FILE", path)
+    assert settings(tmp_path, FORMS_CAPTCHA=in_environment).captcha == result
+
+
+@pytest.mark.parametrize("value", ["0", "hard", "2000000"])
+def test_a_bad_difficulty_stops_startup_naming_it(tmp_path, value):
+    with pytest.raises(ConfigError, match="FORMS_CAPTCHA_DIFFICULTY"):
+        settings(tmp_path, FORMS_CAPTCHA="altcha", FORMS_CAPTCHA_DIFFICULTY=value)
 
 
 def test_the_lambda_package_carries_the_clinic_file(tmp_path):
