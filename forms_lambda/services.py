@@ -172,12 +172,15 @@ class Services:
         return DeliveryStatus(counts=counts, oldest_pending_seconds=max(0, round(oldest)), failed=failed)
 
     def purge(self, days=None):
-        """Delete submissions delivered (or held as spam) more than `days` ago; return how many."""
+        """Delete submissions delivered (or held as spam) more than `days` ago, and forget the subscribers who
+        unsubscribed (or never confirmed) as long ago: {"deleted": submissions, "forgotten": subscribers}."""
+        from .forget import forget_lapsed_subscribers
         days = self.settings.retention_days if days is None else days
         before = (datetime.now(timezone.utc) - timedelta(days=days)).isoformat(timespec="seconds")
         deleted = self.store.purge_submissions(before)
-        log_event("purge.finished", deleted=deleted, command="purge")
-        return deleted
+        forgotten = forget_lapsed_subscribers(self, days)
+        log_event("purge.finished", deleted=deleted, forgotten=forgotten, command="purge")
+        return {"deleted": deleted, "forgotten": forgotten}
 
 
 def contact_email(services, submission):
@@ -188,7 +191,11 @@ def subscribe_email(services, submission):
     """The subscribe form's decision, taken here rather than in the request so that neither the answer nor
     its time depends on the address's past: a confirmation email to a new, pending or unsubscribed address
     (a few a day at most), nothing to a confirmed or suppressed one; with single opt-in, a welcome instead."""
+    from .forget import stays_unmailed
     store, data = services.store, submission.payload
+    if "email" in data and stays_unmailed(services, data["email"]):
+        log_event("subscribe.suppressed", submission_id=submission.id, outcome="not sent")
+        return None  # forgotten while suppressed: never mailed again, and not known again either
     subscriber = subscriber_for(store, submission)
     if subscriber is None or subscriber.status != "pending":
         return None  # confirmed, suppressed, or gone: no confirmation needed

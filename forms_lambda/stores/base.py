@@ -83,6 +83,15 @@ class Post:
     created_at: str = field(default_factory=utcnow)
 
 
+def is_about(submission, email, subscriber_id=""):
+    """Whether a submission holds a person's data: their address (a contact message, a subscription; `email`
+    normalised, see forms.normalize_email) or their subscriber id (a welcome email, older subscriptions)."""
+    payload = submission.payload
+    address = payload.get("email")
+    return (isinstance(address, str) and address.lower() == email) or bool(
+        subscriber_id and payload.get("subscriber_id") == subscriber_id)
+
+
 class StoreError(Exception):
     """The backend failed (disk, network); the request cannot be accepted safely."""
 
@@ -147,6 +156,13 @@ class Store(Protocol):
         """Change status (and consent fields like confirmed_at); None if the id is unknown."""
     def list_subscribers(self, status: str | None = None) -> list[Subscriber]:
         """Ordered by created_at."""
+
+    def forget_person(self, email: str, subscriber_id: str = "", suppressed_digest: str = "") -> dict[str, int]:
+        """Delete what is held about a person (forms_lambda/forget.py): the subscriber `subscriber_id` (and the
+        lookup of `email`), their send records, every submission `is_about` them. With `suppressed_digest`, first
+        record it, so the address stays unmailed. {"subscriber": 0 or 1, "submissions": n, "sends": n}."""
+    def has_suppressed_digest(self, digests: list[str]) -> bool:
+        """Whether one of `digests` was recorded by forget_person (an address forgotten while suppressed)."""
 
     def add_post(self, post: Post) -> bool:
         """Insert unless the path is known (atomic); True when inserted."""

@@ -297,6 +297,11 @@ def test_both_functions_have_reserved_concurrency(template):
     assert template["Parameters"]["FormsReservedConcurrency"]["Default"] == 10
 
 
+def test_ses_delivers_only_over_tls(template):
+    configuration_set = template["Resources"]["SesConfigurationSet"]["Properties"]
+    assert configuration_set["DeliveryOptions"] == {"TlsPolicy": "REQUIRE"}
+
+
 def test_with_a_hosted_zone_mail_gets_its_own_mail_from_spf_and_dmarc(template):
     identity = template["Resources"]["SesIdentity"]["Properties"]
     condition, mail_from, _ = identity["MailFromAttributes"]["Fn::If"]

@@ -40,7 +40,11 @@ def test_thanks_and_inbox_pages_say_what_happened(page):
 def test_privacy_page_states_what_is_collected_and_for_how_long(page):
     privacy = text(page("/privacy/").main)
     for phrase in ("your name, your email address, your phone number", "30 days after it was delivered",
-                   "until you unsubscribe", "does not use cookies, analytics"):
+                   "until you unsubscribe", "does not use cookies, analytics",
+                   # what an unsubscribe leaves, and for how long (forms_lambda/forget.py, `purge` and `forget`)
+                   "After you unsubscribe we keep your address, marked as unsubscribed", "for 30 days",
+                   "delete it, with the list of articles we emailed you", "keep only a scrambled fingerprint",
+                   "we delete everything these forms hold about your email address"):
         assert phrase in privacy
 
 
