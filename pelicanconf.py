@@ -44,7 +44,8 @@ THEME = "theme"
 # so Pelican must not copy them a second time under their plain names.
 THEME_STATIC_PATHS = []
 PLUGIN_PATHS = ["plugins"]
-# Explicit: a plugin installed for something else must not change the site (TOOLING.md).
+# Explicit: a plugin installed for something else must not change the site (Pelican loads every installed
+# namespace plugin when PLUGINS is unset).
 # contained_files stops a build that would follow a symbolic link out of content/ or theme/;
 # markdown_reader, frozen_urls and parallel_build only make builds faster (bench/: `make bench`) and change
 # no byte of the output.

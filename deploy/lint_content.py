@@ -34,7 +34,7 @@ WHY_REQUIRED = {
     "date": "when it is published, as YYYY-MM-DD",
     "summary": "one or two sentences shown on the blog index, in feeds and in search results",
 }
-# URLs the site generates besides articles, pages and files of content/ (see the team's interface list).
+# URLs the site generates besides articles, pages and files of content/ (pelicanconf.py, docs/http.md).
 GENERATED_PATHS = {"/", "/blog/", "/404.html", "/feeds/all.atom.xml", "/feeds/all.rss.xml", "/sitemap.xml",
                    "/robots.txt", "/favicon.ico"}
 GENERATED_PREFIXES = ("/api/", "/theme/", "/tag/", "/category/", "/author/")

@@ -131,7 +131,7 @@ def read_feed(site, site_url):
 
 
 def _absolute(site_url, link):
-    """The article's public URL on FORMS_SITE_URL (DESIGN: the origin of links in emails), whatever SITEURL the
+    """The article's public URL on FORMS_SITE_URL (docs/configuration.md: the origin of links in emails), whatever SITEURL the
     build used (a local build says http://127.0.0.1:8000), without a query such as FEED_APPEND_REF's."""
     return site_url + (urlsplit(urljoin("/", link)).path or "/")
 

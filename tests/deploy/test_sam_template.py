@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from cfnlint.decode.cfn_yaml import load
 
-# tests/security/test_headers.py holds these to the team brief's exact values; CloudFront must send the same.
+# tests/security/test_headers.py holds these to docs/http.md's exact values; CloudFront must send the same.
 from forms_lambda.headers import SECURITY_HEADERS
 
 ROOT = Path(__file__).resolve().parents[2]
