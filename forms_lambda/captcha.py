@@ -18,8 +18,6 @@ import json
 import secrets
 import time
 
-import altcha
-
 from .logs import log_event
 
 ALGORITHM = "PBKDF2/SHA-256"  # the worker theme/static/js/forms.js registers for the widget is PBKDF2's
@@ -51,6 +49,7 @@ class Altcha:
 
     def challenge(self):
         """A new challenge, as the widget reads it (JSON)."""
+        import altcha  # here and in _verify(): only a service with the spam check on loads it (cold starts)
         challenge_secret, key_secret = self._secrets(self.keys.keys[-1])
         half = self.difficulty // 2
         challenge = altcha.create_challenge(
@@ -65,16 +64,12 @@ class Altcha:
             return self._refuse("missing", NEEDS_JAVASCRIPT.format(phone=self.phone))
         if len(payload) > MAX_PAYLOAD:
             return self._refuse("invalid", NOT_SOLVED)
-        result = None
-        # The newest key first; an older one still listed (a rotation) checks what was handed out before.
-        for key in reversed(self.keys.keys):
-            challenge_secret, key_secret = self._secrets(key)
-            try:
-                result = altcha.verify_solution(payload, challenge_secret, hmac_key_secret=key_secret)
-            except Exception:  # noqa: BLE001 - whatever a client sends, an unreadable answer is a wrong one
-                return self._refuse("invalid", NOT_SOLVED)
-            if result.verified or result.expired or not result.invalid_signature:
-                break
+        try:
+            result = self._verify(payload)
+        except Exception:  # noqa: BLE001 - whatever a client sends, an unreadable answer is a wrong one
+            return self._refuse("invalid", NOT_SOLVED)
+        if result.invalid_signature and self.keys.refresh():  # a key rotation this copy has not seen yet
+            result = self._verify(payload)
         if result.expired:
             return self._refuse("expired", EXPIRED)
         if not result.verified:
@@ -83,6 +78,17 @@ class Altcha:
         if not self.store.use_once(f"altcha#{challenge['signature']}", challenge["parameters"]["expiresAt"]):
             return self._refuse("replayed", NOT_SOLVED)
         return None
+
+    def _verify(self, payload):
+        """altcha's verdict with the newest key whose signature matches (an older key still listed checks what was
+        handed out before a rotation)."""
+        import altcha
+        for key in reversed(self.keys.keys):
+            challenge_secret, key_secret = self._secrets(key)
+            result = altcha.verify_solution(payload, challenge_secret, hmac_key_secret=key_secret)
+            if not result.invalid_signature:
+                return result
+        return result
 
     @staticmethod
     def _refuse(reason, message):

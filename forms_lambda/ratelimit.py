@@ -139,7 +139,7 @@ def init_app(app):
 
     @app.before_request
     def _rate_limit():
-        counted = request.method == "POST" and request.path in FORM_PATHS or request.path == "/api/challenge"
+        counted = (request.method == "POST" and request.path in FORM_PATHS) or request.path == "/api/challenge"
         if limit is None or not counted:
             return
         key = f"{client_address(request.environ, proxies)}|{request.path}"

@@ -4,6 +4,7 @@ The browser's part is played by the `altcha` library's own solver here; tests/e2
 and the real widget do it.
 """
 import base64
+import itertools
 import json
 import time
 
@@ -165,6 +166,16 @@ def test_a_challenge_from_before_a_key_rotation_still_counts(tmp_path):
     answer = altcha.Payload(challenge, altcha.solve_challenge(challenge)).to_base64()
     assert Altcha(SigningKeys(["new-key-0123456789"]), store, 50, PHONE).check(answer) is not None
     assert Altcha(SigningKeys(["old-key-0123456789", "new-key-0123456789"]), store, 50, PHONE).check(answer) is None
+
+
+def test_a_copy_that_has_not_seen_a_rotation_reads_the_keys_again(tmp_path):
+    """Another Lambda copy handed out the challenge with the new key; this one still knows only the old."""
+    store = SqliteStore(tmp_path / "forms.sqlite3")
+    rotated = ["old-key-0123456789", "new-key-0123456789"]
+    challenge = altcha.Challenge.from_dict(Altcha(SigningKeys(rotated), store, 50, PHONE).challenge())
+    answer = altcha.Payload(challenge, altcha.solve_challenge(challenge)).to_base64()
+    behind = SigningKeys(["old-key-0123456789"], load=lambda: rotated, clock=itertools.count(0, 600).__next__)
+    assert Altcha(behind, store, 50, PHONE).check(answer) is None and behind.keys == rotated
 
 
 def test_each_key_is_used_once_until_it_expires(any_store):
