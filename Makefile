@@ -24,8 +24,8 @@ CHROMIUM = /usr/bin/chromium
 APT_INSTALL = DEBIAN_FRONTEND=noninteractive apt-get install -y -qq
 
 .DEFAULT_GOAL := help
-.PHONY: help venv lock system-deps node_modules html publish serve devserver run notify test bench audit lint-content \
-	lint-content-publish \
+.PHONY: help venv lock system-deps node_modules vendor-altcha html publish serve devserver run notify test bench audit \
+	lint-content lint-content-publish \
 	lint-deploy checkov deploy deploy-upload deploy-dry-run build-FormsFunction build-NotifyFunction clean
 
 help: ## list every target with what it does
@@ -66,6 +66,15 @@ node_modules/.installed: package.json package-lock.json
 
 node_modules: node_modules/.installed ## install the locked npm packages (Lighthouse) into node_modules/ (fast when done)
 
+# The ALTCHA widget (the forms' spam check, clinic.toml's [forms] captcha) is vendored into the theme, so the site builds
+# without Node: the build for a strict CSP (no inline styles or workers), its stylesheet, the PBKDF2 worker and the
+# license, copied from the npm package package-lock.json pins. tests/site/test_captcha_site.py checks the copy.
+ALTCHA = node_modules/altcha
+ALTCHA_FILES = $(ALTCHA)/dist/external/altcha.min.js $(ALTCHA)/dist/external/altcha.css $(ALTCHA)/dist/workers/pbkdf2.js \
+	$(ALTCHA)/LICENSE.txt
+vendor-altcha: node_modules ## after changing altcha's version in package.json: copy its widget into theme/static/vendor/
+	mkdir -p theme/static/vendor/altcha && cp $(ALTCHA_FILES) theme/static/vendor/altcha/
+
 html: venv ## build the site into output/ with pelicanconf.py
 	$(PELICAN) $(INPUTDIR) -o $(OUTPUTDIR) -s $(CONFFILE) $(PELICANOPTS)
 
@@ -98,7 +107,7 @@ test: venv system-deps node_modules ## set up everything and run the whole test 
 	$(PY) -m pytest $(PYTEST_ARGS)
 	$(MAKE) audit
 
-audit: venv system-deps node_modules ## build, serve on a free port, Lighthouse (mobile) home, article, contact, /thanks/urgent/; fail below 100
+audit: venv system-deps node_modules ## Lighthouse (mobile) on home, articles, contact, /thanks/urgent/, the spam check; fail below 100
 	$(PY) -m tests.e2e.lighthouse
 
 bench: venv ## run the benchmarks (apt-installs Hugo and wrk when missing); print ratios against peers
@@ -145,10 +154,11 @@ deploy-dry-run: lint-content-publish ## build for production and print what depl
 
 # `sam build` runs this in the repository (template: CodeUri .., BuildMethod makefile) with ARTIFACTS_DIR set.
 # The package holds pyproject.toml's runtime dependencies (requirements-lambda.txt, hash-checked wheels for
-# Python 3.12 on arm64) and forms_lambda.
+# Python 3.12 on arm64), forms_lambda and clinic.toml (the clinic's facts, which the site shows too).
+LAMBDA_CODE = forms_lambda clinic.toml
 LAMBDA_PACKAGE = $(PYTHON_SYSTEM) -m pip install -q --disable-pip-version-check --require-hashes --no-deps \
 		--target $(ARTIFACTS_DIR) --implementation cp --python-version 3.12 --platform manylinux2014_aarch64 \
-		--only-binary=:all: -r requirements-lambda.txt && cp -R forms_lambda $(ARTIFACTS_DIR)/
+		--only-binary=:all: -r requirements-lambda.txt && cp -R $(LAMBDA_CODE) $(ARTIFACTS_DIR)/
 build-FormsFunction: ## package forms_lambda and its locked runtime packages for Lambda (Python 3.12, arm64)
 	$(LAMBDA_PACKAGE)
 

@@ -3,29 +3,21 @@
 publishconf.py starts from these and changes what production needs.
 """
 import os
+import tomllib
 from pathlib import Path
 
 from jinja2 import FileSystemBytecodeCache
 
-# The clinic's facts, in one place; every template reads them from here.
-# PLACEHOLDERS: we do not have the clinic's real street address, phone or email yet.
-# Replace address, phone and email with the real ones before going live
-# (the 555-01xx number and the .example domain are reserved for fiction and never reach anyone).
-CLINIC = {
-    "name": "Vitalitas Denver Ketamine Infusion Center",
-    "short_name": "Vitalitas Denver",
-    "street": "1000 Example Street, Suite 100",  # placeholder: replace
-    "city": "Denver",
-    "region": "CO",
-    "postal_code": "80202",  # placeholder: replace with the real one
-    "country": "US",
-    "phone": "303-555-0100",  # placeholder: replace
-    "phone_e164": "+13035550100",  # placeholder: the same number for tel: links
-    "email": "info@vitalitasdenver.example",  # placeholder: replace
-    # Opening hours: for people (hours) and for search engines (schema.org openingHours).
-    "hours": "Monday to Friday, 9 am to 5 pm",
-    "opening_hours": ["Mo-Fr 09:00-17:00"],
-}
+# The clinic's facts (name, address, phone, hours) come from clinic.toml, which the form service reads too (its
+# emails carry the same name and postal address); every template reads them from CLINIC.
+with open(Path(__file__).with_name("clinic.toml"), "rb") as shared_file:
+    shared = tomllib.load(shared_file)
+CLINIC = shared["clinic"]
+# The forms' spam check ("off" or "altcha"): the pages show its widget exactly when the service requires it, since
+# both read clinic.toml's [forms] captcha, or FORMS_CAPTCHA from the environment (forms_lambda/config.py).
+FORMS_CAPTCHA = os.environ.get("FORMS_CAPTCHA", "").strip().lower() or shared["forms"]["captcha"].strip().lower()
+if FORMS_CAPTCHA not in ("off", "altcha"):
+    raise ValueError(f"FORMS_CAPTCHA (or [forms] captcha in clinic.toml) must be off or altcha, got {FORMS_CAPTCHA!r}")
 
 AUTHOR = CLINIC["name"]
 SITENAME = CLINIC["name"]
@@ -55,7 +47,8 @@ THEME_STATIC_PATHS = []
 # script matches it while a visitor types, the service when the message arrives (forms_lambda/crisis.py).
 FINGERPRINT_EXTRA_FILES = {"data/crisis-phrases.json": str(Path(__file__).parent / "forms_lambda/crisis_phrases.json")}
 PLUGIN_PATHS = ["plugins"]
-# Explicit: a plugin installed for something else must not change the site (TOOLING.md).
+# Explicit: a plugin installed for something else must not change the site (Pelican loads every installed
+# namespace plugin when PLUGINS is unset).
 # contained_files stops a build that would follow a symbolic link out of content/ or theme/;
 # people (the team, authors and medical reviewers), sources (footnotes as "Sources"), faq, responsive_images,
 # related_articles and search_index make the site's pages; live_reload only acts in `make devserver`.

@@ -54,7 +54,7 @@ WHY_REQUIRED = {
 }
 BIGGEST_IMAGE_MB = 20  # a photo larger than this is an unedited original: slow to build, pointless to serve
 NARROWEST_FIRST_IMAGE = 480  # pixels: the first image spans the column and is the article's shared picture
-# URLs the site generates besides articles, pages and files of content/ (see the team's interface list).
+# URLs the site generates besides articles, pages and files of content/ (pelicanconf.py, docs/http.md).
 GENERATED_PATHS = {"/", "/blog/", "/404.html", "/feeds/all.atom.xml", "/feeds/all.rss.xml", "/sitemap.xml",
                    "/robots.txt", "/favicon.ico", "/search/", "/people/"}
 GENERATED_PREFIXES = ("/api/", "/theme/", "/tag/", "/category/", "/author/")

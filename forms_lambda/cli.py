@@ -1,4 +1,4 @@
-"""`python -m forms_lambda COMMAND`: init, retry, status, failed, spam, purge, export, notify, unsubscribe
+"""`python -m forms_lambda COMMAND`: init, retry, status, failed, spam, purge, export, notify, unsubscribe, forget
 (more commands register in COMMANDS). On AWS: `python -m deploy.stack run --stack NAME -- python -m forms_lambda
 COMMAND` runs one with the deployed function's settings."""
 import argparse
@@ -103,9 +103,11 @@ def duration(seconds):
 
 
 def cmd_purge(services, args):
-    """delete submissions delivered (or held as spam) more than FORMS_RETENTION_DAYS days ago"""
-    deleted = services.purge(days=args.days)
-    print(f"purged {deleted} submissions")
+    """delete submissions delivered (or held as spam), and forget subscribers who unsubscribed (or never confirmed),
+    more than FORMS_RETENTION_DAYS days ago"""
+    done = services.purge(days=args.days)
+    print(f"purged {done['deleted']} submissions, forgot {done['forgotten']} subscribers who unsubscribed or never "
+          "confirmed")
 
 
 def cmd_export(services, args):
@@ -142,6 +144,24 @@ def cmd_unsubscribe(services, args):
     if subscriber.status in ("pending", "confirmed"):
         services.store.set_subscriber_status(subscriber.id, "unsubscribed", unsubscribed_at=utcnow())
     print(f"subscriber {subscriber.id}: {services.store.get_subscriber_by_id(subscriber.id).status}")
+
+
+def cmd_forget(services, args):
+    """delete all the service holds about an address (privacy page: your choices); a suppressed one stays unmailed"""
+    from .forget import forget
+    try:
+        done = forget(services, args.email)
+    except ValueError:
+        print("not an email address", file=sys.stderr)
+        return 2
+    print(f"deleted: subscriber record {done['subscriber']}, submissions {done['submissions']}, "
+          f"send records {done['sends']}")
+    print("kept: a keyed hash of the address, which was suppressed (bounce or complaint), so it is never mailed again"
+          if done["kept_hash"] else "kept: nothing")
+
+
+def add_forget_arguments(parser):
+    parser.add_argument("email", help="the person's email address")
 
 
 def add_unsubscribe_arguments(parser):
@@ -190,6 +210,7 @@ COMMANDS = {
     "export": (cmd_export, add_export_arguments),
     "notify": (cmd_notify, add_notify_arguments),
     "unsubscribe": (cmd_unsubscribe, add_unsubscribe_arguments),
+    "forget": (cmd_forget, add_forget_arguments),
 }
 
 

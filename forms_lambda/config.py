@@ -14,7 +14,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from .captcha import PROVIDERS
+from .clinic import postal_address, read_shared
 from .origins import origin_of
 from .ratelimit import RateLimit, parse_rate_limit
 
@@ -29,7 +29,8 @@ DEFAULTS = {
     "FORMS_CONFIRM_MAX_AGE": str(7 * 24 * 3600),
     "FORMS_MAX_BYTES": str(64 * 1024),
     "FORMS_VAR_DIR": "var",
-    "FORMS_CLINIC_NAME": "Vitalitas Denver Ketamine Infusion Center",
+    # Empty: clinic.toml's, which the site shows too (forms_lambda/clinic.py).
+    "FORMS_CLINIC_NAME": "",
     # Optional: an on-call address that gets a copy (Cc) of every urgent contact message (forms_lambda/crisis.py).
     "FORMS_URGENT_INBOX": "",
     # Abuse and privacy (see ratelimit.py, origins.py, captcha.py, and `purge`).
@@ -37,10 +38,11 @@ DEFAULTS = {
     "FORMS_TRUSTED_PROXIES": "0",
     "FORMS_ALLOWED_ORIGINS": "",
     "FORMS_MIN_SUBMIT_SECONDS": "3",
-    "FORMS_CAPTCHA": "off",
-    "FORMS_CAPTCHA_VERIFY_URL": "",
+    # Empty: clinic.toml's [forms] captcha, which the site build reads too (pelicanconf.py).
+    "FORMS_CAPTCHA": "",
+    "FORMS_CAPTCHA_DIFFICULTY": "5000",
     "FORMS_RETENTION_DAYS": "30",
-    # newsletter (notify, welcome email, SES events)
+    # newsletter (notify, welcome email, SES events); the address's default is clinic.toml's, as the name's
     "FORMS_CLINIC_ADDRESS": "",
     "FORMS_SEND_RATE": "14",
     "FORMS_SEND_CONCURRENCY": "4",
@@ -56,6 +58,7 @@ DEFAULTS = {
     "FORMS_DELIVERY_POLL_SECONDS": "30",
 }
 DELIVERY_MODES = ("worker", "stream", "inline")
+CAPTCHAS = ("off", "altcha")  # pelicanconf.py accepts the same
 TRUE = {"1", "true", "yes", "on"}
 FALSE = {"0", "false", "no", "off"}
 
@@ -85,8 +88,8 @@ class Settings:
     allowed_origins: tuple = ()
     min_submit_seconds: int = 3
     captcha: str = "off"
-    captcha_secret: str = ""
-    captcha_verify_url: str = ""
+    captcha_difficulty: int = 5000
+    clinic_phone: str = ""
     retention_days: int = 30
     clinic_address: str = ""
     unsubscribe_mailto: str = ""
@@ -239,17 +242,13 @@ def _allowed_origins(env):
     return tuple(origins)
 
 
-def _captcha(env):
-    provider = env["FORMS_CAPTCHA"].strip().lower()
-    if provider not in ("off", *PROVIDERS):
-        raise ConfigError(f"FORMS_CAPTCHA must be off, {' or '.join(PROVIDERS)}, got {env['FORMS_CAPTCHA']!r}")
-    secret = env.get("FORMS_CAPTCHA_SECRET", "")
-    if provider != "off" and not secret:
-        raise ConfigError(f"FORMS_CAPTCHA_SECRET is required with FORMS_CAPTCHA={provider}")
-    url = env["FORMS_CAPTCHA_VERIFY_URL"]
-    if url and urlsplit(url).scheme not in ("http", "https"):
-        raise ConfigError(f"FORMS_CAPTCHA_VERIFY_URL must be an http(s) URL, got {url!r}")
-    return provider, secret, url
+def _captcha(env, shared):
+    """FORMS_CAPTCHA, else clinic.toml's: the site build decides the same way (pelicanconf.py)."""
+    captcha = env["FORMS_CAPTCHA"].strip().lower() or shared["forms"]["captcha"].strip().lower()
+    if captcha not in CAPTCHAS:
+        raise ConfigError(f"FORMS_CAPTCHA (or [forms] captcha in clinic.toml) must be {' or '.join(CAPTCHAS)}, "
+                          f"got {captcha!r}")
+    return captcha
 
 
 def _text(value):
@@ -300,14 +299,18 @@ def load_settings(environ=None):
         tz = ZoneInfo(env["FORMS_TIMEZONE"])
     except (ZoneInfoNotFoundError, ValueError):
         raise ConfigError(f"FORMS_TIMEZONE is not a known time zone: {env['FORMS_TIMEZONE']!r}") from None
-    name = env["FORMS_CLINIC_NAME"].strip()
-    if not name or "\r" in name or "\n" in name or len(name) > 100:
+    try:
+        shared = read_shared()
+    except ValueError as e:
+        raise ConfigError(str(e)) from None
+    clinic = shared["clinic"]
+    name = env["FORMS_CLINIC_NAME"].strip() or clinic["name"].strip()
+    if "\r" in name or "\n" in name or len(name) > 100:
         raise ConfigError("FORMS_CLINIC_NAME must be one line of at most 100 characters")
     var_dir = Path(env["FORMS_VAR_DIR"])
-    captcha, captcha_secret, captcha_verify_url = _captcha(env)
     # CAN-SPAM: every newsletter carries the clinic's postal address (lines separated by "\n" or ";").
     address = env["FORMS_CLINIC_ADDRESS"].replace("\\n", "\n").replace(";", "\n")
-    address = "\n".join(line.strip() for line in address.splitlines() if line.strip())
+    address = "\n".join(line.strip() for line in address.splitlines() if line.strip()) or postal_address(clinic)
     if len(address) > 300:
         raise ConfigError("FORMS_CLINIC_ADDRESS must be at most 300 characters")
     unsubscribe_mailto = _address("FORMS_UNSUBSCRIBE_MAILTO", env.get("FORMS_UNSUBSCRIBE_MAILTO") or inbox.addr_spec,
@@ -339,9 +342,9 @@ def load_settings(environ=None):
         trusted_proxies=_int(env, "FORMS_TRUSTED_PROXIES", 0, 10),
         allowed_origins=_allowed_origins(env),
         min_submit_seconds=_int(env, "FORMS_MIN_SUBMIT_SECONDS", 0, 3600),
-        captcha=captcha,
-        captcha_secret=captcha_secret,
-        captcha_verify_url=captcha_verify_url,
+        captcha=_captcha(env, shared),
+        captcha_difficulty=_int(env, "FORMS_CAPTCHA_DIFFICULTY", 1, 1_000_000),
+        clinic_phone=clinic["phone"],
         retention_days=_int(env, "FORMS_RETENTION_DAYS", 1, 3650),
         clinic_address=address,
         unsubscribe_mailto=unsubscribe_mailto.addr_spec,

@@ -41,7 +41,7 @@ def status(services, context):
 
 
 TASKS = {"retry": retry,
-         "purge": lambda services, context: {"deleted": services.purge()},
+         "purge": lambda services, context: services.purge(),
          "status": status}
 
 

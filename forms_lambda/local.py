@@ -5,7 +5,7 @@ from pathlib import Path
 
 from whitenoise import WhiteNoise
 
-from . import create_app
+from . import ConfigError, create_app
 from .headers import SECURITY_HEADERS
 
 HASHED_NAME = re.compile(r"\.[0-9a-f]{8,}\.")
@@ -31,6 +31,19 @@ def not_found(site_dir):
     return app
 
 
+def check_spam_check_agrees(site_dir, settings):
+    """Stop when the built pages show the spam check and the service does not require it, or the other way round
+    (every visitor refused): both read clinic.toml, but FORMS_CAPTCHA may have been set for only one of them."""
+    page = Path(site_dir) / "contact" / "index.html"
+    if not page.is_file():
+        return
+    shown = b"<altcha-widget" in page.read_bytes()
+    if shown != (settings.captcha == "altcha"):
+        raise ConfigError(f"FORMS_CAPTCHA is {settings.captcha} here, but the site in {site_dir} was built with the "
+                          f"spam check {'on' if shown else 'off'}: build it and serve it with the same FORMS_CAPTCHA "
+                          "(or none: clinic.toml's), e.g. make html, then make serve")
+
+
 def create_local_app(site_dir=None, api=None):
     """WhiteNoise serves the site; /api/* goes to the Flask app; anything else is the site's 404 page.
 
@@ -39,6 +52,7 @@ def create_local_app(site_dir=None, api=None):
     """
     site_dir = site_dir or os.environ.get("FORMS_SITE_DIR", "output")
     api = api or create_app()
+    check_spam_check_agrees(site_dir, api.extensions["forms_lambda"].settings)
     worker = api.extensions["forms_lambda"].worker
     if worker is not None:
         worker.start()

@@ -19,6 +19,8 @@ FIELDS = frozenset({
     "error", "error_type", "attempts", "count", "delivered", "failed", "deleted", "retry_after",
     "backend", "duration_ms", "command", "limit", "window", "next_attempt_at", "pending", "oldest_pending_seconds",
     "urgent",  # true for a contact message in crisis language; which words matched is never logged
+    # forget and purge (forms_lambda/forget.py): counts, and whether a keyed hash was kept
+    "subscriber", "submissions", "sends", "kept_hash", "forgotten",
 })
 EMAIL = re.compile(r"[^\s<>\"'(),;:]+@[^\s<>\"'(),;:]+")
 # Seven or more digits, possibly split by spaces, dots, dashes or parentheses: a phone number.

@@ -131,7 +131,7 @@ def read_feed(site, site_url):
 
 
 def _absolute(site_url, link):
-    """The article's public URL on FORMS_SITE_URL (DESIGN: the origin of links in emails), whatever SITEURL the
+    """The article's public URL on FORMS_SITE_URL (docs/configuration.md: the origin of links in emails), whatever SITEURL the
     build used (a local build says http://127.0.0.1:8000), without a query such as FEED_APPEND_REF's."""
     return site_url + (urlsplit(urljoin("/", link)).path or "/")
 
@@ -286,10 +286,6 @@ class Newsletter:
 
     def run(self, site, *, resend_interrupted=False):
         """Announce what is new; returns the exit code (1 when a send failed and waits for the next run)."""
-        if not self.settings.clinic_address:
-            print("notify: set FORMS_CLINIC_ADDRESS, the clinic's postal address; every newsletter must carry "
-                  "it (CAN-SPAM)", file=self.err)
-            return 2
         try:
             articles = read_feed(site, self.settings.site_url)
         except FeedError as e:

@@ -125,7 +125,8 @@ def hit_dynamo(client, table, key, window_seconds, limit, now=None):
 
 
 def init_app(app):
-    """Count every POST to a public form; past the limit answer 429 with Retry-After."""
+    """Count every POST to a public form, and every spam-check challenge asked for; past the limit answer 429 with
+    Retry-After."""
     from flask import request
     from werkzeug.exceptions import TooManyRequests
 
@@ -138,7 +139,8 @@ def init_app(app):
 
     @app.before_request
     def _rate_limit():
-        if limit is None or request.method != "POST" or request.path not in FORM_PATHS:
+        counted = (request.method == "POST" and request.path in FORM_PATHS) or request.path == "/api/challenge"
+        if limit is None or not counted:
             return
         key = f"{client_address(request.environ, proxies)}|{request.path}"
         try:

@@ -5,7 +5,7 @@ from werkzeug.exceptions import BadRequest, UnsupportedMediaType
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 FIELD_LABELS = {"name": "Name", "email": "Email", "phone": "Phone", "message": "Message", "token": "Link",
-                "body": "Form"}
+                "body": "Form", "altcha": "Spam check"}
 
 
 def wants_json():

@@ -18,7 +18,7 @@ from urllib.parse import urlencode
 from flask import current_app
 
 from . import emails, signing_keys
-from .captcha import CaptchaVerifier, make_verifier
+from .captcha import Altcha, make_captcha
 from .config import Settings
 from .logs import log_event, log_exception
 from .mailers import Mailer, MailerError, make_mailer
@@ -45,17 +45,17 @@ class Services:
     store: Store
     mailer: Mailer
     tokens: Tokens
-    captcha: CaptchaVerifier | None = None
+    captcha: Altcha | None = None  # the spam check when FORMS_CAPTCHA is on
     # The server process's delivery thread when FORMS_DELIVERY=worker (created by create_app).
     worker: "DeliveryWorker | None" = None
 
     @classmethod
     def from_settings(cls, settings):
         keys = signing_keys.from_secret(settings.secret_arn) if settings.secret_arn else settings.secret_key
-        return cls(settings=settings, store=make_store(settings.store_url, settings.retention_days),
+        store, tokens = make_store(settings.store_url, settings.retention_days), Tokens(keys, settings.confirm_max_age)
+        return cls(settings=settings, store=store, tokens=tokens,
                    mailer=make_mailer(settings.mailer_url, settings.ses_configuration_set),
-                   tokens=Tokens(keys, settings.confirm_max_age),
-                   captcha=make_verifier(settings.captcha, settings.captcha_secret, settings.captcha_verify_url))
+                   captcha=make_captcha(settings, tokens.keys, store))
 
     def url(self, path, **query):
         return f"{self.settings.site_url}{path}" + (f"?{urlencode(query)}" if query else "")
@@ -173,12 +173,15 @@ class Services:
         return DeliveryStatus(counts=counts, oldest_pending_seconds=max(0, round(oldest)), failed=failed)
 
     def purge(self, days=None):
-        """Delete submissions delivered (or held as spam) more than `days` ago; return how many."""
+        """Delete submissions delivered (or held as spam) more than `days` ago, and forget the subscribers who
+        unsubscribed (or never confirmed) as long ago: {"deleted": submissions, "forgotten": subscribers}."""
+        from .forget import forget_lapsed_subscribers
         days = self.settings.retention_days if days is None else days
         before = (datetime.now(timezone.utc) - timedelta(days=days)).isoformat(timespec="seconds")
         deleted = self.store.purge_submissions(before)
-        log_event("purge.finished", deleted=deleted, command="purge")
-        return deleted
+        forgotten = forget_lapsed_subscribers(self, days)
+        log_event("purge.finished", deleted=deleted, forgotten=forgotten, command="purge")
+        return {"deleted": deleted, "forgotten": forgotten}
 
 
 def contact_email(services, submission):
@@ -189,7 +192,11 @@ def subscribe_email(services, submission):
     """The subscribe form's decision, taken here rather than in the request so that neither the answer nor
     its time depends on the address's past: a confirmation email to a new, pending or unsubscribed address
     (a few a day at most), nothing to a confirmed or suppressed one; with single opt-in, a welcome instead."""
+    from .forget import stays_unmailed
     store, data = services.store, submission.payload
+    if "email" in data and stays_unmailed(services, data["email"]):
+        log_event("subscribe.suppressed", submission_id=submission.id, outcome="not sent")
+        return None  # forgotten while suppressed: never mailed again, and not known again either
     subscriber = subscriber_for(store, submission)
     if subscriber is None or subscriber.status != "pending":
         return None  # confirmed, suppressed, or gone: no confirmation needed

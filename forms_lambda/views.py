@@ -1,11 +1,11 @@
-"""The HTTP contract of DESIGN.md: /api/contact, /api/subscribe, confirm, unsubscribe, health."""
+"""The HTTP contract (docs/http.md): /api/contact, /api/subscribe, confirm, unsubscribe, challenge, health."""
 from flask import Blueprint, jsonify, render_template, request, url_for
+from werkzeug.exceptions import NotFound
 
-from . import captcha
+from .captcha import FIELD as CAPTCHA_FIELD
 from .crisis import in_crisis_language
 from .forms import ContactForm, SubscribeForm, normalize_email
 from .logs import log_event
-from .ratelimit import client_ip
 from .responses import form_data, invalid, safe_back, success, wants_json
 from .services import current_services
 from .stores import SPAM, URGENT, Submission
@@ -24,15 +24,11 @@ ONE_CLICK = b"List-Unsubscribe=One-Click"
 
 
 def captcha_refusal(services, form):
-    """None when the CAPTCHA is off or solved; else the 400 answer asking to solve it."""
-    verifier = services.captcha
-    if verifier is None:
+    """None when the spam check is off or solved (the challenge is then used); else the 400 answer saying why."""
+    if services.captcha is None:
         return None
-    ip = client_ip(request.environ, services.settings.trusted_proxies)
-    if verifier.verify(form.data.get(verifier.field), str(ip) if ip else ""):
-        return None
-    log_event("captcha.refused", path=request.path, status=400)
-    return invalid({"captcha": captcha.ERROR}, back=safe_back(form.data.get("page")))
+    message = services.captcha.check(form.data.get(CAPTCHA_FIELD))
+    return invalid({CAPTCHA_FIELD: message}, back=safe_back(form.data.get("page"))) if message else None
 
 
 def hold_as_spam(services, form, kind, payload, priority=0):
@@ -141,6 +137,15 @@ def unsubscribe():
     if one_click and not wants_json():
         return render_template("unsubscribe.html", title="Unsubscribed", done=True, message=UNSUBSCRIBED)
     return success(UNSUBSCRIBED, "/unsubscribed/")
+
+
+@bp.get("/challenge")
+def challenge():
+    """A new spam-check challenge for the form's widget (FORMS_CAPTCHA=altcha); never cached (no-store)."""
+    services = current_services()
+    if services.captcha is None:
+        raise NotFound("The spam check is off: the forms need no challenge.")
+    return jsonify(services.captcha.challenge())
 
 
 @bp.get("/health")

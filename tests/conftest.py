@@ -3,7 +3,8 @@
 - `smtp_server`: an aiosmtpd server; read what it received from `.messages`.
 - `moto_server`: a `moto_server` process; boto3 reaches it through AWS_ENDPOINT_URL.
 - `browser_type_launch_args`: Playwright drives Debian's Chromium, never a downloaded browser.
-- `built_site`: the site built once per session with pelicanconf.py into a temporary folder (its Path);
+- `built_site`: the site built once per session with pelicanconf.py into a temporary folder (its Path), and
+  `captcha_site` the same with the spam check on;
 - `clinic_site`: the same with the example content of tests/clinic_site.py (people, a reviewed article with
   sources and a 4000-pixel photo, a FAQ page), built once per session;
   `build_site` (a fixture returning the `build_site()` function) builds variants: settings file,
@@ -161,7 +162,9 @@ def build_site(output, settings="pelicanconf.py", content=None, site_url=None, e
     cmd = [sys.executable, "-m", "pelican", str(content or ROOT / "content"), "-o", str(output),
            "-s", str(ROOT / settings), "--fatal", "errors",
            "-e", *(f"{key}={json.dumps(value)}" for key, value in overrides.items())]
-    result = subprocess.run(cmd, cwd=ROOT, env={**os.environ, **(env or {})}, capture_output=True, text=True)
+    # The spam check only when asked for (`env`): a developer's FORMS_CAPTCHA must not change what tests see.
+    inherited = {k: v for k, v in os.environ.items() if k != "FORMS_CAPTCHA"}
+    result = subprocess.run(cmd, cwd=ROOT, env={**inherited, **(env or {})}, capture_output=True, text=True)
     assert result.returncode == 0, f"pelican failed:\n{result.stdout}\n{result.stderr}"
     return output
 
@@ -185,3 +188,9 @@ def clinic_site(tmp_path_factory):
 
     folder = tmp_path_factory.mktemp("clinic")
     return build_site(folder / "output", content=clinic_content(folder / "content"))
+
+
+@pytest.fixture(scope="session")
+def captcha_site(tmp_path_factory):
+    """The site built with the spam check on (FORMS_CAPTCHA=altcha, as `FORMS_CAPTCHA=altcha make run` builds it)."""
+    return build_site(tmp_path_factory.mktemp("captcha-site") / "output", env={"FORMS_CAPTCHA": "altcha"})

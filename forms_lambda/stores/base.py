@@ -90,6 +90,15 @@ class Post:
     created_at: str = field(default_factory=utcnow)
 
 
+def is_about(submission, email, subscriber_id=""):
+    """Whether a submission holds a person's data: their address (a contact message, a subscription; `email`
+    normalised, see forms.normalize_email) or their subscriber id (a welcome email, older subscriptions)."""
+    payload = submission.payload
+    address = payload.get("email")
+    return (isinstance(address, str) and address.lower() == email) or bool(
+        subscriber_id and payload.get("subscriber_id") == subscriber_id)
+
+
 class StoreError(Exception):
     """The backend failed (disk, network); the request cannot be accepted safely."""
 
@@ -140,6 +149,9 @@ class Store(Protocol):
 
     def hit_rate_limit(self, key: str, window_seconds: int, limit: int) -> tuple[bool, int]:
         """Count one hit on `key` in the current window: (allowed, seconds until the window ends)."""
+    def use_once(self, key: str, expires_at: int) -> bool:
+        """Record `key` as used until the epoch time `expires_at` (atomic): True the first time, False after (a
+        solved CAPTCHA challenge sends one form)."""
 
     def add_subscriber(self, subscriber: Subscriber) -> Subscriber:
         """Insert unless the email is known; return the stored subscriber either way (atomic)."""
@@ -151,6 +163,13 @@ class Store(Protocol):
         """Change status (and consent fields like confirmed_at); None if the id is unknown."""
     def list_subscribers(self, status: str | None = None) -> list[Subscriber]:
         """Ordered by created_at."""
+
+    def forget_person(self, email: str, subscriber_id: str = "", suppressed_digest: str = "") -> dict[str, int]:
+        """Delete what is held about a person (forms_lambda/forget.py): the subscriber `subscriber_id` (and the
+        lookup of `email`), their send records, every submission `is_about` them. With `suppressed_digest`, first
+        record it, so the address stays unmailed. {"subscriber": 0 or 1, "submissions": n, "sends": n}."""
+    def has_suppressed_digest(self, digests: list[str]) -> bool:
+        """Whether one of `digests` was recorded by forget_person (an address forgotten while suppressed)."""
 
     def add_post(self, post: Post) -> bool:
         """Insert unless the path is known (atomic); True when inserted."""

@@ -6,10 +6,12 @@ Items designed here:
   Delivered submissions and spam get `expires_at` (now + FORMS_RETENTION_DAYS), so TTL deletes them;
   `lease_until` (epoch seconds) marks a delivery in progress (see claim_submission). The table's stream
   (KEYS_ONLY: no patient data in it) invokes the function for each new submission.
-- `<prefix>-limits`: rate-limit counters, pk `limit#<address>|<route>`, sk `<window start>`, gone by TTL.
+- `<prefix>-limits`: rate-limit counters, pk `limit#<address>|<route>`, sk `<window start>`, gone by TTL; and
+  what may be used once (a solved CAPTCHA challenge), pk `once#<key>`, sk `used`, until its `expires_at`.
 - `<prefix>-subscribers`: the record at pk `subscriber#<id>`, sk `subscriber`, and a lookup item
   pk `email#<normalised email>`, sk `subscriber` holding `subscriber_id`; both written in one transaction
-  so an address can never be known twice.
+  so an address can never be known twice. An address forgotten while suppressed: pk `suppressed#<digest>`,
+  sk `subscriber` (forms_lambda/forget.py).
 - `<prefix>-sends` (the newsletter): each post at pk `post`, sk `<path>`; each per-recipient send record at
   pk `send#<path>`, sk `subscriber#<id>`, claimed with a conditional put so a send happens at most once.
 """
@@ -23,7 +25,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from .. import ratelimit
 from .base import (DELIVERED, FAILED, PENDING, POST_STATUSES, SENDING, SPAM, Post, StoreError,
-                   Submission, Subscriber, SubscriberStatus, utcnow)
+                   Submission, Subscriber, SubscriberStatus, is_about, utcnow)
 
 TABLES = ("submissions", "subscribers", "sends", "limits")
 # As deploy/template.yaml has it: new submissions reach the function through the stream, by key only.
@@ -189,6 +191,11 @@ class DynamoStore(SubscriberStatus):
         except (BotoCoreError, ClientError) as e:
             raise StoreError(f"DynamoDB update_item: {e}") from e
 
+    def use_once(self, key, expires_at):
+        """An item in the limits table, gone by TTL once expired (until then a replay is refused as expired)."""
+        return self._put_if(self.limits, {"pk": f"once#{key}", "sk": "used", "expires_at": int(expires_at)},
+                            "attribute_not_exists(pk)")
+
     # subscribers
     def _record_key(self, subscriber_id):
         return to_item({"pk": f"subscriber#{subscriber_id}", "sk": SK})
@@ -259,6 +266,32 @@ class DynamoStore(SubscriberStatus):
             raise StoreError(f"DynamoDB put_item: {e}") from e
         except BotoCoreError as e:
             raise StoreError(f"DynamoDB put_item: {e}") from e
+
+    def forget_person(self, email, subscriber_id="", suppressed_digest=""):
+        """The suppression first, so that no failure half-way leaves the address mailable; then the rest."""
+        if suppressed_digest:
+            self._put_if(self.subscribers, {"pk": f"suppressed#{suppressed_digest}", "sk": SK, "created_at": utcnow()},
+                         "attribute_not_exists(pk)")
+        about = [s for s in map(_submission, self._scan(self.submissions, "submission#"))
+                 if is_about(s, email, subscriber_id)]
+        for submission in about:
+            self._call("delete_item", TableName=self.submissions,
+                       Key=to_item({"pk": f"submission#{submission.id}", "sk": "submission"}))
+        sends = subscriber = 0
+        if subscriber_id:
+            for post in self._query(self.sends, "post"):
+                sends += "Attributes" in self._call(
+                    "delete_item", TableName=self.sends, ReturnValues="ALL_OLD",
+                    Key=to_item({"pk": f"send#{post['sk']}", "sk": f"subscriber#{subscriber_id}"}))
+            subscriber = int("Attributes" in self._call("delete_item", TableName=self.subscribers,
+                                                        Key=self._record_key(subscriber_id), ReturnValues="ALL_OLD"))
+        self._call("delete_item", TableName=self.subscribers, Key=self._email_key(email))
+        return {"subscriber": subscriber, "submissions": len(about), "sends": sends}
+
+    def has_suppressed_digest(self, digests):
+        return any("Item" in self._call("get_item", TableName=self.subscribers, ConsistentRead=True,
+                                        Key=to_item({"pk": f"suppressed#{digest}", "sk": SK}))
+                   for digest in digests)
 
     # newsletter: posts and per-recipient send records
     def add_post(self, post):

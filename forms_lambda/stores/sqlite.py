@@ -10,7 +10,7 @@ from pathlib import Path
 
 from .. import ratelimit
 from .base import (DELIVERED, FAILED, PENDING, POST_STATUSES, SENDING, SPAM, Post, StoreError,
-                   Submission, Subscriber, SubscriberStatus, utcnow)
+                   Submission, Subscriber, SubscriberStatus, is_about, utcnow)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS submissions (
@@ -42,6 +42,14 @@ CREATE TABLE IF NOT EXISTS subscribers (
 CREATE TABLE IF NOT EXISTS rate_limits (
     key TEXT PRIMARY KEY,
     hits INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS suppressed_addresses (
+    digest TEXT PRIMARY KEY,
+    created_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS used_once (
+    key TEXT PRIMARY KEY,
     expires_at INTEGER NOT NULL
 );
 CREATE TABLE IF NOT EXISTS posts (
@@ -86,6 +94,8 @@ class SqliteStore(SubscriberStatus):
             # but may lose its last moments to a power cut: at worst an email is sent again, with the same
             # Message-ID. What was accepted is written with durable=True (see _run).
             conn.execute("PRAGMA synchronous = NORMAL")
+            # What is deleted (purged messages, forgotten people) is overwritten in the file, not only unlinked.
+            conn.execute("PRAGMA secure_delete = ON")
         except sqlite3.Error as e:
             raise StoreError(f"cannot open the SQLite store: {e}") from e
         conn.row_factory = sqlite3.Row
@@ -126,6 +136,8 @@ class SqliteStore(SubscriberStatus):
                 return conn.execute(sql, params).fetchall()
             finally:
                 conn.execute("PRAGMA synchronous = NORMAL")
+            # What is deleted (purged messages, forgotten people) is overwritten in the file, not only unlinked.
+            conn.execute("PRAGMA secure_delete = ON")
         except sqlite3.Error as e:
             raise StoreError(f"SQLite: {e}") from e
 
@@ -209,6 +221,11 @@ class SqliteStore(SubscriberStatus):
         except sqlite3.Error as e:
             raise StoreError(f"SQLite: {e}") from e
 
+    def use_once(self, key, expires_at):
+        self._run("DELETE FROM used_once WHERE expires_at < ?", (int(time.time()),))  # no longer needed: expired
+        return bool(self._run("INSERT INTO used_once (key, expires_at) VALUES (?, ?) ON CONFLICT (key) DO NOTHING"
+                              " RETURNING key", (key, int(expires_at))))
+
     # subscribers
     def add_subscriber(self, subscriber):
         values = dataclasses.asdict(subscriber)
@@ -237,6 +254,39 @@ class SqliteStore(SubscriberStatus):
         else:
             rows = self._run("SELECT * FROM subscribers ORDER BY created_at, id")
         return [Subscriber(**dict(r)) for r in rows]
+
+    def forget_person(self, email, subscriber_id="", suppressed_digest=""):
+        """One transaction, on disk before it returns (synchronous FULL); secure_delete overwrites what it deletes,
+        and the write-ahead log, which still holds the old pages, is emptied after."""
+        try:
+            conn = self._connection()
+            conn.execute("PRAGMA synchronous = FULL")
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                if suppressed_digest:
+                    conn.execute("INSERT INTO suppressed_addresses (digest, created_at) VALUES (?, ?)"
+                                 " ON CONFLICT (digest) DO NOTHING", (suppressed_digest, utcnow()))
+                about = [(row["id"],) for row in conn.execute("SELECT * FROM submissions")
+                         if is_about(_submission(row), email, subscriber_id)]
+                conn.executemany("DELETE FROM submissions WHERE id = ?", about)
+                sends = conn.execute("DELETE FROM sends WHERE subscriber_id = ?", (subscriber_id,)).rowcount
+                subscriber = conn.execute("DELETE FROM subscribers WHERE id = ? OR email = ?",
+                                          (subscriber_id, email)).rowcount
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            finally:
+                conn.execute("PRAGMA synchronous = NORMAL")
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        except sqlite3.Error as e:
+            raise StoreError(f"SQLite: {e}") from e
+        return {"subscriber": subscriber, "submissions": len(about), "sends": sends}
+
+    def has_suppressed_digest(self, digests):
+        marks = ", ".join("?" * len(digests))
+        return bool(digests) and bool(self._run(f"SELECT 1 FROM suppressed_addresses WHERE digest IN ({marks})",
+                                                tuple(digests)))
 
     # newsletter: posts and per-recipient send records
     def add_post(self, post):

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from cfnlint.decode.cfn_yaml import load
 
-# tests/security/test_headers.py holds these to the team brief's exact values; CloudFront must send the same.
+# tests/security/test_headers.py holds these to docs/http.md's exact values; CloudFront must send the same.
 from forms_lambda.headers import SECURITY_HEADERS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -311,6 +311,11 @@ def test_both_functions_have_reserved_concurrency(template):
     assert forms == {"Fn::If": ["ReservesConcurrency", {"Ref": "FormsReservedConcurrency"}, {"Ref": "AWS::NoValue"}]}
     assert notify == {"Fn::If": ["ReservesConcurrency", 1, {"Ref": "AWS::NoValue"}]}
     assert template["Parameters"]["FormsReservedConcurrency"]["Default"] == 10
+
+
+def test_ses_delivers_only_over_tls(template):
+    configuration_set = template["Resources"]["SesConfigurationSet"]["Properties"]
+    assert configuration_set["DeliveryOptions"] == {"TlsPolicy": "REQUIRE"}
 
 
 def test_with_a_hosted_zone_mail_gets_its_own_mail_from_spf_and_dmarc(template):

@@ -166,5 +166,5 @@ def test_codeowners_cover_everything_that_runs_in_the_pipeline_or_in_aws():
     owned = {line.split()[0] for line in (ROOT / ".github" / "CODEOWNERS").read_text().splitlines()
              if line.strip() and not line.startswith("#")}
     assert {"/.github/", "/deploy/", "/Makefile", "*conf.py", "/plugins/", "/theme/", "/forms_lambda/",
-            "/pyproject.toml", "/requirements*.txt", "/package.json", "/package-lock.json"} <= owned
+            "/pyproject.toml", "/requirements*.txt", "/package.json", "/package-lock.json", "/clinic.toml"} <= owned
     assert not [path for path in owned if path.startswith("/content")]

@@ -3,6 +3,7 @@ import pytest
 from bs4 import BeautifulSoup
 from werkzeug.test import Client
 
+from forms_lambda import ConfigError, create_app
 from forms_lambda.headers import SECURITY_HEADERS
 from forms_lambda.local import create_local_app
 from tests.forms.support import JSON
@@ -63,3 +64,18 @@ def test_site_dir_from_environment(monkeypatch, app, site):
     monkeypatch.setenv("FORMS_SITE_DIR", str(site))
     r = Client(create_local_app(api=app)).get("/thanks/")
     assert r.status_code == 200
+
+
+@pytest.mark.parametrize("built_with,serving_with", [("altcha", "off"), ("off", "altcha")])
+def test_a_site_built_with_another_spam_check_than_the_service_stops_startup(site, config, built_with,
+                                                                               serving_with):
+    """Both read clinic.toml, but FORMS_CAPTCHA may be set for only one: visitors would all be refused (or shown
+    a check that does nothing)."""
+    (site / "contact").mkdir()
+    widget = '<altcha-widget challenge="/api/challenge"></altcha-widget>' if built_with == "altcha" else ""
+    (site / "contact" / "index.html").write_text(f'<!doctype html><form id="contact">{widget}</form>')
+    with pytest.raises(ConfigError, match=f"FORMS_CAPTCHA is {serving_with} here, but the site .* was built with "
+                                          f"the spam check {'on' if built_with == 'altcha' else 'off'}"):
+        create_local_app(site_dir=str(site), api=create_app({**config, "FORMS_CAPTCHA": serving_with}))
+    agreeing = create_app({**config, "FORMS_CAPTCHA": built_with})
+    assert Client(create_local_app(site_dir=str(site), api=agreeing)).get("/contact/").status_code == 200

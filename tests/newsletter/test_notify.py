@@ -195,10 +195,16 @@ def test_a_refused_send_is_retried_by_the_next_run_and_only_that_one(app, site, 
     assert notify(site, capsys)[1].out.strip() == "no new articles to announce"
 
 
-def test_notify_refuses_to_send_without_the_clinics_postal_address(app, site, monkeypatch, capsys):
-    monkeypatch.setenv("FORMS_CLINIC_ADDRESS", "")
+def test_without_an_address_set_the_email_carries_the_one_the_site_shows(env, site, feed_writer, smtp_server,
+                                                                        monkeypatch, capsys):
+    monkeypatch.delenv("FORMS_CLINIC_ADDRESS")
+    subscribers(create_app({"TESTING": True}), confirmed=1)
+    assert notify(site, capsys)[0] == 0
+    feed_writer(site, ARCHIVE + [NEW])
     code, out = notify(site, capsys)
-    assert code == 2 and "FORMS_CLINIC_ADDRESS" in out.err
+    assert code == 0 and "1 sent" in out.out
+    lines = smtp_server.messages[0].get_body(preferencelist=("plain",)).get_content().splitlines()
+    assert lines[lines.index("1000 Example Street, Suite 100") + 1] == "Denver, CO 80202"
 
 
 def test_a_site_without_a_feed_is_an_error(app, tmp_path, capsys):

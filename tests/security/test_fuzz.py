@@ -1,4 +1,5 @@
 """Property-based fuzzing of every route: whatever a client sends, never a 500 and never a trace."""
+import base64
 import json
 from urllib.parse import urlencode
 
@@ -10,9 +11,9 @@ from hypothesis import strategies as st
 from forms_lambda.local import create_local_app
 from tests.security.conftest import CONTACT
 
-ROUTES = ["/api/contact", "/api/subscribe", "/api/subscribe/confirm", "/api/unsubscribe", "/api/health",
-          "/api/no-such-route"]
-FIELDS = [*CONTACT, "cf-turnstile-response", "token"]
+ROUTES = ["/api/contact", "/api/subscribe", "/api/subscribe/confirm", "/api/unsubscribe", "/api/challenge",
+          "/api/health", "/api/no-such-route"]
+FIELDS = [*CONTACT, "altcha", "token"]
 CONTENT_TYPES = [None, "application/x-www-form-urlencoded", "multipart/form-data",
                  "multipart/form-data; boundary=x", "application/json", "application/json; charset=latin-1",
                  "text/plain", "application/xml", "application/x-www-form-urlencoded; charset=utf-16", ""]
@@ -115,6 +116,39 @@ def test_no_request_gets_a_500(make_app, path, request):
 def test_no_mutated_form_post_gets_a_500(make_app, path, request):
     """Valid posts with a few fields replaced: these reach validation, the store and the mailer."""
     send(make_app, path, request)
+
+
+# Answers to the spam check: base64 of JSON shaped like the widget's ({"challenge": {"parameters": ..., "signature":
+# ...}, "solution": ...}) with anything in its places, or of anything at all.
+json_values = st.recursive(st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), any_text),
+                           lambda inner: st.one_of(st.lists(inner, max_size=3),
+                                                   st.dictionaries(any_text, inner, max_size=3)), max_leaves=8)
+parameters = st.fixed_dictionaries({}, optional={
+    key: json_values for key in ("algorithm", "cost", "keyLength", "keyPrefix", "keySignature", "nonce", "salt",
+                                 "expiresAt", "data", "memoryCost", "parallelism")})
+answer_json = st.fixed_dictionaries({}, optional={
+    "challenge": st.one_of(json_values, st.fixed_dictionaries({}, optional={"parameters": parameters,
+                                                                           "signature": json_values})),
+    "solution": st.one_of(json_values, st.fixed_dictionaries({}, optional={"counter": json_values,
+                                                                          "derivedKey": json_values})),
+    "test": json_values})
+answers = st.one_of(
+    answer_json.map(lambda d: base64.b64encode(json.dumps(d).encode()).decode()),
+    st.binary(max_size=300).map(lambda b: base64.b64encode(b).decode()),
+    any_text, st.integers(), st.none(), st.lists(st.integers(), max_size=2))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", ["/api/contact", "/api/subscribe"])
+@FUZZ
+@given(answer=answers, how=st.sampled_from(["json", "form-utf8"]))
+def test_no_answer_to_the_spam_check_gets_a_500_or_through(make_app, path, answer, how):
+    app = make_app(FORMS_CAPTCHA="altcha")
+    body = {**CONTACT, "altcha": answer}
+    content_type = "application/json" if how == "json" else "application/x-www-form-urlencoded"
+    r = send_to(app.test_client(), path, {"method": "POST", "body": (content_type, encode(body, how)),
+                                          "query_string": "", "headers": {"Accept": "application/json"}})
+    assert r.status_code == 400 and "altcha" in r.json["errors"]
 
 
 paths = st.one_of(

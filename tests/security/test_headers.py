@@ -1,4 +1,4 @@
-"""Security headers: the brief's exact set, on static files and on every kind of API answer."""
+"""Security headers: the exact set docs/http.md promises, on static files and on every kind of API answer."""
 import pytest
 from werkzeug.test import Client
 
@@ -7,7 +7,7 @@ from forms_lambda.local import create_local_app
 from tests.forms.support import JSON
 from tests.security.conftest import CONTACT
 
-# Fixed for the whole team in the brief; the CDN is configured with the same values.
+# Fixed in forms_lambda/headers.py (docs/http.md); the CDN is configured with the same values.
 EXPECTED = {
     "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
                                "font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; "

@@ -367,29 +367,6 @@ def test_behind_one_trusted_proxy_each_visitor_has_their_own_limit(make_app):
     assert post("203.0.113.8") == 200
 
 
-def test_captcha_when_configured(make_app, maildir, captcha_server):
-    app = make_app(FORMS_CAPTCHA="turnstile", FORMS_CAPTCHA_SECRET="s3cret",
-                   FORMS_CAPTCHA_VERIFY_URL=captcha_server.url)
-    client = app.test_client()
-    missing = client.post("/api/contact", data=CONTACT, headers=JSON)
-    wrong = client.post("/api/contact", data={**CONTACT, "cf-turnstile-response": "wrong"}, headers=JSON)
-    solved = client.post("/api/contact", data={**CONTACT, "cf-turnstile-response": "pass"}, headers=JSON)
-    assert [missing.status_code, wrong.status_code, solved.status_code] == [400, 400, 200]
-    assert "captcha" in missing.json["errors"] and "captcha" in wrong.json["errors"]
-    assert captcha_server.requests[-1] == {"secret": "s3cret", "response": "pass", "remoteip": "127.0.0.1"}
-    assert stored(app) == {("contact", "delivered"): 1} and len(maildir()) == 1
-
-
-def test_captcha_provider_down_fails_closed_with_400(make_app, maildir, captcha_server):
-    app = make_app(FORMS_CAPTCHA="hcaptcha", FORMS_CAPTCHA_SECRET="s3cret",
-                   FORMS_CAPTCHA_VERIFY_URL=captcha_server.url)
-    captcha_server.stop()
-    r = app.test_client().post("/api/subscribe", data={"email": "ann@example.com", "h-captcha-response": "pass"},
-                               headers=JSON)
-    assert r.status_code == 400 and "captcha" in r.json["errors"]
-    assert app.extensions["forms_lambda"].store.list_subscribers() == [] and maildir() == []
-
-
 def test_subscribe_form_cannot_flood_a_strangers_inbox(make_app, maildir):
     """Posts from many addresses for one victim: three confirmations a day, the same answer to all."""
     app = make_app(FORMS_RATE_LIMIT="2/hour")

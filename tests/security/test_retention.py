@@ -66,5 +66,5 @@ def test_dynamodb_items_expire_by_ttl_and_the_schedule_can_purge(monkeypatch, mo
                           UpdateExpression="SET delivered_at = :t, created_at = :t",
                           ExpressionAttributeValues={":t": days_ago(31)})
     assert forms_lambda.handler.handler({"forms_lambda": "purge"}, None) == {"ok": True, "task": "purge",
-                                                                             "deleted": 2}
+                                                                             "deleted": 2, "forgotten": 0}
     assert table.scan()["Items"] == []

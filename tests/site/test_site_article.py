@@ -9,7 +9,8 @@ from site_helpers import CLINIC, SITEURL, text
 
 ARTICLE = "/blog/ketamine-for-chronic-pain/"
 HEADINGS = ["Treating Chronic Pain", "How Ketamine Works to Relieve Chronic Pain", "Benefits of Ketamine for Pain"]
-# The page's text as the clinic sent it (a copy of the team's seed), up to its form boxes.
+# The page's text as the clinic sent it (the clinic's own document, kept in tests/site/data/), up to its
+# form boxes.
 SEED_TEXT = Path(__file__).parent / "data" / "ketamine-for-chronic-pain.txt"
 
 

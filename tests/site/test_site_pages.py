@@ -57,7 +57,11 @@ def test_thanks_and_inbox_pages_say_what_happened(page):
 def test_privacy_page_states_what_is_collected_and_for_how_long(page):
     privacy = text(page("/privacy/").main)
     for phrase in ("your name, your email address, your phone number", "30 days after it was delivered",
-                   "until you unsubscribe", "does not use cookies, analytics"):
+                   "until you unsubscribe", "does not use cookies, analytics",
+                   # what an unsubscribe leaves, and for how long (forms_lambda/forget.py, `purge` and `forget`)
+                   "After you unsubscribe we keep your address, marked as unsubscribed", "for 30 days",
+                   "delete it, with the list of articles we emailed you", "keep only a scrambled fingerprint",
+                   "we delete everything these forms hold about your email address"):
         assert phrase in privacy
 
 
@@ -93,7 +97,7 @@ def test_every_page_has_landmarks_skip_link_and_the_footer(html_files):
 
 
 def test_clinic_facts_are_not_typed_into_content():
-    """The placeholders live in pelicanconf.CLINIC only, so replacing them there changes every page."""
+    """The placeholders live in clinic.toml only, so replacing them there changes every page (and every email)."""
     for md in CONTENT.rglob("*.md"):
         body = md.read_text(encoding="utf-8")
         for fact in (CLINIC["phone"], CLINIC["street"], CLINIC["email"]):

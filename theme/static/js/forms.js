@@ -122,6 +122,23 @@
     showCrisisNotice(form, true).focus();
   }
 
+  // The spam check (FORMS_CAPTCHA=altcha): the <altcha-widget> solves its challenge when the form is sent, then sends
+  // it again with the answer, which counts once. After any answer it starts over, ready for the next send.
+  function resetSpamCheck(form) {
+    var check = form.querySelector("altcha-widget");
+    if (check && typeof check.reset === "function") { check.reset(); }
+  }
+
+  function setUpSpamCheck(check) {
+    // The widget's strict-CSP build brings no workers: the PBKDF2 one is a file of the site (data-worker).
+    var worker = check.getAttribute("data-worker");
+    if (window.$altcha && !window.$altcha.algorithms.has("PBKDF2/SHA-256")) {
+      window.$altcha.algorithms.set("PBKDF2/SHA-256", function () { return new Worker(worker); });
+    }
+    // A challenge expires after an hour: a page left open that long gets a new one when the form is sent.
+    check.addEventListener("expired", function () { check.reset(); });
+  }
+
   async function send(event) {
     var form = event.currentTarget;
     event.preventDefault();
@@ -150,6 +167,7 @@
       form.removeAttribute("aria-busy");
       button.disabled = false;
     }
+    resetSpamCheck(form);
     if (response && response.ok && data && data.ok) {
       form.reset();
       setStatus(form, data.message, "success");
@@ -164,6 +182,7 @@
     }
   }
 
+  document.querySelectorAll("altcha-widget[data-worker]").forEach(setUpSpamCheck);
   document.querySelectorAll("form[data-enhance]").forEach(function (form) {
     form.addEventListener("submit", send);
     if (form.querySelector("[data-crisis-phrases]")) { watchForCrisisLanguage(form); }
