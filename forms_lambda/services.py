@@ -17,12 +17,12 @@ from urllib.parse import urlencode
 
 from flask import current_app
 
-from . import emails, signing_keys
+from . import emails, signing_keys, subscribers
 from .captcha import CaptchaVerifier, make_verifier
 from .config import Settings
 from .logs import log_event, log_exception
 from .mailers import Mailer, MailerError, make_mailer
-from .stores import FAILED, PENDING, Store, Submission, Subscriber, make_store
+from .stores import FAILED, PENDING, Store, Submission, make_store
 from .stores.base import iso_time
 from .tokens import Tokens
 
@@ -61,7 +61,7 @@ class Services:
         return f"{self.settings.site_url}{path}" + (f"?{urlencode(query)}" if query else "")
 
     def confirm_url(self, subscriber):
-        return self.url("/api/subscribe/confirm", token=self.tokens.confirm_token(subscriber.id))
+        return self.url("/api/subscribe/confirm", token=self.tokens.confirm_token(subscriber.id, subscriber.opt_in_id))
 
     def unsubscribe_url(self, subscriber):
         return self.url("/api/unsubscribe", token=self.tokens.unsubscribe_token(subscriber.id))
@@ -190,13 +190,12 @@ def subscribe_email(services, submission):
     (a few a day at most), nothing to a confirmed or suppressed one; with single opt-in, a welcome instead."""
     store, data = services.store, submission.payload
     subscriber = subscriber_for(store, submission)
-    if subscriber is None or subscriber.status != "pending":
+    if subscriber is None or subscriber.status != subscribers.State.PENDING:
         return None  # confirmed, suppressed, or gone: no confirmation needed
     if not services.settings.double_opt_in:
-        store.set_subscriber_status(subscriber.id, "confirmed", confirmed_at=submission.created_at,
-                                    confirm_page=data.get("page", ""))
-        log_event("subscriber.confirmed", subscriber_id=subscriber.id, reason="single opt-in")
-        services.welcome(subscriber.id)
+        if subscribers.confirm(store, subscriber.id, subscriber.opt_in_id, submission.created_at, data.get("page", "")):
+            log_event("subscriber.confirmed", subscriber_id=subscriber.id, reason="single opt-in")
+            services.welcome(subscriber.id)
         return None
     # Anyone can type anyone's address, from many addresses: a few confirmation emails a day per
     # subscriber, so the form cannot be used to flood a stranger's inbox. Counted at the first attempt only.
@@ -210,24 +209,17 @@ def subscribe_email(services, submission):
 
 
 def subscriber_for(store, submission):
-    """The subscriber a subscribe submission is about; a known address that is not confirmed (or suppressed)
-    makes a fresh opt-in, recorded with this submission's page and time."""
+    """The subscriber a subscribe submission is about, after its opt-in (subscribers.opt_in)."""
     data = submission.payload
     if "email" not in data:  # stored by a version that decided in the request: the subscriber exists
         return store.get_subscriber_by_id(data["subscriber_id"])
-    new = Subscriber(email=data["email"], opt_in_at=submission.created_at, opt_in_page=data.get("page", ""))
-    subscriber = store.add_subscriber(new)
-    if subscriber.id == new.id or subscriber.status in ("confirmed", "suppressed"):
-        return subscriber
-    log_event("subscriber.opt_in_again", subscriber_id=subscriber.id, status=subscriber.status)
-    return store.set_subscriber_status(subscriber.id, "pending", opt_in_at=new.opt_in_at, opt_in_page=new.opt_in_page,
-                                       confirmed_at="", confirm_page="")
+    return subscribers.opt_in(store, data["email"], submission.created_at, data.get("page", ""))
 
 
 def welcome_email(services, submission):
     from .newsletter import latest_posts
     subscriber = services.store.get_subscriber_by_id(submission.payload["subscriber_id"])
-    if subscriber is None or subscriber.status != "confirmed":
+    if subscriber is None or subscriber.status != subscribers.State.CONFIRMED:
         return None  # unsubscribed or suppressed meanwhile
     token = services.tokens.unsubscribe_token(subscriber.id)
     posts = latest_posts(services.store, services.settings.welcome_articles)

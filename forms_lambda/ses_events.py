@@ -74,7 +74,7 @@ def ses_events():
 
 def apply_notification(message):
     """Suppress the addresses an SNS Notification's SES event names; returns how many."""
-    from .newsletter import suppress
+    from .subscribers import suppress
 
     try:
         event = json.loads(message["Message"])

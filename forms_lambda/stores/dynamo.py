@@ -23,7 +23,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from .. import ratelimit
 from .base import (DELIVERED, FAILED, PENDING, POST_STATUSES, SENDING, SPAM, Post, StoreError,
-                   Submission, Subscriber, SubscriberStatus, utcnow)
+                   Submission, Subscriber, changeable_subscriber_fields, utcnow)
 
 TABLES = ("submissions", "subscribers", "sends", "limits")
 # As deploy/template.yaml has it: new submissions reach the function through the stream, by key only.
@@ -41,7 +41,7 @@ def from_item(item):
     return {k: _deserialize(v) for k, v in item.items()}
 
 
-class DynamoStore(SubscriberStatus):
+class DynamoStore:
     name = "dynamodb"
 
     def __init__(self, prefix, client=None, retention_days=30):
@@ -213,12 +213,29 @@ class DynamoStore(SubscriberStatus):
             raise StoreError(f"DynamoDB transact_write_items: {e}") from e
         return self.get_subscriber(subscriber.email)
 
-    def put_subscriber(self, subscriber):
-        values = dataclasses.asdict(subscriber)
-        values["updated_at"] = utcnow()
-        self._call("put_item", TableName=self.subscribers,
-                   Item=to_item({"pk": f"subscriber#{subscriber.id}", "sk": SK, **values}),
-                   ConditionExpression="attribute_exists(pk)")
+    def change_subscriber(self, subscriber_id, sources, changes, match=None):
+        changes, match = {**changes, "updated_at": utcnow()}, match or {}
+        changeable_subscriber_fields(*changes, *match)
+        names = {f"#c{i}": k for i, k in enumerate(changes)} | {f"#m{i}": k for i, k in enumerate(match)}
+        values = ({f":c{i}": str(v) for i, v in enumerate(changes.values())}
+                  | {f":m{i}": str(v) for i, v in enumerate(match.values())}
+                  | {f":s{i}": str(s) for i, s in enumerate(sources)})
+        # The condition is checked and the update made in one step on the server: no concurrent change between.
+        condition = f"#status IN ({', '.join(f':s{i}' for i in range(len(sources)))})" + "".join(
+            f" AND #m{i} = :m{i}" for i in range(len(match)))
+        try:
+            answer = self.client.update_item(
+                TableName=self.subscribers, Key=self._record_key(subscriber_id),
+                UpdateExpression="SET " + ", ".join(f"#c{i} = :c{i}" for i in range(len(changes))),
+                ConditionExpression=condition, ExpressionAttributeNames={**names, "#status": "status"},
+                ExpressionAttributeValues=to_item(values), ReturnValues="ALL_NEW")
+        except ClientError as e:
+            if e.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise StoreError(f"DynamoDB update_item: {e}") from e
+            return None
+        except BotoCoreError as e:
+            raise StoreError(f"DynamoDB update_item: {e}") from e
+        return _subscriber(from_item(answer["Attributes"]))
 
     def get_subscriber(self, email):
         item = self._call("get_item", TableName=self.subscribers, Key=self._email_key(email),

@@ -19,8 +19,7 @@ def app(tmp_path, sns_endpoint):
 def store(app):
     store = app.extensions["forms_lambda"].store
     for address in ("pat@example.org", "sam@example.org"):
-        subscriber = store.add_subscriber(Subscriber(email=address))
-        store.set_subscriber_status(subscriber.id, "confirmed", confirmed_at="2026-01-01T00:00:00+00:00")
+        store.add_subscriber(Subscriber(email=address, status="confirmed", confirmed_at="2026-01-01T00:00:00+00:00"))
     return store
 
 

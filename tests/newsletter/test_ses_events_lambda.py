@@ -53,8 +53,7 @@ def function_env(monkeypatch, tmp_path):
     store = SqliteStore(tmp_path / "forms.sqlite3")
     store.init()
     for address in ("pat@example.org", "sam@example.org", "lee@example.org"):
-        subscriber = store.add_subscriber(Subscriber(email=address))
-        store.set_subscriber_status(subscriber.id, "confirmed", confirmed_at="2026-01-01T00:00:00+00:00")
+        store.add_subscriber(Subscriber(email=address, status="confirmed", confirmed_at="2026-01-01T00:00:00+00:00"))
     return store
 
 
