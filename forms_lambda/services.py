@@ -12,7 +12,7 @@ import logging
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 from urllib.parse import urlencode
 
 from flask import current_app
@@ -48,6 +48,8 @@ class Services:
     captcha: CaptchaVerifier | None = None
     # The server process's delivery thread when FORMS_DELIVERY=worker (created by create_app).
     worker: "DeliveryWorker | None" = None
+    # Epoch seconds, for the rate limits: tests set their own clock, so none depends on the wall clock.
+    clock: Callable[[], float] = time.time
 
     @classmethod
     def from_settings(cls, settings):
@@ -200,7 +202,8 @@ def subscribe_email(services, submission):
     # Anyone can type anyone's address, from many addresses: a few confirmation emails a day per
     # subscriber, so the form cannot be used to flood a stranger's inbox. Counted at the first attempt only.
     if submission.attempts == 0:
-        allowed, _ = store.hit_rate_limit(f"confirmation|{subscriber.id}", *CONFIRMATIONS_PER_DAY)
+        allowed, _ = store.hit_rate_limit(f"confirmation|{subscriber.id}", *CONFIRMATIONS_PER_DAY,
+                                          now=services.clock())
         if not allowed:
             log_event("subscribe.confirmation_limited", subscriber_id=subscriber.id, outcome="not sent")
             return None

@@ -126,8 +126,9 @@ class Store(Protocol):
     def purge_submissions(self, before: str) -> int:
         """Delete submissions delivered (or held as spam) before the ISO time `before`."""
 
-    def hit_rate_limit(self, key: str, window_seconds: int, limit: int) -> tuple[bool, int]:
-        """Count one hit on `key` in the current window: (allowed, seconds until the window ends)."""
+    def hit_rate_limit(self, key: str, window_seconds: int, limit: int, now: float | None = None) -> tuple[bool, int]:
+        """One hit on `key`, at most `limit` per `window_seconds` (forms_lambda/ratelimit.py) at the epoch time
+        `now` (default: the clock's): (allowed, seconds until one more would be)."""
 
     def add_subscriber(self, subscriber: Subscriber) -> Subscriber:
         """Insert unless the email is known; return the stored subscriber either way (atomic)."""

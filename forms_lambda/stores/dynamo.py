@@ -6,7 +6,8 @@ Items designed here:
   Delivered submissions and spam get `expires_at` (now + FORMS_RETENTION_DAYS), so TTL deletes them;
   `lease_until` (epoch seconds) marks a delivery in progress (see claim_submission). The table's stream
   (KEYS_ONLY: no patient data in it) invokes the function for each new submission.
-- `<prefix>-limits`: rate-limit counters, pk `limit#<address>|<route>`, sk `<window start>`, gone by TTL.
+- `<prefix>-limits`: rate limits, pk `limit#<key>`, sk `gcra`, holding the key's bucket time (ratelimit.py),
+  gone by TTL once the bucket is empty.
 - `<prefix>-subscribers`: the record at pk `subscriber#<id>`, sk `subscriber`, and a lookup item
   pk `email#<normalised email>`, sk `subscriber` holding `subscriber_id`; both written in one transaction
   so an address can never be known twice.
@@ -183,9 +184,9 @@ class DynamoStore:
         return len(items)
 
     # rate limits
-    def hit_rate_limit(self, key, window_seconds, limit):
+    def hit_rate_limit(self, key, window_seconds, limit, now=None):
         try:
-            return ratelimit.hit_dynamo(self.client, self.limits, key, window_seconds, limit)
+            return ratelimit.hit_dynamo(self.client, self.limits, key, window_seconds, limit, now)
         except (BotoCoreError, ClientError) as e:
             raise StoreError(f"DynamoDB update_item: {e}") from e
 

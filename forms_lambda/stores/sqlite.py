@@ -40,11 +40,13 @@ CREATE TABLE IF NOT EXISTS subscribers (
     unsubscribed_at TEXT NOT NULL DEFAULT '',
     opt_in_id TEXT NOT NULL DEFAULT ''
 );
-CREATE TABLE IF NOT EXISTS rate_limits (
+-- Rate limits (forms_lambda/ratelimit.py): per key, when its bucket is full again (epoch seconds).
+CREATE TABLE IF NOT EXISTS rate_buckets (
     key TEXT PRIMARY KEY,
-    hits INTEGER NOT NULL,
-    expires_at INTEGER NOT NULL
+    tat REAL NOT NULL
 );
+-- The fixed-window counters of earlier versions.
+DROP TABLE IF EXISTS rate_limits;
 CREATE TABLE IF NOT EXISTS posts (
     path TEXT PRIMARY KEY,
     title TEXT NOT NULL,
@@ -203,14 +205,14 @@ class SqliteStore:
         rows = self._run(
             "DELETE FROM submissions WHERE (status = ? AND delivered_at < ?) OR (status = ? AND created_at < ?)"
             " RETURNING id", (DELIVERED, before, SPAM, before))
-        self._run("DELETE FROM rate_limits WHERE expires_at < ?", (int(time.time()),))
+        self._run("DELETE FROM rate_buckets WHERE tat < ?", (time.time(),))
         return len(rows)
 
     # rate limits
-    def hit_rate_limit(self, key, window_seconds, limit):
+    def hit_rate_limit(self, key, window_seconds, limit, now=None):
         """Count one hit on `key`: (allowed, retry_after seconds). Atomic across processes."""
         try:
-            return ratelimit.hit_sqlite(self._connection(), key, window_seconds, limit)
+            return ratelimit.hit_sqlite(self._connection(), key, window_seconds, limit, now)
         except sqlite3.Error as e:
             raise StoreError(f"SQLite: {e}") from e
 

@@ -29,11 +29,18 @@ CONTACT = {"name": "Ann Patient", "email": "ann@example.com", "phone": "303-555-
            "elapsed_ms": "46000"}
 
 
+# The rate limiter's clock in these apps: stopped, so what a test sees never depends on how long it took.
+FROZEN_TIME = 1_800_000_000.5
+
+
 @pytest.fixture
 def make_app(sqlite_config):
-    """create_app on SQLite + Maildir in tmp, unthrottled unless a test sets FORMS_RATE_LIMIT."""
+    """create_app on SQLite + Maildir in tmp, unthrottled unless a test sets FORMS_RATE_LIMIT; its rate-limit
+    clock stands at FROZEN_TIME (tests move it with `app.extensions["forms_lambda"].clock`)."""
     def make(**settings):
-        return create_app({**sqlite_config, "FORMS_RATE_LIMIT": "off", **settings, "TESTING": True})
+        app = create_app({**sqlite_config, "FORMS_RATE_LIMIT": "off", **settings, "TESTING": True})
+        app.extensions["forms_lambda"].clock = lambda: FROZEN_TIME
+        return app
     return make
 
 
