@@ -91,3 +91,11 @@ def test_a_store_failure_fails_the_invocation_so_lambda_retries(moto_server, fun
     monkeypatch.setenv("FORMS_STORE", "dynamodb://no-tables-yet")
     with pytest.raises(Exception, match="DynamoDB"):
         handler(sns_event(bounce("Permanent", "pat@example.org")), None)
+
+
+def test_without_a_configured_topic_every_message_is_ignored(function_env, monkeypatch):
+    monkeypatch.setenv("FORMS_SNS_TOPIC_ARNS", "")
+    monkeypatch.setattr(forms_lambda.handler, "_lambda_handler", None)
+    answer = handler(sns_event(bounce("Permanent", "pat@example.org"), complaint("sam@example.org")), None)
+    assert answer == {"ok": True, "suppressed": 0, "ignored": 2}
+    assert set(statuses(function_env).values()) == {"confirmed"}
