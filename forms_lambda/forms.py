@@ -8,6 +8,8 @@ import unicodedata
 
 from email_validator import EmailNotValidError, validate_email
 
+from .origins import same_site_path
+
 LIMITS = {"name": 100, "email": 254, "phone": 32, "message": 5000, "page": 300, "website": 200, "elapsed_ms": 16}
 # Longer than any visit: a larger "time the page was open" is not a measurement (a day in milliseconds).
 MAX_ELAPSED_MS = 86_400_000
@@ -102,10 +104,7 @@ class Form:
 
     def clean_page(self, value):
         # Where the form was sent from: a same-site path, or nothing.
-        value = value.strip()
-        if value.startswith("/") and not value.startswith("//") and value.isprintable() and " " not in value:
-            return value
-        return ""
+        return same_site_path(value) or ""
 
     def clean_website(self, value):
         return value.strip()

@@ -2,6 +2,8 @@
 from flask import jsonify, redirect, render_template, request
 from werkzeug.exceptions import BadRequest, UnsupportedMediaType
 
+from .origins import same_site_path
+
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 FIELD_LABELS = {"name": "Name", "email": "Email", "phone": "Phone", "message": "Message", "token": "Link",
@@ -48,5 +50,5 @@ def invalid(errors, back="/"):
 
 
 def safe_back(page):
-    """Link back only to a page of our own site."""
-    return page if isinstance(page, str) and page.startswith("/") and not page.startswith("//") else "/"
+    """Link back only to a page of our own site, as a browser would read the link (origins.same_site_path)."""
+    return same_site_path(page) or "/"
