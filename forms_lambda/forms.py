@@ -37,6 +37,20 @@ def normalize_email(address):
     return ascii_email(address).lower()
 
 
+# Providers where dots in the local part reach the same mailbox (and their other domain name).
+DOTLESS = {"gmail.com": "gmail.com", "googlemail.com": "gmail.com"}
+
+
+def mailbox(address):
+    """The mailbox a normalised address reaches, for caps on what one person can be sent: victim+1@ and
+    victim+2@ are one mailbox (subaddresses, RFC 5233), and so are v.ictim@gmail.com and victim@googlemail.com."""
+    local, _, domain = address.lower().rpartition("@")
+    local = local.split("+", 1)[0]
+    if domain in DOTLESS:
+        local, domain = local.replace(".", ""), DOTLESS[domain]
+    return f"{local}@{domain}"
+
+
 class Form:
     """Cleans `data` (a mapping of field -> str) into `cleaned`, or collects `errors` per field."""
 

@@ -157,6 +157,11 @@ def hit_dynamo(client, table, key, window_seconds, limit, now=None):
     return False, max(1, math.ceil(step))
 
 
+# One client may subscribe this many addresses a day (with any FORMS_RATE_LIMIT but off): each gets a
+# confirmation email, and services.py caps those at 3 a day per mailbox.
+SUBSCRIPTIONS_PER_DAY = RateLimit(10, 86400)
+
+
 def init_app(app):
     """Count every POST to a public form; past the limit answer 429 with Retry-After."""
     from flask import request
@@ -174,8 +179,12 @@ def init_app(app):
         if limit is None or request.method != "POST" or request.path not in FORM_PATHS:
             return
         key = f"{client_address(request.environ, proxies)}|{request.path}"
+        limits = [(key, limit)] + ([(f"{key}|day", SUBSCRIPTIONS_PER_DAY)] if request.path == "/api/subscribe" else [])
         try:
-            allowed, wait = services.store.hit_rate_limit(key, limit.window, limit.limit, now=services.clock())
+            for key, each in limits:  # the next is counted only when this one allowed the post
+                allowed, wait = services.store.hit_rate_limit(key, each.window, each.limit, now=services.clock())
+                if not allowed:
+                    break
         except StoreError:
             # Fail open: if the store is down the post cannot be stored anyway and gets its own 503.
             log_event("ratelimit.unavailable", level=30, path=request.path)

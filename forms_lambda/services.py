@@ -8,6 +8,7 @@ an exponential backoff, and after FORMS_MAX_ATTEMPTS it is `failed`, kept for a 
 longest due first, so a submission that keeps failing is pushed back and never holds up the others.
 Who calls `deliver` for a new submission depends on FORMS_DELIVERY: see `hand_over`.
 """
+import hashlib
 import logging
 import time
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from flask import current_app
 from . import emails, signing_keys, subscribers
 from .captcha import CaptchaVerifier, make_verifier
 from .config import Settings
+from .forms import mailbox
 from .logs import log_event, log_exception
 from .mailers import Mailer, MailerError, make_mailer
 from .stores import FAILED, PENDING, Store, Submission, make_store
@@ -34,7 +36,7 @@ log = logging.getLogger("forms_lambda")
 LEASE_SECONDS = 600
 # A person is told (`status` exits 1, the alarm on AWS) when a submission waits longer than this.
 PENDING_ALERT_SECONDS = 30 * 60
-CONFIRMATIONS_PER_DAY = (86400, 3)  # (window in seconds, emails)
+CONFIRMATIONS_PER_DAY = (86400, 3)  # per mailbox: (window in seconds, emails)
 # As `now` for deliver_due: later than any next attempt, so every pending submission is due.
 ANY_TIME = "9999-12-31T23:59:59+00:00"
 
@@ -199,11 +201,13 @@ def subscribe_email(services, submission):
             log_event("subscriber.confirmed", subscriber_id=subscriber.id, reason="single opt-in")
             services.welcome(subscriber.id)
         return None
-    # Anyone can type anyone's address, from many addresses: a few confirmation emails a day per
-    # subscriber, so the form cannot be used to flood a stranger's inbox. Counted at the first attempt only.
+    # Anyone can type anyone's address, from many addresses: a few confirmation emails a day per mailbox
+    # (victim+1@, victim+2@... are one), so the form cannot be used to flood a stranger's inbox (the rate
+    # limiter also caps subscriptions per client and day). Counted at the first attempt only; the key is a
+    # hash, so the limits table holds no address.
     if submission.attempts == 0:
-        allowed, _ = store.hit_rate_limit(f"confirmation|{subscriber.id}", *CONFIRMATIONS_PER_DAY,
-                                          now=services.clock())
+        key = hashlib.sha256(mailbox(subscriber.email).encode()).hexdigest()
+        allowed, _ = store.hit_rate_limit(f"confirmation|{key}", *CONFIRMATIONS_PER_DAY, now=services.clock())
         if not allowed:
             log_event("subscribe.confirmation_limited", subscriber_id=subscriber.id, outcome="not sent")
             return None
