@@ -102,12 +102,23 @@ def cmd_purge(services, args):
     print(f"purged {deleted} submissions")
 
 
+# A cell starting with one of these is a formula in a spreadsheet (CSV injection): a stored address may start
+# with "=", "+", "-" or "@" (all valid before the @).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_text(value):
+    """The value as a spreadsheet shows text, never runs: a leading apostrophe before a formula's first sign."""
+    return f"'{value}" if isinstance(value, str) and value.startswith(FORMULA_START) else value
+
+
 def cmd_export(services, args):
-    """write subscribers as CSV to stdout"""
+    """write subscribers as CSV to stdout (cells that would be spreadsheet formulas start with ')"""
     writer = csv.DictWriter(sys.stdout, fieldnames=EXPORT_FIELDS, lineterminator="\n")
     writer.writeheader()
     for subscriber in services.store.list_subscribers(status=args.status):
-        writer.writerow({k: v for k, v in dataclasses.asdict(subscriber).items() if k in EXPORT_FIELDS})
+        writer.writerow({k: spreadsheet_text(v) for k, v in dataclasses.asdict(subscriber).items()
+                         if k in EXPORT_FIELDS})
 
 
 def cmd_notify(services, args):

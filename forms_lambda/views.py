@@ -1,4 +1,6 @@
 """The HTTP contract of DESIGN.md: /api/contact, /api/subscribe, confirm, unsubscribe, health."""
+import logging
+
 from flask import Blueprint, jsonify, render_template, request, url_for
 
 from . import captcha, subscribers
@@ -7,7 +9,7 @@ from .logs import log_event
 from .ratelimit import client_ip
 from .responses import form_data, invalid, safe_back, success, wants_json
 from .services import current_services
-from .stores import SPAM, Submission
+from .stores import SPAM, StoreError, Submission
 from .stores.base import utcnow
 from .tokens import ExpiredToken, InvalidToken
 
@@ -166,6 +168,13 @@ def unsubscribe():
 
 @bp.get("/health")
 def health():
+    """200 while the store can save a submission (it writes to find out), else 503: a monitor can tell."""
     services = current_services()
-    return jsonify(ok=True, store=services.store.name, mailer=services.mailer.name,
-                   double_opt_in=services.settings.double_opt_in)
+    backends = {"store": services.store.name, "mailer": services.mailer.name,
+                "double_opt_in": services.settings.double_opt_in}
+    try:
+        services.store.check_writable()
+    except StoreError:
+        log_event("health.store_unwritable", level=logging.ERROR, status=503)
+        return jsonify(ok=False, error="The store cannot save submissions.", **backends), 503
+    return jsonify(ok=True, **backends)

@@ -126,6 +126,9 @@ class Store(Protocol):
     def purge_submissions(self, before: str) -> int:
         """Delete submissions delivered (or held as spam) before the ISO time `before`."""
 
+    def check_writable(self) -> None:
+        """Write a small record, so /api/health can say whether submissions could be saved: StoreError if not."""
+
     def hit_rate_limit(self, key: str, window_seconds: int, limit: int, now: float | None = None) -> tuple[bool, int]:
         """One hit on `key`, at most `limit` per `window_seconds` (forms_lambda/ratelimit.py) at the epoch time
         `now` (default: the clock's): (allowed, seconds until one more would be)."""

@@ -6,7 +6,7 @@ Items designed here:
   Delivered submissions and spam get `expires_at` (now + FORMS_RETENTION_DAYS), so TTL deletes them;
   `lease_until` (epoch seconds) marks a delivery in progress (see claim_submission). The table's stream
   (KEYS_ONLY: no patient data in it) invokes the function for each new submission.
-- `<prefix>-limits`: rate limits, pk `limit#<key>`, sk `gcra`, holding the key's bucket time (ratelimit.py),
+- `<prefix>-limits`: the health check's item (pk `health`), and rate limits, pk `limit#<key>`, sk `gcra`, holding the key's bucket time (ratelimit.py),
   gone by TTL once the bucket is empty.
 - `<prefix>-subscribers`: the record at pk `subscriber#<id>`, sk `subscriber`, and a lookup item
   pk `email#<normalised email>`, sk `subscriber` holding `subscriber_id`; both written in one transaction
@@ -182,6 +182,12 @@ class DynamoStore:
             self._call("delete_item", TableName=self.submissions,
                        Key=to_item({"pk": item["pk"], "sk": item["sk"]}))
         return len(items)
+
+    def check_writable(self):
+        # In the limits table, the home of short-lived bookkeeping; gone by TTL if health is never asked again.
+        self._call("put_item", TableName=self.limits,
+                   Item=to_item({"pk": "health", "sk": "check", "checked_at": utcnow(),
+                                 "expires_at": int(time.time()) + 86400}))
 
     # rate limits
     def hit_rate_limit(self, key, window_seconds, limit, now=None):

@@ -47,6 +47,11 @@ CREATE TABLE IF NOT EXISTS rate_buckets (
 );
 -- The fixed-window counters of earlier versions.
 DROP TABLE IF EXISTS rate_limits;
+-- /api/health writes here: it proves the store can still save a submission.
+CREATE TABLE IF NOT EXISTS health (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    checked_at TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS posts (
     path TEXT PRIMARY KEY,
     title TEXT NOT NULL,
@@ -207,6 +212,10 @@ class SqliteStore:
             " RETURNING id", (DELIVERED, before, SPAM, before))
         self._run("DELETE FROM rate_buckets WHERE tat < ?", (time.time(),))
         return len(rows)
+
+    def check_writable(self):
+        self._run("INSERT INTO health (id, checked_at) VALUES (1, ?)"
+                  " ON CONFLICT (id) DO UPDATE SET checked_at = excluded.checked_at", (utcnow(),), durable=True)
 
     # rate limits
     def hit_rate_limit(self, key, window_seconds, limit, now=None):

@@ -72,7 +72,8 @@ class Gunicorn:
         with open(self.log, "wb") as log:
             self.process = subprocess.Popen(
                 [str(Path(sys.executable).parent / "gunicorn"), "--bind", f"127.0.0.1:{self.port}",
-                 "--workers", str(workers), "--access-logfile", "-", "forms_lambda.local:create_local_app()"],
+                 "--workers", str(workers), "--config", "python:forms_lambda.gunicorn_conf",
+                 "forms_lambda.local:create_local_app()"],
                 env=self.env, cwd=tmp_path, stdout=log, stderr=subprocess.STDOUT)
         wait_for_http(f"{self.url}/api/health")
 
