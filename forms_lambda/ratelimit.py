@@ -49,12 +49,19 @@ def parse_rate_limit(text):
     return RateLimit(hits, window)
 
 
+# Set by cloudfront.py for a request proven to come through the site's CloudFront distribution: the viewer's
+# address from CloudFront-Viewer-Address (sourceIp is then a CloudFront edge, shared by many visitors).
+VIEWER_ADDRESS = "forms_lambda.viewer_address"
+
+
 def peer_address(environ):
-    """The address the request came from over TCP.
+    """The address the request came from over TCP, or the viewer's that CloudFront vouches for.
 
     On Lambda that is the sourceIp API Gateway saw: apig-wsgi fills REMOTE_ADDR from the first
     X-Forwarded-For entry on REST (1.0) events, and that entry is whatever the client wrote.
     """
+    if environ.get(VIEWER_ADDRESS):
+        return environ[VIEWER_ADDRESS]
     context = environ.get("apig_wsgi.request_context") or {}
     source = (context.get("http") or context.get("identity") or {}).get("sourceIp")
     return source or environ.get("REMOTE_ADDR") or ""
@@ -69,7 +76,7 @@ def client_ip(environ, trusted_proxies):
     the client (REMOTE_ADDR; on Lambda the event's sourceIp).
     """
     address = peer_address(environ)
-    if trusted_proxies:
+    if trusted_proxies and not environ.get(VIEWER_ADDRESS):
         forwarded = [a.strip() for a in environ.get("HTTP_X_FORWARDED_FOR", "").split(",") if a.strip()]
         if len(forwarded) >= trusted_proxies:
             address = forwarded[-trusted_proxies]

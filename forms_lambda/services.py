@@ -52,14 +52,20 @@ class Services:
     worker: "DeliveryWorker | None" = None
     # Epoch seconds, for the rate limits: tests set their own clock, so none depends on the wall clock.
     clock: Callable[[], float] = time.time
+    # The values CloudFront's origin header may have, when FORMS_ORIGIN_SECRET_ARN is set (cloudfront.py).
+    origin_keys: signing_keys.SigningKeys | None = None
 
     @classmethod
     def from_settings(cls, settings):
         keys = signing_keys.from_secret(settings.secret_arn) if settings.secret_arn else settings.secret_key
+        origin_keys = None
+        if settings.origin_secret_arn:
+            origin_keys = signing_keys.from_secret(settings.origin_secret_arn, setting="FORMS_ORIGIN_SECRET_ARN")
         return cls(settings=settings, store=make_store(settings.store_url, settings.retention_days),
                    mailer=make_mailer(settings.mailer_url, settings.ses_configuration_set),
                    tokens=Tokens(keys, settings.confirm_max_age),
-                   captcha=make_verifier(settings.captcha, settings.captcha_secret, settings.captcha_verify_url))
+                   captcha=make_verifier(settings.captcha, settings.captcha_secret, settings.captcha_verify_url),
+                   origin_keys=origin_keys)
 
     def url(self, path, **query):
         return f"{self.settings.site_url}{path}" + (f"?{urlencode(query)}" if query else "")

@@ -118,7 +118,7 @@ def test_a_malformed_secret_stops_startup_without_quoting_it(secret, value, mess
 
 def test_a_missing_secret_stops_startup_naming_the_variable(moto_server):
     arn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:nothing-here-AbCdEf"
-    with pytest.raises(ConfigError, match=f"FORMS_SECRET_ARN: cannot read the signing keys from {arn}"):
+    with pytest.raises(ConfigError, match=f"FORMS_SECRET_ARN: cannot read the keys from {arn}"):
         from_secret(arn)
 
 
