@@ -67,3 +67,28 @@ def test_the_logs_keep_no_token_and_no_client_address(server):
     assert '"GET /api/unsubscribe" 400' in log  # the path, without its query
     assert TOKEN not in log and "127.0.0.1" not in log.replace(server.url, "")
     assert "Invalid request, answered by gunicorn" in log
+
+
+# 27 ways of asking for a file outside the site's folder: every one is the site's 404, never the file.
+TRAVERSALS = [
+    "/../../../../etc/passwd", "/..%2f..%2f..%2fetc%2fpasswd", "/%2e%2e/%2e%2e/%2e%2e/etc/passwd",
+    "/%2e%2e%2f%2e%2e%2fetc%2fpasswd", "/..%5c..%5c..%5cetc%5cpasswd", "/..\\..\\..\\etc\\passwd",
+    "/%252e%252e/%252e%252e/etc/passwd", "/....//....//....//etc/passwd", "/.%2e/.%2e/.%2e/etc/passwd",
+    "/%c0%ae%c0%ae/%c0%ae%c0%ae/etc/passwd", "/%uff0e%uff0e/etc/passwd", "/index.html/../../../etc/passwd",
+    "/subscribed/../../../../etc/passwd", "/api/../../../etc/passwd", "/api/..%2f..%2fetc/passwd",
+    "//etc/passwd", "///etc/passwd", "/etc/passwd%00.html", "/%00/../../etc/passwd", "/./././../etc/passwd",
+    "/..;/..;/etc/passwd", "/%2e%2e%5c%2e%2e%5cetc%5cpasswd", "/..%252f..%252fetc%252fpasswd",
+    "/proc/self/environ", "/../var/forms.sqlite3", "/../var/secret_key", "/%2e%2e/forms.sqlite3",
+]
+
+
+@pytest.mark.parametrize("path", TRAVERSALS)
+def test_traversal_paths_are_404(server, path):
+    status, headers, body = raw(server, f"GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode())
+    assert status == 404, path
+    assert b"root:" not in body and b"FORMS_" not in body and b"SQLite format" not in body
+    assert ("X-Content-Type-Options", "nosniff") in headers
+
+
+def test_there_are_27_traversals():
+    assert len(set(TRAVERSALS)) == 27
