@@ -80,6 +80,18 @@ class DynamoStore:
             self._call("update_time_to_live", TableName=name,
                        TimeToLiveSpecification={"Enabled": True, "AttributeName": "expires_at"})
 
+    def _if(self, method, **kwargs):
+        """A conditional write (its ConditionExpression among kwargs): the answer, or None when the condition does
+        not hold."""
+        try:
+            return getattr(self.client, method)(**kwargs)
+        except ClientError as e:
+            if e.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                return None
+            raise StoreError(f"DynamoDB {method}: {e}") from e
+        except BotoCoreError as e:
+            raise StoreError(f"DynamoDB {method}: {e}") from e
+
     def _scan(self, table, prefix, **filters):
         expression, names, values = "begins_with(pk, :prefix)", {}, {":prefix": prefix}
         for i, (attr, value) in enumerate(filters.items()):
@@ -116,18 +128,11 @@ class DynamoStore:
                            returned="NONE"):
         """Update the item: its new attributes (with `returned="ALL_NEW"`), or None when `condition` does not hold."""
         kwargs = {"ExpressionAttributeNames": {"#s": "status"}} if "#s" in expression + condition else {}
-        try:
-            answer = self.client.update_item(
-                TableName=self.submissions, Key=to_item({"pk": f"submission#{submission_id}", "sk": "submission"}),
-                UpdateExpression=expression, ExpressionAttributeValues=to_item(values),
-                ConditionExpression=condition, ReturnValues=returned, **kwargs)
-        except ClientError as e:
-            if e.response["Error"]["Code"] != "ConditionalCheckFailedException":
-                raise StoreError(f"DynamoDB update_item: {e}") from e
-            return None
-        except BotoCoreError as e:
-            raise StoreError(f"DynamoDB update_item: {e}") from e
-        return from_item(answer.get("Attributes", {}))
+        answer = self._if("update_item", TableName=self.submissions,
+                          Key=to_item({"pk": f"submission#{submission_id}", "sk": "submission"}),
+                          UpdateExpression=expression, ExpressionAttributeValues=to_item(values),
+                          ConditionExpression=condition, ReturnValues=returned, **kwargs)
+        return None if answer is None else from_item(answer.get("Attributes", {}))
 
     def mark_delivered(self, submission_id):
         self._update_submission(
@@ -230,18 +235,13 @@ class DynamoStore:
         # The condition is checked and the update made in one step on the server: no concurrent change between.
         condition = f"#status IN ({', '.join(f':s{i}' for i in range(len(sources)))})" + "".join(
             f" AND #m{i} = :m{i}" for i in range(len(match)))
-        try:
-            answer = self.client.update_item(
-                TableName=self.subscribers, Key=self._record_key(subscriber_id),
-                UpdateExpression="SET " + ", ".join(f"#c{i} = :c{i}" for i in range(len(changes))),
-                ConditionExpression=condition, ExpressionAttributeNames={**names, "#status": "status"},
-                ExpressionAttributeValues=to_item(values), ReturnValues="ALL_NEW")
-        except ClientError as e:
-            if e.response["Error"]["Code"] != "ConditionalCheckFailedException":
-                raise StoreError(f"DynamoDB update_item: {e}") from e
+        answer = self._if(
+            "update_item", TableName=self.subscribers, Key=self._record_key(subscriber_id),
+            UpdateExpression="SET " + ", ".join(f"#c{i} = :c{i}" for i in range(len(changes))),
+            ConditionExpression=condition, ExpressionAttributeNames={**names, "#status": "status"},
+            ExpressionAttributeValues=to_item(values), ReturnValues="ALL_NEW")
+        if answer is None:
             return None
-        except BotoCoreError as e:
-            raise StoreError(f"DynamoDB update_item: {e}") from e
         return _subscriber(from_item(answer["Attributes"]))
 
     def get_subscriber(self, email):
@@ -274,15 +274,8 @@ class DynamoStore:
         """A conditional put; False when the condition did not hold."""
         kwargs = {"ExpressionAttributeNames": {"#s": "status"}, "ExpressionAttributeValues": to_item(values)} \
             if values else {}
-        try:
-            self.client.put_item(TableName=table, Item=to_item(item), ConditionExpression=condition, **kwargs)
-            return True
-        except ClientError as e:
-            if e.response["Error"]["Code"] == "ConditionalCheckFailedException":
-                return False
-            raise StoreError(f"DynamoDB put_item: {e}") from e
-        except BotoCoreError as e:
-            raise StoreError(f"DynamoDB put_item: {e}") from e
+        return self._if("put_item", TableName=table, Item=to_item(item), ConditionExpression=condition,
+                        **kwargs) is not None
 
     # newsletter: posts and per-recipient send records
     def add_post(self, post):

@@ -56,6 +56,16 @@ def test_signature_by_another_key_is_rejected(sns_endpoint):
     "https://sns.us-east-1.amazonaws.com:8443/cert.pem",
     "https://user@sns.us-east-1.amazonaws.com/cert.pem",
     "https://127.0.0.1/cert.pem",
+    # Only sns.<a real region>.amazonaws.com, the topic's region, and a .pem.
+    "https://sns.s3.amazonaws.com/cert.pem",
+    "https://sns.x.amazonaws.com/cert.pem",
+    "https://sns.us-east.amazonaws.com/cert.pem",
+    "https://sns.us-east-1-evil.amazonaws.com/cert.pem",
+    "https://sns.evil-east-1.amazonaws.com/cert.pem",
+    "https://sns.us-east-1.amazonaws.com.cn/cert.pem",  # .cn only for China's regions
+    "https://sns.us-west-2.amazonaws.com/cert.pem",  # a real region, but not the topic's
+    "https://sns.us-east-1.amazonaws.com/cert.txt",
+    "https://sns.us-east-1.amazonaws.com/",
 ])
 def test_foreign_certificate_host_is_rejected_without_fetching(sns_endpoint, url):
     message = sns_endpoint.sign({"Type": "Notification", "MessageId": "x", "TopicArn": sns_endpoint.topic_arn,
@@ -127,26 +137,6 @@ def test_a_missing_or_unreadable_timestamp_is_refused(sns_endpoint, timestamp):
         del message["Timestamp"]
     before = len(sns_endpoint.fetched)
     with pytest.raises(InvalidSnsMessage):
-        verifier_of(sns_endpoint).verify(message)
-    assert len(sns_endpoint.fetched) == before
-
-
-@pytest.mark.parametrize("url", [
-    "https://sns.s3.amazonaws.com/cert.pem",
-    "https://sns.x.amazonaws.com/cert.pem",
-    "https://sns.us-east.amazonaws.com/cert.pem",
-    "https://sns.us-east-1-evil.amazonaws.com/cert.pem",
-    "https://sns.evil-east-1.amazonaws.com/cert.pem",
-    "https://sns.us-east-1.amazonaws.com.cn/cert.pem",  # .cn only for China's regions
-    "https://sns.us-west-2.amazonaws.com/cert.pem",  # a real region, but not the topic's
-    "https://sns.us-east-1.amazonaws.com/cert.txt",
-    "https://sns.us-east-1.amazonaws.com/",
-])
-def test_certificate_only_from_sns_in_the_topics_region(sns_endpoint, url):
-    message = sns_endpoint.sign({"Type": "Notification", "MessageId": "x", "TopicArn": sns_endpoint.topic_arn,
-                                 "Message": "{}", "Timestamp": sns_endpoint.timestamp()}, cert_url=url)
-    before = len(sns_endpoint.fetched)
-    with pytest.raises(InvalidSnsMessage, match="certificate URL"):
         verifier_of(sns_endpoint).verify(message)
     assert len(sns_endpoint.fetched) == before
 
