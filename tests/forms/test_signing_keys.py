@@ -128,8 +128,16 @@ def test_a_missing_secret_stops_startup_naming_the_variable(moto_server):
     ({"FORMS_SECRET_ARN": "arn:aws:secretsmanager:us-east-1:123456789012:secret:k-AbCdEf",
       "FORMS_SECRET_KEY": NEW}, "FORMS_SECRET_ARN and FORMS_SECRET_KEY are both set"),
     ({"AWS_LAMBDA_FUNCTION_NAME": "forms"}, "FORMS_SECRET_ARN (or FORMS_SECRET_KEY) is required on AWS Lambda"),
+    ({"FORMS_ORIGIN_SECRET_ARN": "origin-value"}, "FORMS_ORIGIN_SECRET_ARN must be the ARN of a Secrets Manager"),
 ])
 def test_invalid_key_settings_stop_startup_naming_the_variable(tmp_path, env, message):
     with pytest.raises(ConfigError) as error:
         load_settings({"FORMS_VAR_DIR": str(tmp_path / "var"), **env})
     assert message in str(error.value)
+
+
+def test_an_unreadable_origin_secret_stops_startup_naming_its_variable(moto_server, tmp_path):
+    arn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:no-origin-AbCdEf"
+    with pytest.raises(ConfigError, match=f"FORMS_ORIGIN_SECRET_ARN: cannot read the keys from {arn}"):
+        create_app({"FORMS_ORIGIN_SECRET_ARN": arn, "FORMS_VAR_DIR": str(tmp_path / "var"),
+                    "FORMS_STORE": f"sqlite:///{tmp_path}/forms.sqlite3"})
