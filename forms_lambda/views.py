@@ -97,8 +97,9 @@ def confirm_link(services):
         return None, invalid({"token": CONFIRM_INVALID})
 
 
-def confirmed_in(subscriber, opt_in_id):
-    return subscriber is not None and subscriber.opt_in_id == opt_in_id and subscriber.status == subscribers.State.CONFIRMED
+def in_opt_in(subscriber, opt_in_id, state):
+    """True when the subscriber is in `state` in the opt-in the confirm link was made for."""
+    return subscriber is not None and subscriber.opt_in_id == opt_in_id and subscriber.status == state
 
 
 @bp.get("/subscribe/confirm")
@@ -107,10 +108,11 @@ def confirm_page():
     ids, refusal = confirm_link(services)
     if refusal:
         return refusal
-    subscriber = services.store.get_subscriber_by_id(ids[0])
-    if confirmed_in(subscriber, ids[1]):
+    subscriber_id, opt_in_id = ids
+    subscriber = services.store.get_subscriber_by_id(subscriber_id)
+    if in_opt_in(subscriber, opt_in_id, subscribers.State.CONFIRMED):
         return success(SUBSCRIBED, "/subscribed/")
-    if subscriber is None or subscriber.opt_in_id != ids[1] or subscriber.status != subscribers.State.PENDING:
+    if not in_opt_in(subscriber, opt_in_id, subscribers.State.PENDING):
         return invalid({"token": CONFIRM_USED_UP})  # unsubscribed since, or opted in again
     return render_template("confirm.html", title="Confirm your subscription", clinic_name=services.settings.clinic_name,
                            action=url_for("api.confirm", token=request.args["token"]))
@@ -126,7 +128,7 @@ def confirm():
     if subscribers.confirm(services.store, subscriber_id, opt_in_id, utcnow(), request.path):
         log_event("subscriber.confirmed", subscriber_id=subscriber_id)
         services.welcome(subscriber_id)
-    elif not confirmed_in(services.store.get_subscriber_by_id(subscriber_id), opt_in_id):
+    elif not in_opt_in(services.store.get_subscriber_by_id(subscriber_id), opt_in_id, subscribers.State.CONFIRMED):
         return invalid({"token": CONFIRM_USED_UP})  # unsubscribed meanwhile: an old link must not undo that
     return success(SUBSCRIBED, "/subscribed/")
 
