@@ -82,7 +82,8 @@ publish: venv ## build the production site into output/ with publishconf.py
 	$(PELICAN) $(INPUTDIR) -o $(OUTPUTDIR) -s $(PUBLISHCONF) $(PELICANOPTS)
 
 # The local server (forms_lambda/local.py) serves the folder the site is built into.
-GUNICORN = FORMS_SITE_DIR=$(OUTPUTDIR) $(VENV)/bin/gunicorn --bind $(HOST):$(PORT) --workers 2 --access-logfile - \
+GUNICORN = FORMS_SITE_DIR=$(OUTPUTDIR) $(VENV)/bin/gunicorn --bind $(HOST):$(PORT) --workers 2 \
+	--config python:forms_lambda.gunicorn_conf \
 	'forms_lambda.local:create_local_app()'
 
 serve: venv ## serve output/ (gzip and brotli, as CloudFront does) and the form service on http://$(HOST):$(PORT)

@@ -63,7 +63,7 @@ def confirm(ctx, env, address):
     """A subscriber who confirmed long ago: the case that used to answer early, without an email."""
     code = ("from forms_lambda import create_app; s = create_app().extensions['forms_lambda'].store; "
             "from forms_lambda.stores import Subscriber; "
-            f"s.set_subscriber_status(s.add_subscriber(Subscriber(email={address!r})).id, 'confirmed')")
+            f"s.add_subscriber(Subscriber(email={address!r}, status='confirmed'))")
     run_ok([ctx.python, "-c", code], env=env, cwd=ctx.root)
 
 

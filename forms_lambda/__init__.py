@@ -14,7 +14,7 @@ def create_app(test_config=None):
 
     Raises ConfigError naming the variable when a setting is missing or invalid.
     """
-    from . import errors, logs, origins, ratelimit, ses_events, views
+    from . import cloudfront, errors, logs, origins, ratelimit, ses_events, views
     from .delivery import DeliveryWorker
     from .services import Services
 
@@ -35,7 +35,9 @@ def create_app(test_config=None):
     app.register_blueprint(ses_events.bp)
     errors.init_app(app)
     logs.init_app(app)
-    # Order matters: a foreign origin is refused before it counts against anyone's rate limit.
+    # Order matters: a request that bypassed CloudFront, or from a foreign origin, is refused before it counts
+    # against anyone's rate limit.
+    cloudfront.init_app(app)
     origins.init_app(app)
     ratelimit.init_app(app)
 

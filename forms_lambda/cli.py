@@ -8,7 +8,8 @@ import sys
 
 from .stores import DELIVERED, FAILED, PENDING, SPAM, Subscriber
 
-EXPORT_FIELDS = [f.name for f in dataclasses.fields(Subscriber)]
+# The consent record (the opt-in's id only tells confirm links apart: nothing a person needs).
+EXPORT_FIELDS = [f.name for f in dataclasses.fields(Subscriber) if f.name != "opt_in_id"]
 
 
 def cmd_init(services, args):
@@ -110,12 +111,23 @@ def cmd_purge(services, args):
           "confirmed")
 
 
+# A cell starting with one of these is a formula in a spreadsheet (CSV injection): a stored address may start
+# with "=", "+", "-" or "@" (all valid before the @).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_text(value):
+    """The value as a spreadsheet shows text, never runs: a leading apostrophe before a formula's first sign."""
+    return f"'{value}" if isinstance(value, str) and value.startswith(FORMULA_START) else value
+
+
 def cmd_export(services, args):
-    """write subscribers as CSV to stdout"""
+    """write subscribers as CSV to stdout (cells that would be spreadsheet formulas start with ')"""
     writer = csv.DictWriter(sys.stdout, fieldnames=EXPORT_FIELDS, lineterminator="\n")
     writer.writeheader()
     for subscriber in services.store.list_subscribers(status=args.status):
-        writer.writerow(dataclasses.asdict(subscriber))
+        writer.writerow({k: spreadsheet_text(v) for k, v in dataclasses.asdict(subscriber).items()
+                         if k in EXPORT_FIELDS})
 
 
 def cmd_notify(services, args):
@@ -127,8 +139,8 @@ def cmd_notify(services, args):
 
 def cmd_unsubscribe(services, args):
     """unsubscribe an address, or the token of an emailed 'unsubscribe <token>' request (the mailto: link)"""
+    from . import subscribers
     from .forms import normalize_email
-    from .stores.base import utcnow
     from .tokens import InvalidToken
 
     try:
@@ -141,9 +153,8 @@ def cmd_unsubscribe(services, args):
     if subscriber is None:
         print("unknown subscriber", file=sys.stderr)
         return 1
-    if subscriber.status in ("pending", "confirmed"):
-        services.store.set_subscriber_status(subscriber.id, "unsubscribed", unsubscribed_at=utcnow())
-    print(f"subscriber {subscriber.id}: {services.store.get_subscriber_by_id(subscriber.id).status}")
+    subscriber = subscribers.unsubscribe(services.store, subscriber.id) or services.store.get_subscriber_by_id(subscriber.id)
+    print(f"subscriber {subscriber.id}: {subscriber.status}")
 
 
 def cmd_forget(services, args):
@@ -195,7 +206,8 @@ def add_purge_arguments(parser):
 
 
 def add_export_arguments(parser):
-    parser.add_argument("--status", choices=["pending", "confirmed", "unsubscribed", "suppressed"],
+    from .subscribers import State
+    parser.add_argument("--status", choices=list(State),
                         help="only subscribers with this status")
 
 

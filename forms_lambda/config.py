@@ -99,6 +99,8 @@ class Settings:
     welcome_articles: int = 3
     sns_topic_arns: tuple = ()
     secret_arn: str = ""
+    # Behind CloudFront: the secret holding the header value CloudFront adds (forms_lambda/cloudfront.py).
+    origin_secret_arn: str = ""
     notify_site: str = "output"
     delivery: str = "worker"
     max_attempts: int = 8
@@ -182,10 +184,15 @@ S3_SITE = re.compile(r"s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/[^\x00-\x1f]*)?")
 SECRET_ARN = re.compile(r"arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[A-Za-z0-9/_+=.@-]+")
 
 
-def _secret_arn(env):
-    arn = env.get("FORMS_SECRET_ARN", "")
+def _arn(env, name):
+    arn = env.get(name, "")
     if arn and not SECRET_ARN.fullmatch(arn):
-        raise ConfigError(f"FORMS_SECRET_ARN must be the ARN of a Secrets Manager secret, got {arn!r}")
+        raise ConfigError(f"{name} must be the ARN of a Secrets Manager secret, got {arn!r}")
+    return arn
+
+
+def _secret_arn(env):
+    arn = _arn(env, "FORMS_SECRET_ARN")
     if arn and env.get("FORMS_SECRET_KEY"):
         raise ConfigError("FORMS_SECRET_ARN and FORMS_SECRET_KEY are both set: set only one")
     return arn
@@ -330,6 +337,7 @@ def load_settings(environ=None):
         urgent_inbox=urgent_inbox,
         site_url=f"{site.scheme}://{site.netloc}",
         secret_arn=_secret_arn(env),
+        origin_secret_arn=_arn(env, "FORMS_ORIGIN_SECRET_ARN"),
         secret_key=_secret_key(env, var_dir),
         timezone=tz,
         double_opt_in=_bool(env, "FORMS_DOUBLE_OPT_IN"),

@@ -8,6 +8,8 @@ import unicodedata
 
 from email_validator import EmailNotValidError, validate_email
 
+from .origins import same_site_path
+
 LIMITS = {"name": 100, "email": 254, "phone": 32, "message": 5000, "page": 300, "website": 200, "elapsed_ms": 16}
 # Longer than any visit: a larger "time the page was open" is not a measurement (a day in milliseconds).
 MAX_ELAPSED_MS = 86_400_000
@@ -33,6 +35,20 @@ def ascii_email(address):
 def normalize_email(address):
     """The key a subscriber is known by: syntax-checked, offline, ASCII and lower-cased."""
     return ascii_email(address).lower()
+
+
+# Providers where dots in the local part reach the same mailbox (and their other domain name).
+DOTLESS = {"gmail.com": "gmail.com", "googlemail.com": "gmail.com"}
+
+
+def mailbox(address):
+    """The mailbox a normalised address reaches, for caps on what one person can be sent: victim+1@ and
+    victim+2@ are one mailbox (subaddresses, RFC 5233), and so are v.ictim@gmail.com and victim@googlemail.com."""
+    local, _, domain = address.lower().rpartition("@")
+    local = local.split("+", 1)[0]
+    if domain in DOTLESS:
+        local, domain = local.replace(".", ""), DOTLESS[domain]
+    return f"{local}@{domain}"
 
 
 class Form:
@@ -102,10 +118,7 @@ class Form:
 
     def clean_page(self, value):
         # Where the form was sent from: a same-site path, or nothing.
-        value = value.strip()
-        if value.startswith("/") and not value.startswith("//") and value.isprintable() and " " not in value:
-            return value
-        return ""
+        return same_site_path(value) or ""
 
     def clean_website(self, value):
         return value.strip()

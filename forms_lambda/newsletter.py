@@ -29,7 +29,8 @@ from urllib.parse import urljoin, urlsplit
 
 from . import emails
 from .mailers import MailerError
-from .stores import FAILED, SENDING, SENT, Post, Subscriber
+from .stores import FAILED, SENDING, SENT, Post
+from .subscribers import State
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 FEED = Path("feeds") / "all.atom.xml"
@@ -296,7 +297,7 @@ class Newsletter:
         if not pending:
             print("no new articles to announce", file=self.out)
             return 0
-        subscribers = self.store.list_subscribers(status="confirmed")
+        subscribers = self.store.list_subscribers(status=State.CONFIRMED)
         failed = 0
         for post in pending:
             counts = self.send_post(post, subscribers, resend_interrupted=resend_interrupted)
@@ -308,14 +309,6 @@ class Newsletter:
                   f"by a crash or still sending in another run (not resent; see --resend-interrupted)",
                   file=self.out)
         return 1 if failed else 0
-
-
-def suppress(store, email):
-    """Never mail this address again (hard bounce or complaint), known as a subscriber or not."""
-    subscriber = store.add_subscriber(Subscriber(email=email, status="suppressed"))
-    if subscriber.status != "suppressed":
-        subscriber = store.set_subscriber_status(subscriber.id, "suppressed")
-    return subscriber
 
 
 def latest_posts(store, limit):

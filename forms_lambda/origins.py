@@ -10,6 +10,9 @@ their authority, and mail providers post RFC 8058 one-click unsubscribes from th
 from urllib.parse import urlsplit
 
 FORM_PATHS = frozenset({"/api/contact", "/api/subscribe"})
+# What a browser strips from both ends of a URL (C0 controls and space), and removes anywhere (tab, newline).
+C0_AND_SPACE = "".join(map(chr, range(0x21)))
+TAB_AND_NEWLINE = {ord("\t"): None, ord("\n"): None, ord("\r"): None}
 DEFAULT_PORTS = {"http": 80, "https": 443}
 PREFLIGHT_MAX_AGE = "600"
 
@@ -27,6 +30,20 @@ def origin_of(url):
     if port and port != DEFAULT_PORTS[parts.scheme.lower()]:
         host = f"{host}:{port}"
     return f"{parts.scheme.lower()}://{host}"
+
+
+def same_site_path(value):
+    """`value` as a link within our own site ("/path?query#fragment"), or None when a browser would read it as
+    anything else: judged by the WHATWG URL Standard's rules for a relative URL on an https page. A browser
+    strips C0 controls and spaces from both ends, removes every tab and newline, and reads "\\" as "/", so
+    "/\\evil.example" and "/<TAB>/evil.example" both mean "//evil.example": another host. The value returned
+    is the cleaned one, so a page links to exactly what the browser would have followed."""
+    if not isinstance(value, str):
+        return None
+    url = value.strip(C0_AND_SPACE).translate(TAB_AND_NEWLINE).replace("\\", "/")
+    if not url.startswith("/") or url.startswith("//") or not url.isprintable() or " " in url:
+        return None
+    return url
 
 
 def request_origin(headers):

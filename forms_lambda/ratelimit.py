@@ -1,9 +1,16 @@
 """Rate limits per client address and form, shared by every process and Lambda instance.
 
-A fixed-window counter kept in the store (SQLite locally, DynamoDB on Lambda): every POST to a
-public form counts one hit for (address, route, window); past the limit the answer is 429 with
-Retry-After until the window ends. The count is taken in one atomic store operation, so
-concurrent workers cannot both slip under the limit.
+GCRA (the generic cell rate algorithm: a token bucket kept as one time per key). A limit of N per W seconds lets
+a client send N at once, then one more every W/N seconds as the bucket refills. Fixed windows let 2N through in
+a moment (N at one window's end, N more at the next one's start); here a burst is never more than N, and any
+span of s seconds holds at most N + s*N/W.
+
+The store keeps, per key, the "theoretical arrival time" (TAT): when the bucket will be full again. A hit at
+`now` raises it to max(TAT, now) + W/N, and is allowed while that is at most now + W; a refused hit changes
+nothing, and may come again when the TAT is back at now + W - W/N (Retry-After). The check and the write are
+one store operation (one SQLite statement, DynamoDB conditional updates), so concurrent workers cannot both
+slip under the limit. Every POST to a public form counts one hit for (address, route); past the limit the
+answer is 429 with Retry-After.
 """
 import ipaddress
 import math
@@ -42,12 +49,19 @@ def parse_rate_limit(text):
     return RateLimit(hits, window)
 
 
+# Set by cloudfront.py for a request proven to come through the site's CloudFront distribution: the viewer's
+# address from CloudFront-Viewer-Address (sourceIp is then a CloudFront edge, shared by many visitors).
+VIEWER_ADDRESS = "forms_lambda.viewer_address"
+
+
 def peer_address(environ):
-    """The address the request came from over TCP.
+    """The address the request came from over TCP, or the viewer's that CloudFront vouches for.
 
     On Lambda that is the sourceIp API Gateway saw: apig-wsgi fills REMOTE_ADDR from the first
     X-Forwarded-For entry on REST (1.0) events, and that entry is whatever the client wrote.
     """
+    if environ.get(VIEWER_ADDRESS):
+        return environ[VIEWER_ADDRESS]
     context = environ.get("apig_wsgi.request_context") or {}
     source = (context.get("http") or context.get("identity") or {}).get("sourceIp")
     return source or environ.get("REMOTE_ADDR") or ""
@@ -62,7 +76,7 @@ def client_ip(environ, trusted_proxies):
     the client (REMOTE_ADDR; on Lambda the event's sourceIp).
     """
     address = peer_address(environ)
-    if trusted_proxies:
+    if trusted_proxies and not environ.get(VIEWER_ADDRESS):
         forwarded = [a.strip() for a in environ.get("HTTP_X_FORWARDED_FOR", "").split(",") if a.strip()]
         if len(forwarded) >= trusted_proxies:
             address = forwarded[-trusted_proxies]
@@ -84,44 +98,75 @@ def client_address(environ, trusted_proxies):
     return str(ip)
 
 
-def window_bounds(now, window):
-    """(start, end) of the fixed window holding `now`, in whole epoch seconds."""
-    start = int(now) - int(now) % window
-    return start, start + window
+def interval(window_seconds, limit):
+    """Seconds the bucket takes to gain room for one more hit."""
+    return window_seconds / limit
 
 
-def verdict(hits, limit, window_end, now):
-    """(allowed, retry_after seconds) once the window's count is `hits`."""
-    if hits <= limit:
-        return True, 0
-    return False, max(1, math.ceil(window_end - now))
+def retry_after(tat, now, window_seconds, limit):
+    """Whole seconds until a refused hit would be allowed, given the stored TAT."""
+    return max(1, math.ceil(tat + interval(window_seconds, limit) - window_seconds - now))
 
 
 def hit_sqlite(conn, key, window_seconds, limit, now=None):
-    """One hit on `key` in a SQLite table rate_limits(key, hits, expires_at), atomically."""
+    """One hit on `key` in a SQLite table rate_buckets(key, tat): (allowed, retry_after seconds)."""
     now = time.time() if now is None else now
-    _, end = window_bounds(now, window_seconds)
-    # One statement: SQLite runs it under its write lock, so the count is exact across processes.
-    (hits,) = conn.execute(
-        "INSERT INTO rate_limits (key, hits, expires_at) VALUES (?, 1, ?)"
-        " ON CONFLICT (key) DO UPDATE SET"
-        "  hits = CASE WHEN expires_at = excluded.expires_at THEN hits + 1 ELSE 1 END,"
-        "  expires_at = excluded.expires_at"
-        " RETURNING hits", (key, end)).fetchone()
-    return verdict(hits, limit, end, now)
+    step = interval(window_seconds, limit)
+    # One statement, run under SQLite's write lock: exact across processes. A new key (or one whose TAT has
+    # passed) starts at now; a full bucket makes the WHERE false and the statement return nothing.
+    row = conn.execute(
+        "INSERT INTO rate_buckets (key, tat) VALUES (:key, :now + :step)"
+        " ON CONFLICT (key) DO UPDATE SET tat = MAX(tat, :now) + :step"
+        " WHERE MAX(tat, :now) + :step <= :now + :window RETURNING tat",
+        {"key": key, "now": now, "step": step, "window": window_seconds}).fetchone()
+    if row is not None:
+        return True, 0
+    (tat,) = conn.execute("SELECT tat FROM rate_buckets WHERE key = ?", (key,)).fetchone()
+    return False, retry_after(tat, now, window_seconds, limit)
+
+
+def _number(value):
+    return {"N": repr(value)}
 
 
 def hit_dynamo(client, table, key, window_seconds, limit, now=None):
-    """One hit on `key` in the DynamoDB table <prefix>-limits: one item per window, gone by TTL."""
+    """One hit on `key` in the DynamoDB table <prefix>-limits: one item per key, gone by TTL once empty."""
+    from botocore.exceptions import ClientError
+
     now = time.time() if now is None else now
-    start, end = window_bounds(now, window_seconds)
-    # ADD is atomic on the server: concurrent Lambda instances each get their own count back.
-    answer = client.update_item(
-        TableName=table, Key={"pk": {"S": f"limit#{key}"}, "sk": {"S": str(start)}},
-        UpdateExpression="ADD hits :one SET expires_at = :expires",
-        ExpressionAttributeValues={":one": {"N": "1"}, ":expires": {"N": str(end)}},
-        ReturnValues="UPDATED_NEW")
-    return verdict(int(answer["Attributes"]["hits"]["N"]), limit, end, now)
+    step = interval(window_seconds, limit)
+    item_key = {"pk": {"S": f"limit#{key}"}, "sk": {"S": "gcra"}}
+    # TTL may delete the item once its TAT has passed: it then holds nothing a new item would not.
+    expires = {":expires": {"N": str(math.ceil(now + window_seconds))}}
+
+    def update(expression, condition, values):
+        try:
+            client.update_item(TableName=table, Key=item_key, UpdateExpression=expression,
+                               ConditionExpression=condition, ExpressionAttributeValues={**values, **expires})
+            return True
+        except ClientError as e:
+            if e.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+            return False
+
+    for _ in range(3):  # two conditional updates, each atomic on the server; a race between them goes round again
+        # An empty bucket (no item, or its TAT has passed): this hit starts it.
+        if update("SET tat = :tat, expires_at = :expires", "attribute_not_exists(tat) OR tat <= :now",
+                  {":tat": _number(now + step), ":now": _number(now)}):
+            return True, 0
+        # Hits in the bucket: one more while there is room.
+        if update("SET tat = tat + :step, expires_at = :expires", "tat > :now AND tat <= :room",
+                  {":step": _number(step), ":now": _number(now), ":room": _number(now + window_seconds - step)}):
+            return True, 0
+        item = client.get_item(TableName=table, Key=item_key, ConsistentRead=True).get("Item")
+        if item is not None and float(item["tat"]["N"]) > now:
+            return False, retry_after(float(item["tat"]["N"]), now, window_seconds, limit)
+    return False, max(1, math.ceil(step))
+
+
+# One client may subscribe this many addresses a day (with any FORMS_RATE_LIMIT but off): each gets a
+# confirmation email, and services.py caps those at 3 a day per mailbox.
+SUBSCRIPTIONS_PER_DAY = RateLimit(10, 86400)
 
 
 def init_app(app):
@@ -143,13 +188,17 @@ def init_app(app):
         if limit is None or not counted:
             return
         key = f"{client_address(request.environ, proxies)}|{request.path}"
+        limits = [(key, limit)] + ([(f"{key}|day", SUBSCRIPTIONS_PER_DAY)] if request.path == "/api/subscribe" else [])
         try:
-            allowed, retry_after = services.store.hit_rate_limit(key, limit.window, limit.limit)
+            for key, each in limits:  # the next is counted only when this one allowed the post
+                allowed, wait = services.store.hit_rate_limit(key, each.window, each.limit, now=services.clock())
+                if not allowed:
+                    break
         except StoreError:
             # Fail open: if the store is down the post cannot be stored anyway and gets its own 503.
             log_event("ratelimit.unavailable", level=30, path=request.path)
             return
         if not allowed:
-            log_event("ratelimit.refused", path=request.path, status=429, retry_after=retry_after)
+            log_event("ratelimit.refused", path=request.path, status=429, retry_after=wait)
             raise TooManyRequests("You have sent this form many times in a short while. "
-                                  "Please wait a few minutes and try again.", retry_after=retry_after)
+                                  "Please wait a few minutes and try again.", retry_after=wait)

@@ -1,6 +1,10 @@
 """Reading form bodies and answering: JSON for scripts, redirects and HTML pages for browsers."""
+import json
+
 from flask import jsonify, redirect, render_template, request
 from werkzeug.exceptions import BadRequest, UnsupportedMediaType
+
+from .origins import same_site_path
 
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
@@ -15,10 +19,19 @@ def wants_json():
     return request.accept_mimetypes.best_match(["text/html", "application/json"]) == "application/json"
 
 
+def read_json(text):
+    """The value of a JSON text (str or bytes), or None when it is not JSON. A body nested thousands deep makes
+    the parser raise RecursionError, which is the sender's fault like any other bad JSON, never a 500."""
+    try:
+        return json.loads(text)
+    except (ValueError, TypeError, RecursionError):
+        return None
+
+
 def form_data():
     """The posted fields as a plain dict, from a form-encoded, multipart or JSON body."""
     if request.is_json:
-        data = request.get_json(silent=True)
+        data = read_json(request.get_data())
         if not isinstance(data, dict):
             raise BadRequest("The body is not a JSON object.")
         # Numbers are fine (e.g. `started`); anything else is left for the form to refuse.
@@ -51,5 +64,5 @@ def invalid(errors, back="/", urgent=False):
 
 
 def safe_back(page):
-    """Link back only to a page of our own site."""
-    return page if isinstance(page, str) and page.startswith("/") and not page.startswith("//") else "/"
+    """Link back only to a page of our own site, as a browser would read the link (origins.same_site_path)."""
+    return same_site_path(page) or "/"

@@ -8,21 +8,23 @@ an exponential backoff, and after FORMS_MAX_ATTEMPTS it is `failed`, kept for a 
 longest due first, so a submission that keeps failing is pushed back and never holds up the others.
 Who calls `deliver` for a new submission depends on FORMS_DELIVERY: see `hand_over`.
 """
+import hashlib
 import logging
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 from urllib.parse import urlencode
 
 from flask import current_app
 
-from . import emails, signing_keys
+from . import emails, signing_keys, subscribers
 from .captcha import Altcha, make_captcha
 from .config import Settings
+from .forms import mailbox
 from .logs import log_event, log_exception
 from .mailers import Mailer, MailerError, make_mailer
-from .stores import FAILED, PENDING, Store, Submission, Subscriber, make_store
+from .stores import FAILED, PENDING, Store, Submission, make_store
 from .stores.base import iso_time
 from .tokens import Tokens
 
@@ -34,7 +36,7 @@ log = logging.getLogger("forms_lambda")
 LEASE_SECONDS = 600
 # A person is told (`status` exits 1, the alarm on AWS) when a submission waits longer than this.
 PENDING_ALERT_SECONDS = 30 * 60
-CONFIRMATIONS_PER_DAY = (86400, 3)  # (window in seconds, emails)
+CONFIRMATIONS_PER_DAY = (86400, 3)  # per mailbox: (window in seconds, emails)
 # As `now` for deliver_due: later than any next attempt, so every pending submission is due.
 ANY_TIME = "9999-12-31T23:59:59+00:00"
 
@@ -48,20 +50,27 @@ class Services:
     captcha: Altcha | None = None  # the spam check when FORMS_CAPTCHA is on
     # The server process's delivery thread when FORMS_DELIVERY=worker (created by create_app).
     worker: "DeliveryWorker | None" = None
+    # Epoch seconds, for the rate limits: tests set their own clock, so none depends on the wall clock.
+    clock: Callable[[], float] = time.time
+    # The values CloudFront's origin header may have, when FORMS_ORIGIN_SECRET_ARN is set (cloudfront.py).
+    origin_keys: signing_keys.SigningKeys | None = None
 
     @classmethod
     def from_settings(cls, settings):
         keys = signing_keys.from_secret(settings.secret_arn) if settings.secret_arn else settings.secret_key
+        origin_keys = None
+        if settings.origin_secret_arn:
+            origin_keys = signing_keys.from_secret(settings.origin_secret_arn, setting="FORMS_ORIGIN_SECRET_ARN")
         store, tokens = make_store(settings.store_url, settings.retention_days), Tokens(keys, settings.confirm_max_age)
         return cls(settings=settings, store=store, tokens=tokens,
                    mailer=make_mailer(settings.mailer_url, settings.ses_configuration_set),
-                   captcha=make_captcha(settings, tokens.keys, store))
+                   captcha=make_captcha(settings, tokens.keys, store), origin_keys=origin_keys)
 
     def url(self, path, **query):
         return f"{self.settings.site_url}{path}" + (f"?{urlencode(query)}" if query else "")
 
     def confirm_url(self, subscriber):
-        return self.url("/api/subscribe/confirm", token=self.tokens.confirm_token(subscriber.id))
+        return self.url("/api/subscribe/confirm", token=self.tokens.confirm_token(subscriber.id, subscriber.opt_in_id))
 
     def unsubscribe_url(self, subscriber):
         return self.url("/api/unsubscribe", token=self.tokens.unsubscribe_token(subscriber.id))
@@ -198,18 +207,20 @@ def subscribe_email(services, submission):
         log_event("subscribe.suppressed", submission_id=submission.id, outcome="not sent")
         return None  # forgotten while suppressed: never mailed again, and not known again either
     subscriber = subscriber_for(store, submission)
-    if subscriber is None or subscriber.status != "pending":
+    if subscriber is None or subscriber.status != subscribers.State.PENDING:
         return None  # confirmed, suppressed, or gone: no confirmation needed
     if not services.settings.double_opt_in:
-        store.set_subscriber_status(subscriber.id, "confirmed", confirmed_at=submission.created_at,
-                                    confirm_page=data.get("page", ""))
-        log_event("subscriber.confirmed", subscriber_id=subscriber.id, reason="single opt-in")
-        services.welcome(subscriber.id)
+        if subscribers.confirm(store, subscriber.id, subscriber.opt_in_id, submission.created_at, data.get("page", "")):
+            log_event("subscriber.confirmed", subscriber_id=subscriber.id, reason="single opt-in")
+            services.welcome(subscriber.id)
         return None
-    # Anyone can type anyone's address, from many addresses: a few confirmation emails a day per
-    # subscriber, so the form cannot be used to flood a stranger's inbox. Counted at the first attempt only.
+    # Anyone can type anyone's address, from many addresses: a few confirmation emails a day per mailbox
+    # (victim+1@, victim+2@... are one), so the form cannot be used to flood a stranger's inbox (the rate
+    # limiter also caps subscriptions per client and day). Counted at the first attempt only; the key is a
+    # hash, so the limits table holds no address.
     if submission.attempts == 0:
-        allowed, _ = store.hit_rate_limit(f"confirmation|{subscriber.id}", *CONFIRMATIONS_PER_DAY)
+        key = hashlib.sha256(mailbox(subscriber.email).encode()).hexdigest()
+        allowed, _ = store.hit_rate_limit(f"confirmation|{key}", *CONFIRMATIONS_PER_DAY, now=services.clock())
         if not allowed:
             log_event("subscribe.confirmation_limited", subscriber_id=subscriber.id, outcome="not sent")
             return None
@@ -218,24 +229,17 @@ def subscribe_email(services, submission):
 
 
 def subscriber_for(store, submission):
-    """The subscriber a subscribe submission is about; a known address that is not confirmed (or suppressed)
-    makes a fresh opt-in, recorded with this submission's page and time."""
+    """The subscriber a subscribe submission is about, after its opt-in (subscribers.opt_in)."""
     data = submission.payload
     if "email" not in data:  # stored by a version that decided in the request: the subscriber exists
         return store.get_subscriber_by_id(data["subscriber_id"])
-    new = Subscriber(email=data["email"], opt_in_at=submission.created_at, opt_in_page=data.get("page", ""))
-    subscriber = store.add_subscriber(new)
-    if subscriber.id == new.id or subscriber.status in ("confirmed", "suppressed"):
-        return subscriber
-    log_event("subscriber.opt_in_again", subscriber_id=subscriber.id, status=subscriber.status)
-    return store.set_subscriber_status(subscriber.id, "pending", opt_in_at=new.opt_in_at, opt_in_page=new.opt_in_page,
-                                       confirmed_at="", confirm_page="")
+    return subscribers.opt_in(store, data["email"], submission.created_at, data.get("page", ""))
 
 
 def welcome_email(services, submission):
     from .newsletter import latest_posts
     subscriber = services.store.get_subscriber_by_id(submission.payload["subscriber_id"])
-    if subscriber is None or subscriber.status != "confirmed":
+    if subscriber is None or subscriber.status != subscribers.State.CONFIRMED:
         return None  # unsubscribed or suppressed meanwhile
     token = services.tokens.unsubscribe_token(subscriber.id)
     posts = latest_posts(services.store, services.settings.welcome_articles)

@@ -6,7 +6,6 @@ signature verifies is acted on (403 otherwise). Either way a hard (Permanent) bo
 recipient suppressed: `notify` mails confirmed subscribers only, and a suppressed address that subscribes again
 is not sent a confirmation.
 """
-import json
 import logging
 from email.utils import parseaddr
 
@@ -14,6 +13,7 @@ from email_validator import EmailNotValidError
 from flask import Blueprint, current_app, jsonify, request
 
 from .forms import normalize_email
+from .responses import read_json
 from .services import current_services
 
 log = logging.getLogger("forms_lambda")
@@ -56,9 +56,9 @@ def ses_events():
     request.max_content_length = SNS_MAX_BYTES
     try:
         # SNS posts JSON with Content-Type text/plain: read the body whatever its type says.
-        message = verifier().verify(json.loads(request.get_data()))
-    except (ValueError, InvalidSnsMessage) as e:
-        log.warning("ses-events rejected: %s", e if isinstance(e, InvalidSnsMessage) else "not JSON")
+        message = verifier().verify(read_json(request.get_data()))
+    except InvalidSnsMessage as e:
+        log.warning("ses-events rejected: %s", e)
         return jsonify(ok=False, error="Forbidden", message="Not a verified SNS message."), 403
     if message["Type"] == "SubscriptionConfirmation":
         try:
@@ -74,12 +74,9 @@ def ses_events():
 
 def apply_notification(message):
     """Suppress the addresses an SNS Notification's SES event names; returns how many."""
-    from .newsletter import suppress
+    from .subscribers import suppress
 
-    try:
-        event = json.loads(message["Message"])
-    except (ValueError, TypeError):
-        event = None
+    event = read_json(message.get("Message"))
     addresses = suppressed_recipients(event) if isinstance(event, dict) else []
     store = current_services().store
     for address in addresses:
@@ -97,12 +94,16 @@ def is_sns_event(event):
 
 
 def handle_sns_event(event):
-    """SNS's direct delivery to the function. An error (the store is down) fails the invocation, so Lambda retries."""
+    """SNS's direct delivery to the function. An error (the store is down) fails the invocation, so Lambda retries.
+
+    Only FORMS_SNS_TOPIC_ARNS's topics are acted on (none configured: none). No age limit here, unlike over
+    HTTPS: only the topics Lambda's resource policy names can invoke the function, and Lambda retries a failed
+    invocation for up to six hours."""
     topics = current_services().settings.sns_topic_arns
     suppressed = ignored = 0
     for record in event["Records"]:
         message = record["Sns"]
-        if topics and message.get("TopicArn") not in topics:
+        if message.get("TopicArn") not in topics:
             log.warning("ses-events rejected: topic not allowed")
             ignored += 1
         elif message.get("Type") == "Notification":

@@ -72,8 +72,9 @@ def parse_secret(text):
     return keys
 
 
-def from_secret(arn, client=None):
-    """SigningKeys read from the Secrets Manager secret `arn` now (cold start) and again on refresh()."""
+def from_secret(arn, client=None, setting="FORMS_SECRET_ARN"):
+    """SigningKeys read from the Secrets Manager secret `arn` now (cold start) and again on refresh(); a
+    ConfigError names `setting` when it cannot be read. (The CloudFront origin secret has the same shape.)"""
     if client is None:
         import boto3  # only where the keys live in AWS
         client = boto3.client("secretsmanager")
@@ -84,5 +85,4 @@ def from_secret(arn, client=None):
     try:
         return SigningKeys(load(), load)
     except Exception as e:  # AWS's errors (AccessDenied, not found) and parse_secret's never quote the secret
-        raise ConfigError(f"FORMS_SECRET_ARN: cannot read the signing keys from {arn}: "
-                          f"{e or type(e).__name__}") from None
+        raise ConfigError(f"{setting}: cannot read the keys from {arn}: {e or type(e).__name__}") from None

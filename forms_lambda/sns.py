@@ -1,7 +1,10 @@
 """Verifying Amazon SNS messages (how SES bounce and complaint events reach us).
 
-Anyone can POST to /api/ses-events, so a message is trusted only when its signature checks out against
-a certificate that SNS itself serves: https, from a host named sns.<region>.amazonaws.com.
+Anyone can POST to /api/ses-events, so a message is trusted only when it comes from one of our own topics
+(FORMS_SNS_TOPIC_ARNS; none configured means none is trusted: any AWS account's messages carry a valid SNS
+signature), is less than an hour old, and its signature checks out against a certificate that SNS itself serves:
+https, from sns.<region>.amazonaws.com for a real region, the topic's. The cheap checks come first: a certificate
+is fetched only for a message that passed all of them.
 See https://docs.aws.amazon.com/sns/latest/dg/sns-verify-signature-of-message.html
 """
 import base64
@@ -16,7 +19,13 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
 
-SNS_HOST = re.compile(r"^sns\.[a-z0-9-]+\.amazonaws\.com(\.cn)?$")
+# An AWS region: us-east-1, eu-central-2, ap-southeast-4, us-gov-west-1, us-isob-east-1, cn-north-1, ...
+REGION = r"[a-z]{2}(?:-gov|-iso[a-z]?)?-(?:north|south|east|west|central|(?:north|south)(?:east|west))-\d{1,2}"
+SNS_HOST = re.compile(rf"sns\.(?P<region>{REGION})\.amazonaws\.com(?P<cn>\.cn)?")
+TOPIC_ARN = re.compile(rf"arn:aws[a-z-]*:sns:(?P<region>{REGION}):\d{{12}}:[A-Za-z0-9_-]{{1,256}}")
+# A message older than this is refused (a replay); one dated further ahead than SKEW, too.
+MAX_AGE = datetime.timedelta(hours=1)
+SKEW = datetime.timedelta(minutes=5)
 
 # The fields that are signed, in the order AWS concatenates them.
 SIGNED_FIELDS = {
@@ -38,15 +47,34 @@ def fetch_url(url):
         return response.read()
 
 
-def is_sns_url(url):
-    """True for an https URL on an SNS endpoint: the only place certificates and SubscribeURLs may point to."""
+def sns_region(url):
+    """The region of an https URL on an SNS endpoint (the only place certificates and SubscribeURLs may point
+    to), else None."""
     try:
         parts = urllib.parse.urlsplit(url)
         port = parts.port
     except (ValueError, TypeError, AttributeError):
-        return False
-    return (parts.scheme == "https" and not parts.username and not parts.password
-            and port in (None, 443) and bool(SNS_HOST.match(parts.hostname or "")))
+        return None
+    host = SNS_HOST.fullmatch(parts.hostname or "")
+    if (parts.scheme != "https" or parts.username or parts.password or port not in (None, 443) or host is None
+            or bool(host["cn"]) != host["region"].startswith("cn-")):
+        return None
+    return host["region"]
+
+
+def is_sns_url(url):
+    return sns_region(url) is not None
+
+
+def timestamp(message):
+    """The message's Timestamp (ISO 8601, UTC), or InvalidSnsMessage."""
+    try:
+        value = datetime.datetime.fromisoformat(str(message.get("Timestamp", "")).replace("Z", "+00:00"))
+    except ValueError:
+        raise InvalidSnsMessage("Timestamp is not a time") from None
+    if value.tzinfo is None:
+        raise InvalidSnsMessage("Timestamp has no time zone")
+    return value
 
 
 def canonical_string(message):
@@ -71,9 +99,10 @@ class SnsVerifier:
     `fetch(url) -> bytes` is injectable so tests can serve their own certificate from 127.0.0.1.
     """
 
-    def __init__(self, fetch=fetch_url, topic_arns=()):
+    def __init__(self, fetch=fetch_url, topic_arns=(), clock=None):
         self.fetch = fetch
         self.topic_arns = set(topic_arns)
+        self.clock = clock or (lambda: datetime.datetime.now(datetime.timezone.utc))
         self._certificates = {}
         self._lock = threading.Lock()
 
@@ -81,8 +110,14 @@ class SnsVerifier:
         """Return the message when genuine, else raise InvalidSnsMessage."""
         if not isinstance(message, dict):
             raise InvalidSnsMessage("not a JSON object")
-        if self.topic_arns and message.get("TopicArn") not in self.topic_arns:
+        if message.get("TopicArn") not in self.topic_arns:  # none configured: none allowed
             raise InvalidSnsMessage("topic not allowed")
+        topic = TOPIC_ARN.fullmatch(message["TopicArn"])
+        if topic is None or topic["region"] != sns_region(message.get("SigningCertURL")):
+            raise InvalidSnsMessage("certificate URL is not an SNS https URL of the topic's region")
+        age = self.clock() - timestamp(message)
+        if not -SKEW <= age <= MAX_AGE:
+            raise InvalidSnsMessage("Timestamp too old or in the future")
         algorithm = HASHES.get(message.get("SignatureVersion"))
         if algorithm is None:
             raise InvalidSnsMessage("unknown signature version")
@@ -99,7 +134,7 @@ class SnsVerifier:
         return message
 
     def certificate(self, url):
-        if not isinstance(url, str) or not is_sns_url(url):
+        if not isinstance(url, str) or not is_sns_url(url) or not urllib.parse.urlsplit(url).path.endswith(".pem"):
             raise InvalidSnsMessage("certificate URL is not an SNS https URL")
         with self._lock:
             certificate = self._certificates.get(url)
@@ -112,7 +147,7 @@ class SnsVerifier:
                 if len(self._certificates) >= MAX_CACHED_CERTIFICATES:
                     self._certificates.clear()
                 self._certificates[url] = certificate
-        now = datetime.datetime.now(datetime.timezone.utc)
+        now = self.clock()
         if not certificate.not_valid_before_utc <= now <= certificate.not_valid_after_utc:
             raise InvalidSnsMessage("certificate expired")
         return certificate

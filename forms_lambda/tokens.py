@@ -1,7 +1,7 @@
 """Signed tokens for links in emails.
 
-They carry only the opaque subscriber id: a signed payload is merely base64, and links
-end up in proxy and CDN logs. Each purpose has its own salt, so one kind of token can
+They carry only opaque ids (the subscriber's, and in a confirm link the opt-in's): a signed payload is
+merely base64, and links end up in proxy and CDN logs. Each purpose has its own salt, so one kind of token can
 never be replayed as another. Tokens are signed with the newest key and accepted with any
 key still listed (forms_lambda/signing_keys.py: a key rotation breaks no link).
 """
@@ -35,11 +35,14 @@ class Tokens:
         # Unsubscribe links must work forever (old emails stay in inboxes): no timestamp.
         return URLSafeSerializer(self.keys.keys, salt=UNSUBSCRIBE_SALT)
 
-    def confirm_token(self, subscriber_id):
-        return self._confirm().dumps(subscriber_id)
+    def confirm_token(self, subscriber_id, opt_in_id):
+        """A confirm link is good for one opt-in only: after an unsubscribe and a new opt-in (perhaps a
+        stranger's), an old confirmation email cannot confirm the new one."""
+        return self._confirm().dumps([subscriber_id, opt_in_id])
 
     def read_confirm_token(self, token):
-        return self._read(lambda: self._confirm().loads(token, max_age=self.confirm_max_age))
+        """(subscriber id, opt-in id)."""
+        return self._read(lambda: self._confirm().loads(token, max_age=self.confirm_max_age), _confirm_ids)
 
     def unsubscribe_token(self, subscriber_id):
         return self._unsubscribe().dumps(subscriber_id)
@@ -47,11 +50,13 @@ class Tokens:
     def read_unsubscribe_token(self, token):
         return self._read(lambda: self._unsubscribe().loads(token))
 
-    def _read(self, load):
-        """load()'s subscriber id; a bad signature is tried once more if the keys changed (a rotation)."""
+    def _read(self, load, ids=None):
+        """load()'s subscriber id (or what `ids` makes of it); a bad signature is tried once more if the keys
+        changed (a rotation)."""
+        ids = ids or _subscriber_id
         while True:
             try:
-                return _subscriber_id(load())
+                return ids(load())
             except SignatureExpired:
                 raise ExpiredToken() from None
             except BadSignature:
@@ -63,3 +68,9 @@ def _subscriber_id(value):
     if not isinstance(value, str) or not value:
         raise InvalidToken()
     return value
+
+
+def _confirm_ids(value):
+    if not isinstance(value, list) or len(value) != 2 or not isinstance(value[1], str):
+        raise InvalidToken()
+    return _subscriber_id(value[0]), value[1]

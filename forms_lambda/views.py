@@ -1,14 +1,17 @@
 """The HTTP contract (docs/http.md): /api/contact, /api/subscribe, confirm, unsubscribe, challenge, health."""
+import logging
+
 from flask import Blueprint, jsonify, render_template, request, url_for
 from werkzeug.exceptions import NotFound
 
+from . import subscribers
 from .captcha import FIELD as CAPTCHA_FIELD
 from .crisis import in_crisis_language
 from .forms import ContactForm, SubscribeForm, normalize_email
 from .logs import log_event
 from .responses import form_data, invalid, safe_back, success, wants_json
 from .services import current_services
-from .stores import SPAM, URGENT, Submission
+from .stores import SPAM, URGENT, StoreError, Submission
 from .stores.base import utcnow
 from .tokens import ExpiredToken, InvalidToken
 
@@ -21,6 +24,9 @@ CHECK_INBOX = "Almost done! Please check your inbox and click the link to confir
 SUBSCRIBED = "You've been subscribed! Watch your inbox for updates!"
 UNSUBSCRIBED = "You have been unsubscribed. You will not receive further emails from us."
 ONE_CLICK = b"List-Unsubscribe=One-Click"
+CONFIRM_EXPIRED = "This confirmation link has expired. Please subscribe again."
+CONFIRM_INVALID = "This confirmation link is not valid. Please subscribe again."
+CONFIRM_USED_UP = "This confirmation link is no longer valid. Please subscribe again."
 
 
 def captcha_refusal(services, form):
@@ -92,47 +98,83 @@ def subscribe():
     return success(*answer)
 
 
+# Links in emails: GET (and HEAD, which Flask answers with the GET view) only shows a page with a button, since
+# mail scanners and link previews follow links; the button POSTs, and only a POST changes anything.
+def confirm_link(services):
+    """(subscriber id, opt-in id) of the confirm link, or (None, the 400 answer)."""
+    try:
+        return services.tokens.read_confirm_token(request.args.get("token", "")), None
+    except ExpiredToken:
+        return None, invalid({"token": CONFIRM_EXPIRED})
+    except InvalidToken:
+        return None, invalid({"token": CONFIRM_INVALID})
+
+
+def in_opt_in(subscriber, opt_in_id, state):
+    """True when the subscriber is in `state` in the opt-in the confirm link was made for."""
+    return subscriber is not None and subscriber.opt_in_id == opt_in_id and subscriber.status == state
+
+
 @bp.get("/subscribe/confirm")
+def confirm_page():
+    services = current_services()
+    ids, refusal = confirm_link(services)
+    if refusal:
+        return refusal
+    subscriber_id, opt_in_id = ids
+    subscriber = services.store.get_subscriber_by_id(subscriber_id)
+    if in_opt_in(subscriber, opt_in_id, subscribers.State.CONFIRMED):
+        return success(SUBSCRIBED, "/subscribed/")
+    if not in_opt_in(subscriber, opt_in_id, subscribers.State.PENDING):
+        return invalid({"token": CONFIRM_USED_UP})  # unsubscribed since, or opted in again
+    return render_template("confirm.html", title="Confirm your subscription", clinic_name=services.settings.clinic_name,
+                           action=url_for("api.confirm", token=request.args["token"]))
+
+
+@bp.post("/subscribe/confirm")
 def confirm():
     services = current_services()
-    try:
-        subscriber_id = services.tokens.read_confirm_token(request.args.get("token", ""))
-    except ExpiredToken:
-        return invalid({"token": "This confirmation link has expired. Please subscribe again."})
-    except InvalidToken:
-        return invalid({"token": "This confirmation link is not valid. Please subscribe again."})
-    subscriber = services.store.get_subscriber_by_id(subscriber_id)
-    if subscriber is None:
-        return invalid({"token": "This confirmation link is not valid. Please subscribe again."})
-    if subscriber.status == "pending":
-        services.store.set_subscriber_status(subscriber.id, "confirmed", confirmed_at=utcnow(),
-                                             confirm_page=request.path)
-        log_event("subscriber.confirmed", subscriber_id=subscriber.id)
-        services.welcome(subscriber.id)
-    elif subscriber.status != "confirmed":  # unsubscribed or suppressed since: an old link must not undo that
-        return invalid({"token": "This confirmation link is no longer valid. Please subscribe again."})
+    ids, refusal = confirm_link(services)
+    if refusal:
+        return refusal
+    subscriber_id, opt_in_id = ids
+    if subscribers.confirm(services.store, subscriber_id, opt_in_id, utcnow(), request.path):
+        log_event("subscriber.confirmed", subscriber_id=subscriber_id)
+        services.welcome(subscriber_id)
+    elif not in_opt_in(services.store.get_subscriber_by_id(subscriber_id), opt_in_id, subscribers.State.CONFIRMED):
+        return invalid({"token": CONFIRM_USED_UP})  # unsubscribed meanwhile: an old link must not undo that
     return success(SUBSCRIBED, "/subscribed/")
 
 
-@bp.route("/unsubscribe", methods=["GET", "POST"])
-def unsubscribe():
-    # GET shows a button: mail scanners and link previews follow links, and must not unsubscribe anyone.
-    # POST unsubscribes at once; a mail provider's RFC 8058 one-click POST (body List-Unsubscribe=One-Click,
-    # any content type) gets a 200, a visitor's button a 303 to the site's page.
-    services = current_services()
-    token = request.args.get("token", "")
+def unsubscribe_link(services):
+    """The subscriber id of the unsubscribe link, or (None, the 400 answer)."""
     try:
-        subscriber_id = services.tokens.read_unsubscribe_token(token)
+        return services.tokens.read_unsubscribe_token(request.args.get("token", "")), None
     except InvalidToken:
-        return invalid({"token": "This unsubscribe link is not valid."})
-    if request.method == "GET":
-        return render_template("unsubscribe.html", title="Unsubscribe", done=False,
-                               clinic_name=services.settings.clinic_name,
-                               action=url_for("api.unsubscribe", token=token))
-    subscriber = services.store.get_subscriber_by_id(subscriber_id)
-    if subscriber is not None and subscriber.status in ("pending", "confirmed"):
-        services.store.set_subscriber_status(subscriber.id, "unsubscribed", unsubscribed_at=utcnow())
-        log_event("subscriber.unsubscribed", subscriber_id=subscriber.id)
+        return None, invalid({"token": "This unsubscribe link is not valid."})
+
+
+@bp.get("/unsubscribe")
+def unsubscribe_page():
+    services = current_services()
+    _, refusal = unsubscribe_link(services)
+    if refusal:
+        return refusal
+    return render_template("unsubscribe.html", title="Unsubscribe", done=False,
+                           clinic_name=services.settings.clinic_name,
+                           action=url_for("api.unsubscribe", token=request.args["token"]))
+
+
+@bp.post("/unsubscribe")
+def unsubscribe():
+    # A mail provider's RFC 8058 one-click POST (body List-Unsubscribe=One-Click, any content type) gets a 200,
+    # a visitor's button a 303 to the site's page.
+    services = current_services()
+    subscriber_id, refusal = unsubscribe_link(services)
+    if refusal:
+        return refusal
+    if subscribers.unsubscribe(services.store, subscriber_id):
+        log_event("subscriber.unsubscribed", subscriber_id=subscriber_id)
     one_click = request.form.get("List-Unsubscribe") == "One-Click" or ONE_CLICK in request.get_data()
     if one_click and not wants_json():
         return render_template("unsubscribe.html", title="Unsubscribed", done=True, message=UNSUBSCRIBED)
@@ -150,6 +192,13 @@ def challenge():
 
 @bp.get("/health")
 def health():
+    """200 while the store can save a submission (it writes to find out), else 503: a monitor can tell."""
     services = current_services()
-    return jsonify(ok=True, store=services.store.name, mailer=services.mailer.name,
-                   double_opt_in=services.settings.double_opt_in)
+    backends = {"store": services.store.name, "mailer": services.mailer.name,
+                "double_opt_in": services.settings.double_opt_in}
+    try:
+        services.store.check_writable()
+    except StoreError:
+        log_event("health.store_unwritable", level=logging.ERROR, status=503)
+        return jsonify(ok=False, error="The store cannot save submissions.", **backends), 503
+    return jsonify(ok=True, **backends)

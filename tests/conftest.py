@@ -97,9 +97,9 @@ class MotoServer:
 @pytest.fixture(scope="session")
 def moto_process():
     port = free_port()
-    exe = Path(sys.executable).parent / "moto_server"
-    proc = subprocess.Popen([str(exe), "-H", "127.0.0.1", "-p", str(port)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    # moto_server, with DynamoDB's atomic writes (see tests/moto_server.py)
+    proc = subprocess.Popen([sys.executable, "-m", "tests.moto_server", "-H", "127.0.0.1", "-p", str(port)],
+                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         wait_for_http(f"http://127.0.0.1:{port}/moto-api/data.json")
         yield MotoServer(port)

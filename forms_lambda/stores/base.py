@@ -1,7 +1,6 @@
 """The Store port: what the service keeps, whatever the backend (SqliteStore, DynamoStore)."""
-import dataclasses
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime, timezone
 from typing import Protocol
 
@@ -9,7 +8,6 @@ PENDING, DELIVERED = "pending", "delivered"
 # Caught by the honeypot or the minimum time: kept for review (a person may have been caught), never sent
 # unless staff release it (`spam --release`).
 SPAM = "spam"
-SUBSCRIBER_STATUSES = ("pending", "confirmed", "unsubscribed", "suppressed")
 # A post is "archived" when it was on the site before the newsletter's first run (never announced),
 # "announcing" from when a run finds it until every confirmed subscriber has been sent it, then "announced".
 POST_STATUSES = ("archived", "announcing", "announced")
@@ -65,10 +63,14 @@ class Submission:
 
 @dataclass
 class Subscriber:
-    """A blog subscriber, known by the normalised email, with the record of their consent."""
+    """A blog subscriber, known by the normalised email, with the record of their consent.
+
+    `status` is a forms_lambda.subscribers.State, changed only by that module's transitions."""
     email: str
     id: str = field(default_factory=new_id)
     status: str = "pending"
+    # The opt-in the subscriber is pending (or confirmed) in: a confirm link is good for this one only.
+    opt_in_id: str = ""
     created_at: str = field(default_factory=utcnow)
     updated_at: str = field(default_factory=utcnow)
     opt_in_at: str = ""
@@ -76,6 +78,13 @@ class Subscriber:
     confirmed_at: str = ""
     confirm_page: str = ""
     unsubscribed_at: str = ""
+
+
+def changeable_subscriber_fields(*names):
+    """The field names a change_subscriber may set or match on (never id or email); ValueError for any other."""
+    allowed = {f.name for f in fields(Subscriber)} - {"id", "email"}
+    if not set(names) <= allowed:
+        raise ValueError(f"not a changeable subscriber field: {sorted(set(names) - allowed)}")
 
 
 @dataclass
@@ -101,20 +110,6 @@ def is_about(submission, email, subscriber_id=""):
 
 class StoreError(Exception):
     """The backend failed (disk, network); the request cannot be accepted safely."""
-
-
-class SubscriberStatus:
-    """set_subscriber_status, the same for every backend: built on its get_subscriber_by_id and put_subscriber."""
-
-    def set_subscriber_status(self, subscriber_id, status, **fields):
-        if status not in SUBSCRIBER_STATUSES:
-            raise ValueError(f"unknown subscriber status {status!r}")
-        subscriber = self.get_subscriber_by_id(subscriber_id)
-        if subscriber is None:
-            return None
-        subscriber = dataclasses.replace(subscriber, status=status, **fields)
-        self.put_subscriber(subscriber)
-        return self.get_subscriber_by_id(subscriber_id)
 
 
 class Store(Protocol):
@@ -147,20 +142,25 @@ class Store(Protocol):
     def purge_submissions(self, before: str) -> int:
         """Delete submissions delivered (or held as spam) before the ISO time `before`."""
 
-    def hit_rate_limit(self, key: str, window_seconds: int, limit: int) -> tuple[bool, int]:
-        """Count one hit on `key` in the current window: (allowed, seconds until the window ends)."""
+    def check_writable(self) -> None:
+        """Write a small record, so /api/health can say whether submissions could be saved: StoreError if not."""
+
+    def hit_rate_limit(self, key: str, window_seconds: int, limit: int, now: float | None = None) -> tuple[bool, int]:
+        """One hit on `key`, at most `limit` per `window_seconds` (forms_lambda/ratelimit.py) at the epoch time
+        `now` (default: the clock's): (allowed, seconds until one more would be)."""
     def use_once(self, key: str, expires_at: int) -> bool:
         """Record `key` as used until the epoch time `expires_at` (atomic): True the first time, False after (a
         solved CAPTCHA challenge sends one form)."""
 
     def add_subscriber(self, subscriber: Subscriber) -> Subscriber:
         """Insert unless the email is known; return the stored subscriber either way (atomic)."""
-    def put_subscriber(self, subscriber: Subscriber) -> None:
-        """Overwrite an existing subscriber's record (same id and email)."""
     def get_subscriber(self, email: str) -> Subscriber | None: ...
     def get_subscriber_by_id(self, subscriber_id: str) -> Subscriber | None: ...
-    def set_subscriber_status(self, subscriber_id: str, status: str, **fields) -> Subscriber | None:
-        """Change status (and consent fields like confirmed_at); None if the id is unknown."""
+    def change_subscriber(self, subscriber_id: str, sources, changes: dict, match: dict | None = None
+                          ) -> Subscriber | None:
+        """One conditional write: set `changes` (fields, status among them; updated_at too) only while the
+        subscriber's status is one of `sources` and its fields equal `match`. The record as written, or None
+        when the condition does not hold (or the id is unknown). See forms_lambda/subscribers.py."""
     def list_subscribers(self, status: str | None = None) -> list[Subscriber]:
         """Ordered by created_at."""
 

@@ -6,8 +6,9 @@ Items designed here:
   Delivered submissions and spam get `expires_at` (now + FORMS_RETENTION_DAYS), so TTL deletes them;
   `lease_until` (epoch seconds) marks a delivery in progress (see claim_submission). The table's stream
   (KEYS_ONLY: no patient data in it) invokes the function for each new submission.
-- `<prefix>-limits`: rate-limit counters, pk `limit#<address>|<route>`, sk `<window start>`, gone by TTL; and
-  what may be used once (a solved CAPTCHA challenge), pk `once#<key>`, sk `used`, until its `expires_at`.
+- `<prefix>-limits`: the health check's item (pk `health`); rate limits, pk `limit#<key>`, sk `gcra`, holding the
+  key's bucket time (ratelimit.py), gone by TTL once the bucket is empty; and what may be used once (a solved
+  CAPTCHA challenge), pk `once#<key>`, sk `used`, until its `expires_at`.
 - `<prefix>-subscribers`: the record at pk `subscriber#<id>`, sk `subscriber`, and a lookup item
   pk `email#<normalised email>`, sk `subscriber` holding `subscriber_id`; both written in one transaction
   so an address can never be known twice. An address forgotten while suppressed: pk `suppressed#<digest>`,
@@ -25,7 +26,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from .. import ratelimit
 from .base import (DELIVERED, FAILED, PENDING, POST_STATUSES, SENDING, SPAM, Post, StoreError,
-                   Submission, Subscriber, SubscriberStatus, is_about, utcnow)
+                   Submission, Subscriber, changeable_subscriber_fields, is_about, utcnow)
 
 TABLES = ("submissions", "subscribers", "sends", "limits")
 # As deploy/template.yaml has it: new submissions reach the function through the stream, by key only.
@@ -43,7 +44,7 @@ def from_item(item):
     return {k: _deserialize(v) for k, v in item.items()}
 
 
-class DynamoStore(SubscriberStatus):
+class DynamoStore:
     name = "dynamodb"
 
     def __init__(self, prefix, client=None, retention_days=30):
@@ -81,6 +82,18 @@ class DynamoStore(SubscriberStatus):
             self._call("update_time_to_live", TableName=name,
                        TimeToLiveSpecification={"Enabled": True, "AttributeName": "expires_at"})
 
+    def _if(self, method, **kwargs):
+        """A conditional write (its ConditionExpression among kwargs): the answer, or None when the condition does
+        not hold."""
+        try:
+            return getattr(self.client, method)(**kwargs)
+        except ClientError as e:
+            if e.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                return None
+            raise StoreError(f"DynamoDB {method}: {e}") from e
+        except BotoCoreError as e:
+            raise StoreError(f"DynamoDB {method}: {e}") from e
+
     def _scan(self, table, prefix, **filters):
         expression, names, values = "begins_with(pk, :prefix)", {}, {":prefix": prefix}
         for i, (attr, value) in enumerate(filters.items()):
@@ -117,18 +130,11 @@ class DynamoStore(SubscriberStatus):
                            returned="NONE"):
         """Update the item: its new attributes (with `returned="ALL_NEW"`), or None when `condition` does not hold."""
         kwargs = {"ExpressionAttributeNames": {"#s": "status"}} if "#s" in expression + condition else {}
-        try:
-            answer = self.client.update_item(
-                TableName=self.submissions, Key=to_item({"pk": f"submission#{submission_id}", "sk": "submission"}),
-                UpdateExpression=expression, ExpressionAttributeValues=to_item(values),
-                ConditionExpression=condition, ReturnValues=returned, **kwargs)
-        except ClientError as e:
-            if e.response["Error"]["Code"] != "ConditionalCheckFailedException":
-                raise StoreError(f"DynamoDB update_item: {e}") from e
-            return None
-        except BotoCoreError as e:
-            raise StoreError(f"DynamoDB update_item: {e}") from e
-        return from_item(answer.get("Attributes", {}))
+        answer = self._if("update_item", TableName=self.submissions,
+                          Key=to_item({"pk": f"submission#{submission_id}", "sk": "submission"}),
+                          UpdateExpression=expression, ExpressionAttributeValues=to_item(values),
+                          ConditionExpression=condition, ReturnValues=returned, **kwargs)
+        return None if answer is None else from_item(answer.get("Attributes", {}))
 
     def mark_delivered(self, submission_id):
         self._update_submission(
@@ -184,10 +190,16 @@ class DynamoStore(SubscriberStatus):
                        Key=to_item({"pk": item["pk"], "sk": item["sk"]}))
         return len(items)
 
+    def check_writable(self):
+        # In the limits table, the home of short-lived bookkeeping; gone by TTL if health is never asked again.
+        self._call("put_item", TableName=self.limits,
+                   Item=to_item({"pk": "health", "sk": "check", "checked_at": utcnow(),
+                                 "expires_at": int(time.time()) + 86400}))
+
     # rate limits
-    def hit_rate_limit(self, key, window_seconds, limit):
+    def hit_rate_limit(self, key, window_seconds, limit, now=None):
         try:
-            return ratelimit.hit_dynamo(self.client, self.limits, key, window_seconds, limit)
+            return ratelimit.hit_dynamo(self.client, self.limits, key, window_seconds, limit, now)
         except (BotoCoreError, ClientError) as e:
             raise StoreError(f"DynamoDB update_item: {e}") from e
 
@@ -220,12 +232,24 @@ class DynamoStore(SubscriberStatus):
             raise StoreError(f"DynamoDB transact_write_items: {e}") from e
         return self.get_subscriber(subscriber.email)
 
-    def put_subscriber(self, subscriber):
-        values = dataclasses.asdict(subscriber)
-        values["updated_at"] = utcnow()
-        self._call("put_item", TableName=self.subscribers,
-                   Item=to_item({"pk": f"subscriber#{subscriber.id}", "sk": SK, **values}),
-                   ConditionExpression="attribute_exists(pk)")
+    def change_subscriber(self, subscriber_id, sources, changes, match=None):
+        changes, match = {**changes, "updated_at": utcnow()}, match or {}
+        changeable_subscriber_fields(*changes, *match)
+        names = {f"#c{i}": k for i, k in enumerate(changes)} | {f"#m{i}": k for i, k in enumerate(match)}
+        values = ({f":c{i}": str(v) for i, v in enumerate(changes.values())}
+                  | {f":m{i}": str(v) for i, v in enumerate(match.values())}
+                  | {f":s{i}": str(s) for i, s in enumerate(sources)})
+        # The condition is checked and the update made in one step on the server: no concurrent change between.
+        condition = f"#status IN ({', '.join(f':s{i}' for i in range(len(sources)))})" + "".join(
+            f" AND #m{i} = :m{i}" for i in range(len(match)))
+        answer = self._if(
+            "update_item", TableName=self.subscribers, Key=self._record_key(subscriber_id),
+            UpdateExpression="SET " + ", ".join(f"#c{i} = :c{i}" for i in range(len(changes))),
+            ConditionExpression=condition, ExpressionAttributeNames={**names, "#status": "status"},
+            ExpressionAttributeValues=to_item(values), ReturnValues="ALL_NEW")
+        if answer is None:
+            return None
+        return _subscriber(from_item(answer["Attributes"]))
 
     def get_subscriber(self, email):
         item = self._call("get_item", TableName=self.subscribers, Key=self._email_key(email),
@@ -257,15 +281,8 @@ class DynamoStore(SubscriberStatus):
         """A conditional put; False when the condition did not hold."""
         kwargs = {"ExpressionAttributeNames": {"#s": "status"}, "ExpressionAttributeValues": to_item(values)} \
             if values else {}
-        try:
-            self.client.put_item(TableName=table, Item=to_item(item), ConditionExpression=condition, **kwargs)
-            return True
-        except ClientError as e:
-            if e.response["Error"]["Code"] == "ConditionalCheckFailedException":
-                return False
-            raise StoreError(f"DynamoDB put_item: {e}") from e
-        except BotoCoreError as e:
-            raise StoreError(f"DynamoDB put_item: {e}") from e
+        return self._if("put_item", TableName=table, Item=to_item(item), ConditionExpression=condition,
+                        **kwargs) is not None
 
     def forget_person(self, email, subscriber_id="", suppressed_digest=""):
         """The suppression first, so that no failure half-way leaves the address mailable; then the rest."""

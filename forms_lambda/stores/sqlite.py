@@ -10,7 +10,7 @@ from pathlib import Path
 
 from .. import ratelimit
 from .base import (DELIVERED, FAILED, PENDING, POST_STATUSES, SENDING, SPAM, Post, StoreError,
-                   Submission, Subscriber, SubscriberStatus, is_about, utcnow)
+                   Submission, Subscriber, changeable_subscriber_fields, is_about, utcnow)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS submissions (
@@ -37,12 +37,20 @@ CREATE TABLE IF NOT EXISTS subscribers (
     opt_in_page TEXT NOT NULL DEFAULT '',
     confirmed_at TEXT NOT NULL DEFAULT '',
     confirm_page TEXT NOT NULL DEFAULT '',
-    unsubscribed_at TEXT NOT NULL DEFAULT ''
+    unsubscribed_at TEXT NOT NULL DEFAULT '',
+    opt_in_id TEXT NOT NULL DEFAULT ''
 );
-CREATE TABLE IF NOT EXISTS rate_limits (
+-- Rate limits (forms_lambda/ratelimit.py): per key, when its bucket is full again (epoch seconds).
+CREATE TABLE IF NOT EXISTS rate_buckets (
     key TEXT PRIMARY KEY,
-    hits INTEGER NOT NULL,
-    expires_at INTEGER NOT NULL
+    tat REAL NOT NULL
+);
+-- The fixed-window counters of earlier versions.
+DROP TABLE IF EXISTS rate_limits;
+-- /api/health writes here: it proves the store can still save a submission.
+CREATE TABLE IF NOT EXISTS health (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    checked_at TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS suppressed_addresses (
     digest TEXT PRIMARY KEY,
@@ -72,12 +80,15 @@ CREATE TABLE IF NOT EXISTS sends (
 );
 """
 # Columns added since the first release, with their definitions: `init` adds them to an older file.
-ADDED_SUBMISSION_COLUMNS = {"next_attempt_at": "TEXT NOT NULL DEFAULT ''", "priority": "INTEGER NOT NULL DEFAULT 0"}
+ADDED_COLUMNS = {
+    "submissions": {"next_attempt_at": "TEXT NOT NULL DEFAULT ''", "priority": "INTEGER NOT NULL DEFAULT 0"},
+    "subscribers": {"opt_in_id": "TEXT NOT NULL DEFAULT ''"},
+}
 SUBMISSION_COLUMNS = {f.name for f in dataclasses.fields(Submission)}
 SUBSCRIBER_COLUMNS = [f.name for f in dataclasses.fields(Subscriber)]
 
 
-class SqliteStore(SubscriberStatus):
+class SqliteStore:
     name = "sqlite"
 
     def __init__(self, path):
@@ -148,10 +159,11 @@ class SqliteStore(SubscriberStatus):
             with closing(self.connect()) as conn:
                 conn.execute("PRAGMA journal_mode=WAL")
                 conn.executescript(SCHEMA)
-                columns = {row["name"] for row in conn.execute("PRAGMA table_info(submissions)")}
-                for name, definition in ADDED_SUBMISSION_COLUMNS.items():
-                    if name not in columns:
-                        conn.execute(f"ALTER TABLE submissions ADD COLUMN {name} {definition}")
+                for table, added in ADDED_COLUMNS.items():
+                    columns = {row["name"] for row in conn.execute(f"PRAGMA table_info({table})")}
+                    for name, definition in added.items():
+                        if name not in columns:
+                            conn.execute(f"ALTER TABLE {table} ADD COLUMN {name} {definition}")
                 conn.execute("CREATE INDEX IF NOT EXISTS submissions_due ON submissions (status, next_attempt_at)")
         except sqlite3.Error as e:
             raise StoreError(f"SQLite: {e}") from e
@@ -210,14 +222,18 @@ class SqliteStore(SubscriberStatus):
         rows = self._run(
             "DELETE FROM submissions WHERE (status = ? AND delivered_at < ?) OR (status = ? AND created_at < ?)"
             " RETURNING id", (DELIVERED, before, SPAM, before))
-        self._run("DELETE FROM rate_limits WHERE expires_at < ?", (int(time.time()),))
+        self._run("DELETE FROM rate_buckets WHERE tat < ?", (time.time(),))
         return len(rows)
 
+    def check_writable(self):
+        self._run("INSERT INTO health (id, checked_at) VALUES (1, ?)"
+                  " ON CONFLICT (id) DO UPDATE SET checked_at = excluded.checked_at", (utcnow(),), durable=True)
+
     # rate limits
-    def hit_rate_limit(self, key, window_seconds, limit):
+    def hit_rate_limit(self, key, window_seconds, limit, now=None):
         """Count one hit on `key`: (allowed, retry_after seconds). Atomic across processes."""
         try:
-            return ratelimit.hit_sqlite(self._connection(), key, window_seconds, limit)
+            return ratelimit.hit_sqlite(self._connection(), key, window_seconds, limit, now)
         except sqlite3.Error as e:
             raise StoreError(f"SQLite: {e}") from e
 
@@ -233,12 +249,18 @@ class SqliteStore(SubscriberStatus):
                   " ON CONFLICT (email) DO NOTHING", tuple(values.values()), durable=True)
         return self.get_subscriber(subscriber.email)
 
-    def put_subscriber(self, subscriber):
-        values = dataclasses.asdict(subscriber)
-        values["updated_at"] = utcnow()
-        assignments = ", ".join(f"{k} = ?" for k in values if k != "id")
-        self._run(f"UPDATE subscribers SET {assignments} WHERE id = ?",
-                  (*[v for k, v in values.items() if k != "id"], subscriber.id), durable=True)
+    def change_subscriber(self, subscriber_id, sources, changes, match=None):
+        changes, match = {**changes, "updated_at": utcnow()}, match or {}
+        changeable_subscriber_fields(*changes, *match)  # names go into the SQL
+        # One statement: SQLite checks the expected state and writes under its write lock, so a concurrent
+        # change in between is impossible.
+        rows = self._run(
+            f"UPDATE subscribers SET {', '.join(f'{k} = ?' for k in changes)}"
+            f" WHERE id = ? AND status IN ({', '.join('?' * len(sources))})"
+            + "".join(f" AND {k} = ?" for k in match) + " RETURNING *",
+            (*map(str, changes.values()), subscriber_id, *map(str, sources), *map(str, match.values())),
+            durable=True)
+        return Subscriber(**dict(rows[0])) if rows else None
 
     def get_subscriber(self, email):
         rows = self._run("SELECT * FROM subscribers WHERE email = ?", (email,))

@@ -92,9 +92,9 @@ def test_function_is_configured_as_the_form_service_expects(template):
     assert (function["Handler"], function["Runtime"], function["Architectures"]) == \
         ("forms_lambda.handler.handler", "python3.12", ["arm64"])
     env = function["Environment"]["Variables"]
-    assert sorted(env) == ["FORMS_CLINIC_ADDRESS", "FORMS_CLINIC_INBOX", "FORMS_MAILER", "FORMS_SECRET_ARN",
-                           "FORMS_SENDER", "FORMS_SES_CONFIGURATION_SET", "FORMS_SITE_URL", "FORMS_SNS_TOPIC_ARNS",
-                           "FORMS_STORE", "FORMS_URGENT_INBOX", "FORMS_VAR_DIR"]
+    assert sorted(env) == ["FORMS_CLINIC_ADDRESS", "FORMS_CLINIC_INBOX", "FORMS_MAILER", "FORMS_ORIGIN_SECRET_ARN",
+                           "FORMS_SECRET_ARN", "FORMS_SENDER", "FORMS_SES_CONFIGURATION_SET", "FORMS_SITE_URL",
+                           "FORMS_SNS_TOPIC_ARNS", "FORMS_STORE", "FORMS_URGENT_INBOX", "FORMS_VAR_DIR"]
     assert env["FORMS_STORE"] == {"Fn::Sub": "dynamodb://${AWS::StackName}"}
     assert env["FORMS_MAILER"] == "ses"
     # Optional: the stack deploys without it, and the service reads the empty value as none.
@@ -129,15 +129,45 @@ def test_operators_commands_get_the_same_settings_as_the_function(template):
 def test_no_signing_key_in_any_environment_only_the_secrets_arn(template):
     """The environment is readable with lambda:GetFunctionConfiguration; the keys are read at cold start."""
     text = TEMPLATE.read_text()
-    assert "{{resolve:secretsmanager" not in text and "FORMS_SECRET_KEY" not in text
+    # The one value resolved into a resource: the origin header CloudFront must send (never a signing key).
+    assert text.count("{{resolve:") == 1 and "{{resolve:secretsmanager:${OriginSecret}:SecretString:key}}" in text
+    assert "FORMS_SECRET_KEY" not in text
     functions = resources_of_type(template, "AWS::Serverless::Function")
     assert functions
     for name, function in functions.items():
         env = function["Properties"]["Environment"]["Variables"]
         assert env["FORMS_SECRET_ARN"] == {"Ref": "FormsSecret"}, name
         statements = [s for policy in function["Properties"]["Policies"] for s in policy["Statement"]]
-        (read,) = [s for s in statements if "secretsmanager:GetSecretValue" in str(s["Action"])]
-        assert (read["Action"], read["Resource"]) == ("secretsmanager:GetSecretValue", {"Ref": "FormsSecret"}), name
+        reads = [(s["Action"], s["Resource"]) for s in statements if "secretsmanager:GetSecretValue" in str(s["Action"])]
+        expected = [("secretsmanager:GetSecretValue", {"Ref": "FormsSecret"})]
+        if "FORMS_ORIGIN_SECRET_ARN" in env:
+            expected.append(("secretsmanager:GetSecretValue", {"Ref": "OriginSecret"}))
+        assert reads == expected, name
+
+
+def test_only_requests_through_cloudfront_reach_the_form_service_with_the_visitors_address(template):
+    """Issue 18 defect 4: CloudFront adds the secret origin header the function checks (FORMS_ORIGIN_SECRET_ARN)
+    and CloudFront-Viewer-Address, which the rate limiter counts instead of the edge's sourceIp."""
+    resources = template["Resources"]
+    config = resources["Distribution"]["Properties"]["DistributionConfig"]
+    (api,) = [b for b in config["CacheBehaviors"] if b["PathPattern"] == "/api/*"]
+    origin = {o["Id"]: o for o in config["Origins"]}[api["TargetOriginId"]]
+    (header,) = origin["OriginCustomHeaders"]
+    assert header["HeaderName"] == "X-Origin-Verify"
+    # Not written in the template: generated into the secret and resolved when CloudFormation deploys.
+    assert header["HeaderValue"] == {"Fn::Sub": "{{resolve:secretsmanager:${OriginSecret}:SecretString:key}}"}
+    generated = resources["OriginSecret"]["Properties"]["GenerateSecretString"]
+    assert generated["GenerateStringKey"] == "key" and generated["PasswordLength"] >= 32
+    assert "SecretString" not in resources["OriginSecret"]["Properties"]
+    env = resources["FormsFunction"]["Properties"]["Environment"]["Variables"]
+    assert env["FORMS_ORIGIN_SECRET_ARN"] == {"Ref": "OriginSecret"}
+    assert "FORMS_TRUSTED_PROXIES" not in env  # X-Forwarded-For is not what counts behind CloudFront
+    assert api["OriginRequestPolicyId"] == {"Ref": "FormsOriginRequestPolicy"}
+    policy = resources["FormsOriginRequestPolicy"]["Properties"]["OriginRequestPolicyConfig"]
+    headers = policy["HeadersConfig"]
+    assert headers["HeaderBehavior"] == "whitelist" and "Host" not in headers["Headers"]
+    assert {"CloudFront-Viewer-Address", "Origin", "Referer", "Content-Type", "Accept"} <= set(headers["Headers"])
+    assert policy["QueryStringsConfig"]["QueryStringBehavior"] == "all"  # the tokens of confirm and unsubscribe
 
 
 def api_routes(template):
@@ -247,7 +277,8 @@ def test_the_newsletter_runs_in_its_own_function_with_the_services_settings(temp
     assert env["FORMS_NOTIFY_SITE"] == {"Fn::Sub": "s3://${SiteBucket}"}
     # The newsletter sends no contact messages, so no urgent ones either.
     assert {k: v for k, v in env.items() if k != "FORMS_NOTIFY_SITE"} == \
-        {k: v for k, v in forms_env.items() if k not in ("FORMS_SNS_TOPIC_ARNS", "FORMS_URGENT_INBOX")}
+        {k: v for k, v in forms_env.items()
+         if k not in ("FORMS_SNS_TOPIC_ARNS", "FORMS_URGENT_INBOX", "FORMS_ORIGIN_SECRET_ARN")}
     granted = statements(template["Resources"]["NotifyFunction"])
     (feed,) = [s for s in granted if any(a.startswith("s3:") for a in s["Action"])]
     assert (feed["Action"], feed["Resource"]) == \

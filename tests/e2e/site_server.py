@@ -60,7 +60,7 @@ def running_site(workdir, site_dir=None, **settings):
     # Same process group as the tests, so Ctrl-C stops it too; SIGTERM makes gunicorn's master stop its workers.
     with open(workdir / "server.log", "ab") as log:
         proc = subprocess.Popen([str(BIN / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", "2",
-                                 "--access-logfile", "-", "forms_lambda.local:create_local_app()"],
+                                 "--config", "python:forms_lambda.gunicorn_conf", "forms_lambda.local:create_local_app()"],
                                 cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     server = SiteServer(workdir, port, site_dir, env)
     try:

@@ -94,3 +94,17 @@ def test_gunicorn_serves_site_and_forms_on_one_port(env, tmp_path, maildir):
         server.terminate()
         server.wait(timeout=10)
     assert msg["Subject"] == "Contact request from Ann"
+
+
+@pytest.mark.parametrize("address", ["=cmd@example.com", "+sum@example.com", "-x@example.com", "@evil@example.com"])
+def test_export_cells_are_never_spreadsheet_formulas(env, address):
+    """A valid address may start with =, + or -: in a spreadsheet the cell would be a formula (CSV injection)."""
+    from forms_lambda import create_app
+    from forms_lambda.stores import Subscriber
+    store = create_app(env).extensions["forms_lambda"].store
+    store.add_subscriber(Subscriber(email=address, opt_in_page="=HYPERLINK(\"https://evil.example\")",
+                                    opt_in_at="2026-11-28T10:00:00+00:00"))
+    [row] = list(csv.DictReader(io.StringIO(cli(env, "export").stdout)))
+    assert row["email"] == "'" + address and row["opt_in_page"].startswith("'=HYPERLINK")
+    assert row["opt_in_at"] == "2026-11-28T10:00:00+00:00"  # ordinary cells as they are
+    assert not any(value.startswith(("=", "+", "-", "@", "\t", "\r")) for value in row.values())

@@ -114,8 +114,7 @@ def test_subscribe_request_does_the_same_work_whatever_the_addresss_past(config,
     app = create_app({**config, "FORMS_DELIVERY": "stream"})  # nothing delivered: see what the request did
     store = app.extensions["forms_lambda"].store
     if history != "new":
-        known = store.add_subscriber(Subscriber(email="reader@example.com"))
-        store.set_subscriber_status(known.id, history)
+        store.add_subscriber(Subscriber(email="reader@example.com", status=history))
     before = store.list_subscribers()
     r = app.test_client().post("/api/subscribe", data={"email": "Reader@Example.com", "page": "/blog/x/"},
                                headers=JSON)
@@ -131,8 +130,7 @@ def test_delivery_decides_whom_to_ask_for_confirmation(config, maildir, history,
     app = create_app(config)
     store = app.extensions["forms_lambda"].store
     if history != "new":
-        known = store.add_subscriber(Subscriber(email="reader@example.com"))
-        store.set_subscriber_status(known.id, history)
+        store.add_subscriber(Subscriber(email="reader@example.com", status=history))
     app.test_client().post("/api/subscribe", data={"email": "reader@example.com", "page": "/blog/x/"}, headers=JSON)
     assert [m["To"] for m in maildir()] == (["reader@example.com"] if confirmation else [])
     subscriber = store.get_subscriber("reader@example.com")

@@ -7,6 +7,7 @@ import pytest
 
 import forms_lambda.handler
 from forms_lambda.handler import handler
+from forms_lambda.stores.dynamo import DynamoStore
 from tests.forms.support import SECRET, SENDER, link, new_submissions_event, ses_messages
 
 CONTACT = {"name": "Ann Patient", "email": "ann@example.com", "message": "Please call me.", "page": "/contact/"}
@@ -139,7 +140,12 @@ def test_subscribe_flow_on_lambda_backends(moto_server, dynamo_config, monkeypat
     [msg] = ses_messages(moto_server)
     assert msg["From"] == SENDER and msg["To"] == "reader@example.com"
     confirm = urlsplit(link(msg, "/api/subscribe/confirm"))
-    response = handler(rest_event("GET", confirm.path, query={"token": confirm.query.split("=", 1)[1]}), None)
+    token = {"token": confirm.query.split("=", 1)[1]}
+    for method in ("GET", "HEAD"):  # the link shows a page with a button, and changes nothing
+        response = handler(rest_event(method, confirm.path, query=token), None)
+        assert response["statusCode"] == 200
+    assert DynamoStore("test-forms").get_subscriber("reader@example.com").status == "pending"
+    response = handler(rest_event("POST", confirm.path, query=token), None)  # the button
     assert response["statusCode"] == 303 and header(response, "Location") == "/subscribed/"
 
     unsubscribe = urlsplit(link(msg, "/api/unsubscribe"))
@@ -147,7 +153,6 @@ def test_subscribe_flow_on_lambda_backends(moto_server, dynamo_config, monkeypat
                                       FORM, query=unsubscribe.query), None)
     assert response["statusCode"] == 200 and body_json(response)["ok"] is True
 
-    from forms_lambda.stores.dynamo import DynamoStore
     subscriber = DynamoStore("test-forms").get_subscriber("reader@example.com")
     assert subscriber.status == "unsubscribed" and subscriber.confirmed_at
 

@@ -14,15 +14,19 @@ OLD, NEW, STRANGER = "old-key-0123456789abcdef", "new-key-0123456789abcdef", "so
 
 def test_with_two_keys_tokens_of_either_are_accepted_and_the_newest_signs():
     both = Tokens(SigningKeys([OLD, NEW]), 3600)
-    for make, read in (("unsubscribe_token", "read_unsubscribe_token"), ("confirm_token", "read_confirm_token")):
-        assert getattr(both, read)(getattr(Tokens(OLD, 3600), make)("sub-1")) == "sub-1"
-        assert getattr(both, read)(getattr(Tokens(NEW, 3600), make)("sub-2")) == "sub-2"
-        signed_by_both = getattr(both, make)("sub-3")
-        assert getattr(Tokens(NEW, 3600), read)(signed_by_both) == "sub-3"
+    # (make a token, read one, what the link carries)
+    kinds = [("unsubscribe_token", "read_unsubscribe_token", lambda n: (f"sub-{n}",), lambda n: f"sub-{n}"),
+             ("confirm_token", "read_confirm_token", lambda n: (f"sub-{n}", f"opt-in-{n}"),
+              lambda n: (f"sub-{n}", f"opt-in-{n}"))]
+    for make, read, args, ids in kinds:
+        assert getattr(both, read)(getattr(Tokens(OLD, 3600), make)(*args(1))) == ids(1)
+        assert getattr(both, read)(getattr(Tokens(NEW, 3600), make)(*args(2))) == ids(2)
+        signed_by_both = getattr(both, make)(*args(3))
+        assert getattr(Tokens(NEW, 3600), read)(signed_by_both) == ids(3)
         with pytest.raises(InvalidToken):
             getattr(Tokens(OLD, 3600), read)(signed_by_both)
         with pytest.raises(InvalidToken):
-            getattr(both, read)(getattr(Tokens(STRANGER, 3600), make)("sub-4"))
+            getattr(both, read)(getattr(Tokens(STRANGER, 3600), make)(*args(4)))
 
 
 class Clock:
@@ -60,7 +64,7 @@ def test_an_unknown_key_makes_a_warm_copy_read_the_keys_again_at_most_once_a_min
 def test_an_expired_confirmation_is_expired_whatever_the_keys(monkeypatch):
     loads = []
     tokens = Tokens(SigningKeys([OLD], lambda: loads.append(1) or [OLD], Clock()), 60)
-    token = tokens.confirm_token("sub-1")
+    token = tokens.confirm_token("sub-1", "opt-in-1")
     monkeypatch.setattr("time.time", lambda: 10**10)
     with pytest.raises(ExpiredToken):
         tokens.read_confirm_token(token)
@@ -114,7 +118,7 @@ def test_a_malformed_secret_stops_startup_without_quoting_it(secret, value, mess
 
 def test_a_missing_secret_stops_startup_naming_the_variable(moto_server):
     arn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:nothing-here-AbCdEf"
-    with pytest.raises(ConfigError, match=f"FORMS_SECRET_ARN: cannot read the signing keys from {arn}"):
+    with pytest.raises(ConfigError, match=f"FORMS_SECRET_ARN: cannot read the keys from {arn}"):
         from_secret(arn)
 
 
@@ -124,8 +128,16 @@ def test_a_missing_secret_stops_startup_naming_the_variable(moto_server):
     ({"FORMS_SECRET_ARN": "arn:aws:secretsmanager:us-east-1:123456789012:secret:k-AbCdEf",
       "FORMS_SECRET_KEY": NEW}, "FORMS_SECRET_ARN and FORMS_SECRET_KEY are both set"),
     ({"AWS_LAMBDA_FUNCTION_NAME": "forms"}, "FORMS_SECRET_ARN (or FORMS_SECRET_KEY) is required on AWS Lambda"),
+    ({"FORMS_ORIGIN_SECRET_ARN": "origin-value"}, "FORMS_ORIGIN_SECRET_ARN must be the ARN of a Secrets Manager"),
 ])
 def test_invalid_key_settings_stop_startup_naming_the_variable(tmp_path, env, message):
     with pytest.raises(ConfigError) as error:
         load_settings({"FORMS_VAR_DIR": str(tmp_path / "var"), **env})
     assert message in str(error.value)
+
+
+def test_an_unreadable_origin_secret_stops_startup_naming_its_variable(moto_server, tmp_path):
+    arn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:no-origin-AbCdEf"
+    with pytest.raises(ConfigError, match=f"FORMS_ORIGIN_SECRET_ARN: cannot read the keys from {arn}"):
+        create_app({"FORMS_ORIGIN_SECRET_ARN": arn, "FORMS_VAR_DIR": str(tmp_path / "var"),
+                    "FORMS_STORE": f"sqlite:///{tmp_path}/forms.sqlite3"})

@@ -100,24 +100,29 @@ def test_an_address_is_known_once(any_store):
     assert len(any_store.list_subscribers()) == 1
 
 
-def test_status_changes_keep_the_consent_record(any_store):
-    sub = any_store.add_subscriber(Subscriber(email="reader@example.com", opt_in_page="/blog/x/",
+def test_a_change_is_conditional_and_keeps_the_consent_record(any_store):
+    sub = any_store.add_subscriber(Subscriber(email="reader@example.com", opt_in_page="/blog/x/", opt_in_id="o1",
                                               opt_in_at="2026-11-28T10:00:00+00:00"))
-    confirmed = any_store.set_subscriber_status(sub.id, "confirmed", confirmed_at="2026-11-28T10:05:00+00:00",
-                                                confirm_page="/api/subscribe/confirm")
-    assert confirmed.status == "confirmed"
+    confirmed = any_store.change_subscriber(sub.id, {"pending"}, {"status": "confirmed",
+                                            "confirmed_at": "2026-11-28T10:05:00+00:00",
+                                            "confirm_page": "/api/subscribe/confirm"}, match={"opt_in_id": "o1"})
+    assert confirmed.status == "confirmed" and confirmed.updated_at >= sub.updated_at
     assert (confirmed.opt_in_at, confirmed.opt_in_page) == ("2026-11-28T10:00:00+00:00", "/blog/x/")
     assert (confirmed.confirmed_at, confirmed.confirm_page) == ("2026-11-28T10:05:00+00:00", "/api/subscribe/confirm")
-    assert any_store.get_subscriber("reader@example.com").status == "confirmed"
-    assert any_store.set_subscriber_status("unknown", "confirmed") is None
+    assert any_store.get_subscriber("reader@example.com") == confirmed
+    # Not in a source state, another opt-in, an unknown id: nothing written.
+    assert any_store.change_subscriber(sub.id, {"pending"}, {"status": "unsubscribed"}) is None
+    assert any_store.change_subscriber(sub.id, {"confirmed"}, {"status": "pending"}, match={"opt_in_id": "o2"}) is None
+    assert any_store.change_subscriber("unknown", {"pending", "confirmed"}, {"status": "unsubscribed"}) is None
+    assert any_store.get_subscriber("reader@example.com") == confirmed
     with pytest.raises(ValueError):
-        any_store.set_subscriber_status(sub.id, "deleted")
+        any_store.change_subscriber(sub.id, {"confirmed"}, {"email": "other@example.com"})
 
 
 def test_list_subscribers_by_status(any_store):
     for i, status in enumerate(["pending", "confirmed", "confirmed", "unsubscribed"]):
-        sub = any_store.add_subscriber(Subscriber(email=f"r{i}@example.com", created_at=f"2026-11-28T10:00:0{i}+00:00"))
-        any_store.set_subscriber_status(sub.id, status)
+        any_store.add_subscriber(Subscriber(email=f"r{i}@example.com", status=status,
+                                            created_at=f"2026-11-28T10:00:0{i}+00:00"))
     assert [s.email for s in any_store.list_subscribers()] == [f"r{i}@example.com" for i in range(4)]
     assert [s.email for s in any_store.list_subscribers("confirmed")] == ["r1@example.com", "r2@example.com"]
 

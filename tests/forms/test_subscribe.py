@@ -2,6 +2,7 @@
 import time
 
 import pytest
+from bs4 import BeautifulSoup
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 
 from forms_lambda import create_app
@@ -31,26 +32,36 @@ def test_full_subscription_flow(backend):
     assert "reader" not in confirm.lower() and "example.com" not in confirm.lower()
     assert confirm.split("token=")[1] in html_body(msg)
 
-    r = client.get(confirm)  # a browser following the link
+    for method in ("GET", "HEAD"):  # a browser, a mail scanner or a link preview following the link
+        r = client.open(confirm, method=method)
+        assert r.status_code == 200 and store.get_subscriber("reader@example.com").status == "pending"
+    page = BeautifulSoup(client.get(confirm).data, "html.parser")
+    assert page.form["method"] == "post" and page.form["action"] == confirm
+    assert page.form.button.get_text() == "Yes, subscribe me"
+    r = client.post(confirm)  # the button
     assert r.status_code == 303 and r.headers["Location"] == "/subscribed/"
     confirmed = store.get_subscriber("reader@example.com")
     assert confirmed.status == "confirmed"
     assert confirmed.confirmed_at and confirmed.confirm_page == "/api/subscribe/confirm"
     assert confirmed.opt_in_page == "/blog/ketamine/"
 
-    r = client.get(confirm, headers=JSON)  # confirming twice is harmless
+    r = client.post(confirm, headers=JSON)  # confirming twice is harmless
     assert r.status_code == 200 and r.json == {"ok": True, "message": "You've been subscribed! Watch your inbox for updates!"}
     assert store.get_subscriber("reader@example.com").confirmed_at == confirmed.confirmed_at
+    r = client.get(confirm)  # the link, once confirmed, goes straight to the page that says so
+    assert r.status_code == 303 and r.headers["Location"] == "/subscribed/"
 
-    r = client.get(unsubscribe)  # a page with a button: link scanners must not unsubscribe anyone
-    assert r.status_code == 200 and store.get_subscriber("reader@example.com").status == "confirmed"
+    for method in ("GET", "HEAD"):  # a page with a button: link scanners must not unsubscribe anyone
+        r = client.open(unsubscribe, method=method)
+        assert r.status_code == 200 and store.get_subscriber("reader@example.com").status == "confirmed"
     r = client.post(unsubscribe)  # the button
     assert r.status_code == 303 and r.headers["Location"] == "/unsubscribed/"
     gone = store.get_subscriber("reader@example.com")
     assert gone.status == "unsubscribed" and gone.unsubscribed_at
 
-    r = client.get(confirm, headers=JSON)  # an old confirmation link cannot undo an unsubscribe
-    assert r.status_code == 400 and set(r.json["errors"]) == {"token"}
+    for method in ("GET", "POST"):  # an old confirmation link cannot undo an unsubscribe
+        r = client.open(confirm, method=method, headers=JSON)
+        assert r.status_code == 400 and set(r.json["errors"]) == {"token"}
     assert store.get_subscriber("reader@example.com").status == "unsubscribed"
     assert [s.status for s in store.list_subscribers()] == ["unsubscribed"]
 
@@ -73,7 +84,7 @@ def test_answer_is_the_same_for_known_and_unknown_addresses(client, store, maild
     for _ in range(2):
         r = client.post("/api/subscribe", data={"email": "reader@example.com"}, headers=JSON)
         answers.append((r.status_code, r.json))
-    store.set_subscriber_status(store.get_subscriber("reader@example.com").id, "confirmed")
+    store.change_subscriber(store.get_subscriber("reader@example.com").id, {"pending"}, {"status": "confirmed"})
     r = client.post("/api/subscribe", data={"email": "reader@example.com"}, headers=JSON)
     answers.append((r.status_code, r.json))
     assert answers[0] == answers[1] == answers[2]
@@ -88,7 +99,11 @@ def test_unsubscribed_address_can_subscribe_again(client, store, maildir):
     client.post("/api/subscribe", data={"email": "reader@example.com", "page": "/about/"}, headers=JSON)
     again = store.get_subscriber("reader@example.com")
     assert again.status == "pending" and again.opt_in_page == "/about/"
-    r = client.get(link(maildir()[1], "/api/subscribe/confirm"), headers=JSON)
+    # The first opt-in's link is no good for the second: its owner did not ask again (a stranger may have).
+    r = client.post(link(maildir()[0], "/api/subscribe/confirm"), headers=JSON)
+    assert r.status_code == 400 and "no longer valid" in r.json["errors"]["token"]
+    assert store.get_subscriber("reader@example.com").status == "pending"
+    r = client.post(link(maildir()[1], "/api/subscribe/confirm"), headers=JSON)
     assert r.status_code == 200
     assert store.get_subscriber("reader@example.com").status == "confirmed"
 
@@ -105,16 +120,21 @@ def test_expired_confirmation_link_is_refused(config, maildir):
             return int(time.time()) - 120
 
     old = URLSafeTimedSerializer(SECRET, salt=CONFIRM_SALT, signer=TwoMinutesAgo)
-    r = client.get(f"/api/subscribe/confirm?token={old.dumps(subscriber.id)}", headers=JSON)
-    assert r.status_code == 400 and "expired" in r.json["errors"]["token"]
+    for method in ("GET", "POST"):
+        r = client.open(f"/api/subscribe/confirm?token={old.dumps([subscriber.id, subscriber.opt_in_id])}",
+                        method=method, headers=JSON)
+        assert r.status_code == 400 and "expired" in r.json["errors"]["token"]
     assert store.get_subscriber("reader@example.com").status == "pending"
 
 
 @pytest.mark.parametrize("token", ["", "garbage", "a.b.c"])
 def test_bad_tokens_are_400_never_500(client, token):
     for path in ("/api/subscribe/confirm", "/api/unsubscribe"):
-        r = client.get(f"{path}?token={token}", headers=JSON)
-        assert r.status_code == 400 and r.json["ok"] is False and "token" in r.json["errors"]
+        for method in ("GET", "HEAD", "POST"):
+            r = client.open(f"{path}?token={token}", method=method, headers=JSON)
+            assert r.status_code == 400
+            if method != "HEAD":
+                assert r.json["ok"] is False and "token" in r.json["errors"]
 
 
 def test_confirmation_and_unsubscribe_tokens_are_not_interchangeable(client, store, maildir):
@@ -123,8 +143,10 @@ def test_confirmation_and_unsubscribe_tokens_are_not_interchangeable(client, sto
     confirm_token = link(msg, "/api/subscribe/confirm").split("token=")[1]
     unsubscribe_token = link(msg, "/api/unsubscribe").split("token=")[1]
     assert confirm_token != unsubscribe_token
-    assert client.get(f"/api/unsubscribe?token={confirm_token}", headers=JSON).status_code == 400
-    assert client.get(f"/api/subscribe/confirm?token={unsubscribe_token}", headers=JSON).status_code == 400
+    for method in ("GET", "POST"):
+        assert client.open(f"/api/unsubscribe?token={confirm_token}", method=method, headers=JSON).status_code == 400
+        assert client.open(f"/api/subscribe/confirm?token={unsubscribe_token}", method=method,
+                           headers=JSON).status_code == 400
     assert store.get_subscriber("reader@example.com").status == "pending"
 
 

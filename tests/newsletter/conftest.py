@@ -69,17 +69,23 @@ class FakeSnsEndpoint:
         signature = (key or self.key).sign(canonical_string(message), padding.PKCS1v15(), algorithm)
         return {**message, "Signature": base64.b64encode(signature).decode()}
 
-    def notification(self, event, version="2"):
+    @staticmethod
+    def timestamp(seconds_ago=0):
+        """A Timestamp as SNS writes them: now, or `seconds_ago`."""
+        when = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(seconds=seconds_ago)
+        return when.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+    def notification(self, event, version="2", **fields):
         import json
         return self.sign({"Type": "Notification", "MessageId": "a1b2", "TopicArn": TOPIC_ARN,
-                          "Message": json.dumps(event), "Timestamp": "2026-11-28T10:00:00.000Z"}, version)
+                          "Message": json.dumps(event), "Timestamp": self.timestamp(), **fields}, version)
 
     def subscription_confirmation(self):
         return self.sign({"Type": "SubscriptionConfirmation", "MessageId": "c3d4", "Token": "tok123",
                           "TopicArn": TOPIC_ARN, "Message": "You have chosen to subscribe...",
                           "SubscribeURL": "https://sns.us-east-1.amazonaws.com/?Action=ConfirmSubscription"
                                           "&TopicArn=" + TOPIC_ARN + "&Token=tok123",
-                          "Timestamp": "2026-11-28T10:00:00.000Z"})
+                          "Timestamp": self.timestamp()})
 
     def close(self):
         self.server.shutdown()

@@ -44,8 +44,7 @@ def notify_function(moto_server, monkeypatch, tmp_path):
     store = DynamoStore("clinic")
     store.init()
     for address in ("a@example.org", "b@example.org"):
-        subscriber = store.add_subscriber(Subscriber(email=address))
-        store.set_subscriber_status(subscriber.id, "confirmed", confirmed_at="2026-01-01T00:00:00+00:00")
+        store.add_subscriber(Subscriber(email=address, status="confirmed", confirmed_at="2026-01-01T00:00:00+00:00"))
     store.add_subscriber(Subscriber(email="pending@example.org"))
     return store
 

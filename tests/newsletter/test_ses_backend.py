@@ -38,9 +38,8 @@ def test_new_articles_through_ses_once_each_to_confirmed_subscribers_only(aws, m
     for address, status in [("a@example.org", "confirmed"), ("b@example.org", "confirmed"),
                             ("p@example.org", "pending"), ("u@example.org", "unsubscribed"),
                             ("s@example.org", "suppressed")]:
-        subscriber = store.add_subscriber(Subscriber(email=address))
-        if status != "pending":
-            store.set_subscriber_status(subscriber.id, status, confirmed_at="2026-01-01T00:00:00+00:00")
+        store.add_subscriber(Subscriber(email=address, status=status,
+                                        confirmed_at="" if status == "pending" else "2026-01-01T00:00:00+00:00"))
     site = tmp_path / "output"
     feed_writer(site, ARCHIVE)
     assert main(["notify", "--site", str(site)]) == 0

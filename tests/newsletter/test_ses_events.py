@@ -9,7 +9,7 @@ from forms_lambda.stores import Subscriber
 
 @pytest.fixture
 def app(tmp_path, sns_endpoint):
-    return create_app({"TESTING": True, "SNS_FETCH": sns_endpoint.fetch,
+    return create_app({"TESTING": True, "SNS_FETCH": sns_endpoint.fetch, "FORMS_SNS_TOPIC_ARNS": sns_endpoint.topic_arn,
                        "FORMS_STORE": f"sqlite:///{tmp_path}/forms.sqlite3",
                        "FORMS_MAILER": f"maildir:{tmp_path}/mail", "FORMS_VAR_DIR": str(tmp_path / "var"),
                        "FORMS_SECRET_KEY": "a-test-secret-key-of-some-length"})
@@ -19,8 +19,7 @@ def app(tmp_path, sns_endpoint):
 def store(app):
     store = app.extensions["forms_lambda"].store
     for address in ("pat@example.org", "sam@example.org"):
-        subscriber = store.add_subscriber(Subscriber(email=address))
-        store.set_subscriber_status(subscriber.id, "confirmed", confirmed_at="2026-01-01T00:00:00+00:00")
+        store.add_subscriber(Subscriber(email=address, status="confirmed", confirmed_at="2026-01-01T00:00:00+00:00"))
     return store
 
 
@@ -115,3 +114,22 @@ def test_only_the_configured_topics_are_accepted(tmp_path, sns_endpoint):
                       "FORMS_VAR_DIR": str(tmp_path / "var"), "FORMS_SECRET_KEY": "a-test-secret-key-of-some-length",
                       "FORMS_SNS_TOPIC_ARNS": "arn:aws:sns:us-east-1:123456789012:other-topic"})
     assert post(app, sns_endpoint.notification(bounce("Permanent", "pat@example.org"))).status_code == 403
+
+
+def test_without_a_configured_topic_nothing_is_trusted(tmp_path, sns_endpoint):
+    """FORMS_SNS_TOPIC_ARNS unset: every AWS account's topic would have a valid signature, so none is accepted."""
+    app = create_app({"TESTING": True, "SNS_FETCH": sns_endpoint.fetch, "FORMS_STORE": f"sqlite:///{tmp_path}/f.db",
+                      "FORMS_MAILER": f"maildir:{tmp_path}/mail", "FORMS_VAR_DIR": str(tmp_path / "var"),
+                      "FORMS_SECRET_KEY": "a-test-secret-key-of-some-length"})
+    before = len(sns_endpoint.fetched)
+    for message in (sns_endpoint.notification(bounce("Permanent", "pat@example.org")),
+                    sns_endpoint.subscription_confirmation()):
+        assert post(app, message).status_code == 403
+    assert app.extensions["forms_lambda"].store.list_subscribers() == []
+    assert len(sns_endpoint.fetched) == before  # not even a certificate fetched
+
+
+def test_a_replayed_old_bounce_is_refused(app, store, sns_endpoint):
+    old = sns_endpoint.notification(bounce("Permanent", "pat@example.org"), Timestamp=sns_endpoint.timestamp(7200))
+    assert post(app, old).status_code == 403
+    assert statuses(store)["pat@example.org"] == "confirmed"

@@ -53,8 +53,7 @@ def function_env(monkeypatch, tmp_path):
     store = SqliteStore(tmp_path / "forms.sqlite3")
     store.init()
     for address in ("pat@example.org", "sam@example.org", "lee@example.org"):
-        subscriber = store.add_subscriber(Subscriber(email=address))
-        store.set_subscriber_status(subscriber.id, "confirmed", confirmed_at="2026-01-01T00:00:00+00:00")
+        store.add_subscriber(Subscriber(email=address, status="confirmed", confirmed_at="2026-01-01T00:00:00+00:00"))
     return store
 
 
@@ -92,3 +91,11 @@ def test_a_store_failure_fails_the_invocation_so_lambda_retries(moto_server, fun
     monkeypatch.setenv("FORMS_STORE", "dynamodb://no-tables-yet")
     with pytest.raises(Exception, match="DynamoDB"):
         handler(sns_event(bounce("Permanent", "pat@example.org")), None)
+
+
+def test_without_a_configured_topic_every_message_is_ignored(function_env, monkeypatch):
+    monkeypatch.setenv("FORMS_SNS_TOPIC_ARNS", "")
+    monkeypatch.setattr(forms_lambda.handler, "_lambda_handler", None)
+    answer = handler(sns_event(bounce("Permanent", "pat@example.org"), complaint("sam@example.org")), None)
+    assert answer == {"ok": True, "suppressed": 0, "ignored": 2}
+    assert set(statuses(function_env).values()) == {"confirmed"}

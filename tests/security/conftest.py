@@ -26,11 +26,18 @@ CONTACT = {"name": "Ann Patient", "email": "ann@example.com", "phone": "303-555-
            "elapsed_ms": "46000"}
 
 
+# The rate limiter's clock in these apps: stopped, so what a test sees never depends on how long it took.
+FROZEN_TIME = 1_800_000_000.5
+
+
 @pytest.fixture
 def make_app(sqlite_config):
-    """create_app on SQLite + Maildir in tmp, unthrottled unless a test sets FORMS_RATE_LIMIT."""
+    """create_app on SQLite + Maildir in tmp, unthrottled unless a test sets FORMS_RATE_LIMIT; its rate-limit
+    clock stands at FROZEN_TIME (tests move it with `app.extensions["forms_lambda"].clock`)."""
     def make(**settings):
-        return create_app({**sqlite_config, "FORMS_RATE_LIMIT": "off", **settings, "TESTING": True})
+        app = create_app({**sqlite_config, "FORMS_RATE_LIMIT": "off", **settings, "TESTING": True})
+        app.extensions["forms_lambda"].clock = lambda: FROZEN_TIME
+        return app
     return make
 
 
@@ -62,7 +69,8 @@ class Gunicorn:
         with open(self.log, "wb") as log:
             self.process = subprocess.Popen(
                 [str(Path(sys.executable).parent / "gunicorn"), "--bind", f"127.0.0.1:{self.port}",
-                 "--workers", str(workers), "--access-logfile", "-", "forms_lambda.local:create_local_app()"],
+                 "--workers", str(workers), "--config", "python:forms_lambda.gunicorn_conf",
+                 "forms_lambda.local:create_local_app()"],
                 env=self.env, cwd=tmp_path, stdout=log, stderr=subprocess.STDOUT)
         wait_for_http(f"{self.url}/api/health")
 

@@ -1,10 +1,14 @@
 """The real server process (gunicorn, several workers) on SQLite under simultaneous posts."""
 import json
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from tests.forms.support import wait_until
+from forms_lambda import subscribers
+from forms_lambda.stores.sqlite import SqliteStore
+from forms_lambda.tokens import Tokens
+from tests.forms.support import SECRET, wait_until
 
 def patient(i):
     return {"name": f"Concurrent Patient {i}", "email": f"concurrent{i}@example.com",
@@ -45,3 +49,35 @@ def test_rate_limit_holds_across_worker_processes(gunicorn, tmp_path):
     assert statuses == [200] * 10 + [429] * 20
     assert all(1 <= int(headers["Retry-After"]) <= 3600 for status, _, headers in answers if status == 429)
     assert len(server.rows()) == 10
+
+
+@pytest.mark.slow
+def test_confirm_and_unsubscribe_racing_through_the_server(gunicorn, tmp_path, maildir):
+    """A smaller run of tests/forms/test_lifecycle.py's races through gunicorn's worker processes: the final state
+    is what the last answer said, and each confirmation brings exactly one welcome email."""
+    server = gunicorn(FORMS_MAILER=f"maildir:{tmp_path}/mail", FORMS_RATE_LIMIT="off")
+    store, tokens = SqliteStore(server.db), Tokens(SECRET, 3600)
+    rounds = []
+    for i in range(10):
+        subscriber = subscribers.opt_in(store, f"racer{i}@example.com", "2026-11-01T10:00:00+00:00", "/")
+        confirm = f"/api/subscribe/confirm?token={tokens.confirm_token(subscriber.id, subscriber.opt_in_id)}"
+        other = confirm if i % 2 else f"/api/unsubscribe?token={tokens.unsubscribe_token(subscriber.id)}"
+        barrier = threading.Barrier(2)
+
+        def post(path):
+            barrier.wait()
+            return server.post(path, {})[0]
+
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            rounds.append((subscriber, other == confirm, list(pool.map(post, [confirm, other]))))
+    wait_until(lambda: server.count("pending") == 0)
+    welcomed = [str(m["To"]) for m in maildir()]
+    for subscriber, both_confirm, statuses in rounds:
+        after = store.get_subscriber_by_id(subscriber.id)
+        if both_confirm:
+            assert statuses == [200, 200] and after.status == "confirmed"
+            assert welcomed.count(subscriber.email) == 1
+        else:
+            assert statuses[1] == 200 and after.status == "unsubscribed"
+            assert (statuses[0] == 200) == bool(after.confirmed_at)
+            assert welcomed.count(subscriber.email) <= (statuses[0] == 200)

@@ -7,7 +7,7 @@ from itsdangerous import URLSafeTimedSerializer
 
 from forms_lambda.tokens import CONFIRM_SALT, Tokens
 from tests.forms.support import JSON, SECRET, html_body, text_body
-from tests.security.conftest import CONTACT, stored
+from tests.security.conftest import CONTACT, FROZEN_TIME, stored
 
 DELIVERED = {("contact", "delivered"): 1}
 SPAM = {("contact", "spam"): 1}
@@ -248,25 +248,27 @@ def test_token_routes_take_posts_from_mail_providers(make_app):
 
 
 # Tokens: tampered, foreign, expired, or made for another purpose: 400, and nothing changes.
-def forged_tokens(services, subscriber_id):
-    good = services.tokens.confirm_token(subscriber_id)
+def forged_tokens(services, subscriber_id, opt_in_id=""):
+    good = services.tokens.confirm_token(subscriber_id, opt_in_id)
     other_key = Tokens("another-secret-key-0123456789", 3600)
     now = time.time()
     old = URLSafeTimedSerializer(SECRET, salt=CONFIRM_SALT)
     old_signer = old.make_signer(CONFIRM_SALT)
     old_signer.get_timestamp = lambda: int(now - 8 * 24 * 3600)
-    expired = old_signer.sign(old.dump_payload(subscriber_id)).decode()
+    expired = old_signer.sign(old.dump_payload([subscriber_id, opt_in_id])).decode()
     return {
         "empty": "",
         "garbage": "not-a-token",
         "tampered signature": good[:-2] + ("AA" if not good.endswith("AA") else "BB"),
         "tampered payload": "x" + good,
-        "signed with another key": other_key.confirm_token(subscriber_id),
+        "signed with another key": other_key.confirm_token(subscriber_id, opt_in_id),
         "unsubscribe token": services.tokens.unsubscribe_token(subscriber_id),
         "expired": expired,
         "NUL inside": good[:5] + "\x00" + good[5:],
         "10 kB": "a" * 10_000,
-        "unknown subscriber": services.tokens.confirm_token("0" * 32),
+        "unknown subscriber": services.tokens.confirm_token("0" * 32, opt_in_id),
+        "another opt-in": services.tokens.confirm_token(subscriber_id, "0" * 32),
+        "subscriber id alone": URLSafeTimedSerializer(SECRET, salt=CONFIRM_SALT).dumps(subscriber_id),
     }
 
 
@@ -276,10 +278,11 @@ def test_forged_confirm_tokens_are_refused(make_app):
     client.post("/api/subscribe", data={"email": "ann@example.com", "page": "/"}, headers=JSON)
     services = app.extensions["forms_lambda"]
     subscriber = services.store.get_subscriber("ann@example.com")
-    for name, token in forged_tokens(services, subscriber.id).items():
-        r = client.get("/api/subscribe/confirm", query_string={"token": token}, headers=JSON)
-        assert (name, r.status_code) == (name, 400)
-        assert "token" in r.json["errors"]
+    for name, token in forged_tokens(services, subscriber.id, subscriber.opt_in_id).items():
+        for method in ("GET", "POST"):
+            r = client.open("/api/subscribe/confirm", method=method, query_string={"token": token}, headers=JSON)
+            assert (name, method, r.status_code) == (name, method, 400)
+            assert "token" in r.json["errors"]
         assert services.store.get_subscriber("ann@example.com").status == "pending", name
 
 
@@ -289,9 +292,10 @@ def test_forged_unsubscribe_tokens_are_refused(make_app):
     client.post("/api/subscribe", data={"email": "ann@example.com", "page": "/"}, headers=JSON)
     services = app.extensions["forms_lambda"]
     subscriber = services.store.get_subscriber("ann@example.com")
-    tokens = forged_tokens(services, subscriber.id)
-    tokens["confirm token"] = services.tokens.confirm_token(subscriber.id)
-    del tokens["unsubscribe token"], tokens["expired"], tokens["unknown subscriber"]
+    tokens = forged_tokens(services, subscriber.id, subscriber.opt_in_id)
+    tokens["confirm token"] = services.tokens.confirm_token(subscriber.id, subscriber.opt_in_id)
+    del tokens["unsubscribe token"], tokens["expired"], tokens["unknown subscriber"], tokens["another opt-in"], \
+        tokens["subscriber id alone"]
     for name, token in tokens.items():
         for method in ("GET", "POST"):
             r = client.open("/api/unsubscribe", method=method, query_string={"token": token}, headers=JSON)
@@ -339,13 +343,15 @@ def test_flood_from_one_address_gets_429_with_retry_after(make_app, maildir):
     client = app.test_client()
     answers = [client.post("/api/contact", data=CONTACT, headers=JSON) for _ in range(5)]
     assert [r.status_code for r in answers] == [200, 200, 200, 429, 429]
-    assert 1 <= int(answers[3].headers["Retry-After"]) <= 60
+    assert int(answers[3].headers["Retry-After"]) == 20  # one more every 20 s
     assert answers[3].json["ok"] is False
     assert stored(app) == {("contact", "delivered"): 3} and len(maildir()) == 3
     # Another route and another address are counted apart.
     assert client.post("/api/subscribe", data={"email": "ann@example.com"}, headers=JSON).status_code == 200
     other = client.post("/api/contact", data=CONTACT, headers=JSON, environ_base={"REMOTE_ADDR": "198.51.100.2"})
     assert other.status_code == 200
+    app.extensions["forms_lambda"].clock = lambda: FROZEN_TIME + 20  # the bucket has room for one more
+    assert [client.post("/api/contact", data=CONTACT, headers=JSON).status_code for _ in range(2)] == [200, 429]
 
 
 def test_flood_cannot_hide_behind_forged_forwarded_for(make_app):

@@ -32,7 +32,8 @@ def test_a_full_visit_logs_ids_and_outcomes_only(make_app, smtp_server, capsys):
     assert client.post("/api/subscribe", data={"email": PATIENT["email"], "page": "/blog/x/"},
                        headers=JSON).status_code == 200
     confirmation = smtp_server.messages[-1]
-    assert client.get(link(confirmation, "/api/subscribe/confirm")).status_code == 303
+    assert client.get(link(confirmation, "/api/subscribe/confirm")).status_code == 200
+    assert client.post(link(confirmation, "/api/subscribe/confirm")).status_code == 303
     assert client.post(link(confirmation, "/api/unsubscribe"), headers=JSON).status_code == 200
     forms = {k: n for k, n in stored(app).items() if k[0] in ("contact", "subscribe")}  # (others: welcome)
     assert forms == {("contact", "delivered"): 2, ("contact", "spam"): 1, ("subscribe", "delivered"): 1}

@@ -1,15 +1,13 @@
 """Rate limit logic: parsing, client addresses behind proxies, atomic counters in real stores."""
 import multiprocessing
-import sqlite3
-from contextlib import closing
+from concurrent.futures import ThreadPoolExecutor
 
 import boto3
 import pytest
 
 from forms_lambda.stores.dynamo import DynamoStore
 from forms_lambda.stores.sqlite import SqliteStore
-from forms_lambda.ratelimit import (RateLimit, client_address, hit_dynamo, hit_sqlite, parse_rate_limit,
-                                    window_bounds)
+from forms_lambda.ratelimit import RateLimit, client_address, hit_dynamo, parse_rate_limit
 
 
 @pytest.mark.parametrize("text, expected", [
@@ -64,37 +62,69 @@ def test_on_lambda_the_source_ip_wins_over_a_forged_remote_addr(context):
     assert client_address(environ, 0) == "203.0.113.5"
 
 
-def test_windows_are_aligned():
-    assert window_bounds(1000.5, 60) == (960, 1020)
+@pytest.fixture(params=["sqlite", "dynamodb"])
+def hit(request, tmp_path):
+    """hit(key, window, limit, now) on each store's own rate limiter."""
+    if request.param == "sqlite":
+        store = SqliteStore(tmp_path / "forms.sqlite3")
+    else:
+        request.getfixturevalue("moto_server")
+        store = DynamoStore("s")
+        store.init()
+    return lambda key, window, limit, now: store.hit_rate_limit(key, window, limit, now=now)
 
 
-def open_limits(path):
-    conn = sqlite3.connect(path, timeout=30, isolation_level=None)
-    conn.execute("CREATE TABLE IF NOT EXISTS rate_limits (key TEXT PRIMARY KEY, hits INTEGER NOT NULL,"
-                 " expires_at INTEGER NOT NULL)")
-    return conn
+T0 = 1_800_000_000.25  # any time: nothing is aligned to minutes or windows any more
 
 
-def test_sqlite_counter_allows_the_limit_then_says_when_to_retry(tmp_path):
-    with closing(open_limits(tmp_path / "l.db")) as conn:
-        results = [hit_sqlite(conn, "1.2.3.4|/api/contact", 60, 3, now=1000.5) for _ in range(4)]
-        assert results == [(True, 0)] * 3 + [(False, 20)]
-        # Another route and another address have their own counters.
-        assert hit_sqlite(conn, "1.2.3.4|/api/subscribe", 60, 3, now=1000.5) == (True, 0)
-        assert hit_sqlite(conn, "1.2.3.5|/api/contact", 60, 3, now=1000.5) == (True, 0)
-        # The next window starts afresh.
-        assert hit_sqlite(conn, "1.2.3.4|/api/contact", 60, 3, now=1020.0) == (True, 0)
-        assert conn.execute("SELECT hits FROM rate_limits WHERE key = '1.2.3.4|/api/contact'").fetchone() == (1,)
+def test_the_limit_at_once_then_one_per_interval(hit):
+    """3/minute: three at once, then one every 20 s; Retry-After says when the next one is allowed."""
+    assert [hit("a|/api/contact", 60, 3, T0) for _ in range(4)] == [(True, 0)] * 3 + [(False, 20)]
+    assert hit("a|/api/contact", 60, 3, T0 + 5) == (False, 15)  # a refused hit costs nothing: still 15 s
+    assert hit("a|/api/contact", 60, 3, T0 + 19.5) == (False, 1)
+    assert hit("a|/api/contact", 60, 3, T0 + 20) == (True, 0)
+    assert hit("a|/api/contact", 60, 3, T0 + 20.5) == (False, 20)
+    # Another route and another address have their own buckets.
+    assert hit("a|/api/subscribe", 60, 3, T0) == (True, 0)
+    assert hit("b|/api/contact", 60, 3, T0) == (True, 0)
+    # A bucket left alone refills completely.
+    assert [hit("a|/api/contact", 60, 3, T0 + 600)[0] for _ in range(4)] == [True, True, True, False]
+
+
+@pytest.mark.parametrize("start", [1_800_000_000.0, 1_799_999_999.95, 1_800_000_299.9])
+def test_never_twice_the_limit_around_a_windows_edge(hit, start):
+    """10/10minutes. Fixed windows let 10 through just before a window ended and 10 more just after; here never
+    more than 10 in a burst, and one a minute after, wherever windows would have started."""
+    sent = [hit("a|/api/contact", 600, 10, start + i * 0.1)[0] for i in range(15)]  # hammering, across the edge
+    assert sent.count(True) == 10
+    later = [hit("a|/api/contact", 600, 10, start + 5 + i * 5)[0] for i in range(24)]  # two minutes, every 5 s
+    assert later.count(True) == 2
+
+
+@pytest.mark.parametrize("window, limit", [(86400, 3), (1, 1), (3600, 100), (7 * 86400, 1)])
+def test_limits_of_every_size(hit, window, limit):
+    assert all(hit("k", window, limit, T0)[0] for _ in range(limit))
+    allowed, retry_after = hit("k", window, limit, T0)
+    assert not allowed and retry_after == max(1, round(window / limit))
+    assert hit("k", window, limit, T0 + window / limit)[0]
+
+
+def test_sqlite_bucket_is_one_row_per_key(tmp_path):
+    store = SqliteStore(tmp_path / "forms.sqlite3")
+    for i in range(5):
+        store.hit_rate_limit("1.2.3.4|/api/contact", 60, 3, now=T0 + i)
+    rows = store._run("SELECT key, tat FROM rate_buckets")
+    assert [(r["key"], r["tat"]) for r in rows] == [("1.2.3.4|/api/contact", T0 + 60)]
 
 
 def _hammer(path, hits, results):
-    with closing(open_limits(path)) as conn:
-        results.put(sum(hit_sqlite(conn, "k", 3600, 50, now=7200.0)[0] for _ in range(hits)))
+    store = SqliteStore(path)
+    results.put(sum(store.hit_rate_limit("k", 3600, 50, now=T0)[0] for _ in range(hits)))
 
 
-def test_sqlite_counter_is_exact_across_processes(tmp_path):
-    path = tmp_path / "l.db"
-    open_limits(path).close()
+def test_sqlite_bucket_is_exact_across_processes(tmp_path):
+    path = tmp_path / "forms.sqlite3"
+    SqliteStore(path)
     results = multiprocessing.get_context("fork").Queue()
     workers = [multiprocessing.get_context("fork").Process(target=_hammer, args=(path, 30, results))
                for _ in range(4)]
@@ -105,27 +135,23 @@ def test_sqlite_counter_is_exact_across_processes(tmp_path):
     assert sum(results.get(timeout=5) for _ in workers) == 50
 
 
-def test_dynamo_counter_with_ttl(moto_server):
+def test_dynamo_bucket_with_ttl(moto_server):
     DynamoStore("t").init()
     client = boto3.client("dynamodb")
-    results = [hit_dynamo(client, "t-limits", "1.2.3.4|/api/contact", 60, 2, now=1000.5) for _ in range(3)]
-    assert results == [(True, 0), (True, 0), (False, 20)]
-    assert hit_dynamo(client, "t-limits", "1.2.3.4|/api/contact", 60, 2, now=1020.0) == (True, 0)
+    results = [hit_dynamo(client, "t-limits", "1.2.3.4|/api/contact", 60, 2, now=T0) for _ in range(3)]
+    assert results == [(True, 0), (True, 0), (False, 30)]
     table = boto3.resource("dynamodb").Table("t-limits")
-    item = table.get_item(Key={"pk": "limit#1.2.3.4|/api/contact", "sk": "960"})["Item"]
-    assert item["hits"] == 3 and item["expires_at"] == 1020
+    item = table.get_item(Key={"pk": "limit#1.2.3.4|/api/contact", "sk": "gcra"})["Item"]
+    assert float(item["tat"]) == T0 + 60 and item["expires_at"] >= T0 + 60
     ttl = client.describe_time_to_live(TableName="t-limits")["TimeToLiveDescription"]
     assert ttl["AttributeName"] == "expires_at" and ttl["TimeToLiveStatus"] == "ENABLED"
+    # An item whose time has passed (TTL is late by up to two days) counts as an empty bucket.
+    assert hit_dynamo(client, "t-limits", "1.2.3.4|/api/contact", 60, 2, now=T0 + 3600) == (True, 0)
 
 
-@pytest.mark.parametrize("backend", ["sqlite", "dynamodb"])
-def test_store_hit_rate_limit(request, tmp_path, backend):
-    if backend == "sqlite":
-        store = SqliteStore(tmp_path / "forms.sqlite3")
-    else:
-        request.getfixturevalue("moto_server")
-        store = DynamoStore("s")
-        store.init()
-    assert [store.hit_rate_limit("a|/api/contact", 600, 2)[0] for _ in range(3)] == [True, True, False]
-    allowed, retry_after = store.hit_rate_limit("a|/api/contact", 600, 2)
-    assert not allowed and 1 <= retry_after <= 600
+def test_dynamo_bucket_is_exact_under_concurrent_hits(moto_server):
+    DynamoStore("c").init()
+    client = boto3.client("dynamodb")
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        allowed = list(pool.map(lambda _: hit_dynamo(client, "c-limits", "k", 3600, 10, now=T0)[0], range(24)))
+    assert allowed.count(True) == 10
