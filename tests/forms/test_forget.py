@@ -10,7 +10,7 @@ import pytest
 from forms_lambda import create_app
 from forms_lambda.cli import main
 from forms_lambda.forget import address_digest, stays_unmailed
-from forms_lambda.newsletter import suppress
+from forms_lambda.subscribers import suppress
 from forms_lambda.signing_keys import SigningKeys
 from forms_lambda.stores import SENT, Post, Subscriber
 from forms_lambda.stores.base import is_about
