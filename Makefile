@@ -16,7 +16,8 @@ DEPLOY_STACK ?= clinic-site
 
 HOST ?= 127.0.0.1
 PORT ?= 8000
-PYTEST_ARGS ?=
+# pytest-xdist: one worker per CPU, each taking the next test when free (the slow ones are uneven)
+PYTEST_ARGS ?= -n auto --dist worksteal
 BENCH_ARGS ?=
 
 # Debian packages the tests and benchmarks need; installed only when missing.

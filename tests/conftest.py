@@ -164,7 +164,9 @@ def build_site(output, settings="pelicanconf.py", content=None, site_url=None, e
            "-e", *(f"{key}={json.dumps(value)}" for key, value in overrides.items())]
     # The spam check only when asked for (`env`): a developer's FORMS_CAPTCHA must not change what tests see.
     inherited = {k: v for k, v in os.environ.items() if k != "FORMS_CAPTCHA"}
-    result = subprocess.run(cmd, cwd=ROOT, env={**inherited, **(env or {})}, capture_output=True, text=True)
+    # COLUMNS: Pelican's log lines unwrapped, whatever the length of the temporary folder's name.
+    result = subprocess.run(cmd, cwd=ROOT, env={**inherited, "COLUMNS": "1000", **(env or {})},
+                            capture_output=True, text=True)
     assert result.returncode == 0, f"pelican failed:\n{result.stdout}\n{result.stderr}"
     return output
 

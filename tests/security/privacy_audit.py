@@ -75,16 +75,47 @@ def pytest_sessionstart(session):
 
 
 def pytest_sessionfinish(session, exitstatus):
-    if _audit.values and not _audit.check():
+    if hasattr(session.config, "workeroutput"):
+        # A pytest-xdist worker: the controller judges the run (a worker's exit status does not reach it).
+        _audit.check()
+        # Escaped: fuzzers post lone surrogates, which execnet cannot send.
+        safe = [value.encode("utf-8", "backslashreplace").decode() for value in _audit.values]
+        leaks = [value.encode("utf-8", "backslashreplace").decode() for value in _audit.leaks]
+        session.config.workeroutput["privacy_audit"] = {
+            "lines": len(_audit.lines), "values": safe, "leaks": leaks}
+        return
+    if _totals["leaks"] or _totals["silent"] or (_audit.values and not _audit.check()):
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
-def pytest_terminal_summary(terminalreporter):
-    if not _audit.values:
-        return
-    if not _audit.check():
-        terminalreporter.write_line(f"privacy audit FAILED: {len(_audit.leaks)} posted values appear in the logs, "
-                                    f"e.g. {_audit.leaks[:3]!r}", red=True)
+# What the pytest-xdist workers reported; empty without xdist.
+_totals = {"lines": 0, "values": set(), "leaks": set(), "silent": []}
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error):
+    report = getattr(node, "workeroutput", {}).get("privacy_audit")
+    if report is None:  # a worker that could not report: its lines were not audited
+        _totals["silent"].append(node.gateway.id)
     else:
-        terminalreporter.write_line(f"privacy audit: {len(_audit.lines)} log lines hold none of the "
-                                    f"{len(_audit.values)} personal values the tests posted")
+        _totals["lines"] += report["lines"]
+        _totals["values"].update(report["values"])
+        _totals["leaks"].update(report["leaks"])
+
+
+def pytest_terminal_summary(terminalreporter):
+    if _audit.values:
+        _audit.check()
+    lines = len(_audit.lines) + _totals["lines"]
+    values = _audit.values | _totals["values"]
+    leaks = sorted(set(_audit.leaks) | _totals["leaks"])
+    if _totals["silent"]:
+        terminalreporter.write_line(f"privacy audit FAILED: workers {_totals['silent']} sent no report", red=True)
+    if not values:
+        return
+    if leaks:
+        terminalreporter.write_line(f"privacy audit FAILED: {len(leaks)} posted values appear in the logs, "
+                                    f"e.g. {leaks[:3]!r}", red=True)
+    else:
+        terminalreporter.write_line(f"privacy audit: {lines} log lines hold none of the "
+                                    f"{len(values)} personal values the tests posted")
