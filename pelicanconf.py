@@ -2,6 +2,7 @@
 
 publishconf.py starts from these and changes what production needs.
 """
+
 import os
 import tomllib
 from pathlib import Path
@@ -21,8 +22,10 @@ if FORMS_CAPTCHA not in ("off", "altcha"):
 
 AUTHOR = CLINIC["name"]
 SITENAME = CLINIC["name"]
-SITEDESCRIPTION = ("Ketamine infusion therapy in Denver for chronic pain and depression: "
-                   "articles from the clinic, and how to reach us.")
+SITEDESCRIPTION = (
+    "Ketamine infusion therapy in Denver for chronic pain and depression: "
+    "articles from the clinic, and how to reach us."
+)
 # The local server (`make run`); canonical, Open Graph, feed and sitemap URLs are absolute.
 SITEURL = "http://127.0.0.1:8000"
 TIMEZONE = "America/Denver"
@@ -54,9 +57,21 @@ PLUGIN_PATHS = ["plugins"]
 # related_articles and search_index make the site's pages; live_reload only acts in `make devserver`.
 # markdown_reader, frozen_urls and parallel_build only make builds faster (bench/: `make bench`) and change
 # no byte of the output.
-PLUGINS = ["contained_files", "markdown_reader", "people", "sources", "faq", "responsive_images",
-           "related_articles", "search_index", "fingerprint", "root_relative_links", "frozen_urls",
-           "parallel_build", "live_reload"]
+PLUGINS = [
+    "contained_files",
+    "markdown_reader",
+    "people",
+    "sources",
+    "faq",
+    "responsive_images",
+    "related_articles",
+    "search_index",
+    "fingerprint",
+    "root_relative_links",
+    "frozen_urls",
+    "parallel_build",
+    "live_reload",
+]
 
 # Clean URLs: every page is <path>/index.html.
 ARTICLE_URL = "blog/{slug}/"
@@ -168,5 +183,10 @@ RSS_FEED_SUMMARY_ONLY = False  # full text in both feeds, links made absolute by
 # No auto_reload: every build makes a new Jinja environment, which need not stat each template at each use.
 # The bytecode cache (in the system's temporary folder, keyed by each template's source) spares every build,
 # and every process of plugins/parallel_build.py, compiling the same templates again.
-JINJA_ENVIRONMENT = {"trim_blocks": True, "lstrip_blocks": True, "autoescape": True, "auto_reload": False,
-                     "bytecode_cache": FileSystemBytecodeCache()}
+JINJA_ENVIRONMENT = {
+    "trim_blocks": True,
+    "lstrip_blocks": True,
+    "autoescape": True,
+    "auto_reload": False,
+    "bytecode_cache": FileSystemBytecodeCache(),
+}

@@ -2,11 +2,12 @@
 
 SITE_URL (environment) is the public origin, without a trailing slash.
 """
+
 import os
 import sys
 
 sys.path.append(os.path.dirname(os.path.abspath(__file__)))
-from pelicanconf import *  # noqa: E402,F401,F403
+from pelicanconf import *  # noqa: F403
 
 SITEURL = os.environ.get("SITE_URL", "https://www.vitalitasdenver.example").rstrip("/")
 FEED_DOMAIN = SITEURL

@@ -4,12 +4,13 @@ Every figure is measured next to its peer in the same run, interleaved, median o
 because the machine is shared (2 cores, other builds running): only ratios are comparable across runs.
 The table also goes to bench/.work/results.md.
 """
+
 import argparse
 import platform
 import subprocess
 import time
 import traceback
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from bench import cold_start, delivery, forms_load, newsletter, page_weight, site_build
 from bench.context import Context
@@ -46,11 +47,17 @@ def main(argv=None):
         ctx.log(f"{name}: done in {time.monotonic() - start:.1f}s")
 
     table = format_table(rows)
-    commit = subprocess.run(["git", "-C", str(ctx.root), "rev-parse", "--short", "HEAD"],
-                            capture_output=True, text=True).stdout.strip() or "?"
-    header = (f"Benchmarks at {commit}, {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, "
-              f"{platform.python_implementation()} {platform.python_version()}, median of {ctx.reps} runs "
-              f"(at least 5 for site builds, 7 for cold starts), total {time.monotonic() - ctx.started:.0f} s")
+    commit = (
+        subprocess.run(
+            ["git", "-C", str(ctx.root), "rev-parse", "--short", "HEAD"], capture_output=True, text=True
+        ).stdout.strip()
+        or "?"
+    )
+    header = (
+        f"Benchmarks at {commit}, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, "
+        f"{platform.python_implementation()} {platform.python_version()}, median of {ctx.reps} runs "
+        f"(at least 5 for site builds, 7 for cold starts), total {time.monotonic() - ctx.started:.0f} s"
+    )
     print(f"\n{header}\n\n{table}")
     (ctx.work / "results.md").write_text(f"{header}\n\n{table}\n", encoding="utf-8")
 

@@ -1,4 +1,5 @@
 """The peer of the form service: a bare Flask endpoint that accepts the same POST and answers 204."""
+
 from flask import Flask
 
 app = Flask(__name__)

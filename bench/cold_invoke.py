@@ -4,6 +4,7 @@ Imports the handler, sends it the API Gateway (HTTP API, payload 2.0) event of o
 and prints {"status", "maxrss_mb", "elapsed_ms"}: the peak resident memory Lambda bills for, and the time
 from the first import to the answer (what a visitor waits for on a cold start, less Lambda's own).
 """
+
 import json
 import resource
 import sys
@@ -12,19 +13,45 @@ from urllib.parse import urlencode
 
 
 def event(site_url):
-    body = urlencode({"name": "Bench Visitor", "email": "visitor@example.com", "phone": "",
-                      "message": "I would like to ask about ketamine infusions.", "website": "",
-                      "page": "/contact/", "elapsed_ms": 30000})
+    body = urlencode(
+        {
+            "name": "Bench Visitor",
+            "email": "visitor@example.com",
+            "phone": "",
+            "message": "I would like to ask about ketamine infusions.",
+            "website": "",
+            "page": "/contact/",
+            "elapsed_ms": 30000,
+        }
+    )
     host = site_url.split("://", 1)[1]
     return {
-        "version": "2.0", "routeKey": "$default", "rawPath": "/api/contact", "rawQueryString": "",
-        "headers": {"content-type": "application/x-www-form-urlencoded", "accept": "application/json",
-                    "origin": site_url, "host": host, "user-agent": "bench"},
-        "requestContext": {"http": {"method": "POST", "path": "/api/contact", "protocol": "HTTP/1.1",
-                                    "sourceIp": "127.0.0.1", "userAgent": "bench"},
-                           "domainName": host, "stage": "$default", "requestId": "bench",
-                           "timeEpoch": int(time.time() * 1000)},
-        "body": body, "isBase64Encoded": False,
+        "version": "2.0",
+        "routeKey": "$default",
+        "rawPath": "/api/contact",
+        "rawQueryString": "",
+        "headers": {
+            "content-type": "application/x-www-form-urlencoded",
+            "accept": "application/json",
+            "origin": site_url,
+            "host": host,
+            "user-agent": "bench",
+        },
+        "requestContext": {
+            "http": {
+                "method": "POST",
+                "path": "/api/contact",
+                "protocol": "HTTP/1.1",
+                "sourceIp": "127.0.0.1",
+                "userAgent": "bench",
+            },
+            "domainName": host,
+            "stage": "$default",
+            "requestId": "bench",
+            "timeEpoch": int(time.time() * 1000),
+        },
+        "body": body,
+        "isBase64Encoded": False,
     }
 
 
@@ -32,6 +59,7 @@ def bare_handler():
     from apig_wsgi import make_lambda_handler
 
     from bench.bare_app import app
+
     return make_lambda_handler(app, binary_support=True)
 
 
@@ -45,8 +73,16 @@ def main():
     response = handler(event(site_url), None)
     elapsed_ms = (time.perf_counter() - start) * 1000
     maxrss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports KiB
-    print(json.dumps({"status": response["statusCode"], "body": response.get("body", "")[:200],
-                      "maxrss_mb": maxrss_mb, "elapsed_ms": elapsed_ms}))
+    print(
+        json.dumps(
+            {
+                "status": response["statusCode"],
+                "body": response.get("body", "")[:200],
+                "maxrss_mb": maxrss_mb,
+                "elapsed_ms": elapsed_ms,
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

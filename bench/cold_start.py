@@ -7,11 +7,12 @@ since boto3 should be imported only where a backend needs it. The cold invocatio
 backends against a moto_server process, as the function runs there: the request stores the submission and
 answers; delivery (SES) follows on the table's stream, outside this figure.
 """
+
 import json
 import subprocess
 
-from bench.moto import MotoServer
 from bench.context import run_ok
+from bench.moto import MotoServer
 from bench.table import Row, med
 
 SITE_URL = "https://clinic.example"
@@ -20,20 +21,70 @@ LOCAL = {"FORMS_STORE": "sqlite:///{var}/forms.sqlite3", "FORMS_MAILER": "maildi
 LAMBDA = {"FORMS_STORE": "dynamodb://bench", "FORMS_MAILER": "ses", "AWS_LAMBDA_FUNCTION_NAME": "bench-forms"}
 
 
-def rows(local=None, aws=None, flask=None, rss=None, bare_rss=None, first=None, bare_first=None, note="",
-         rss_note="", dynamodb=None):
+def rows(
+    local=None,
+    aws=None,
+    flask=None,
+    rss=None,
+    bare_rss=None,
+    first=None,
+    bare_first=None,
+    note="",
+    rss_note="",
+    dynamodb=None,
+):
     return [
-        Row("Cold start: import handler (SQLite + Maildir)", local, flask, "ms", "import flask", "<= 2.0x",
-            ("ratio", 2.0), note),
-        Row("Cold start: import handler (DynamoDB + SES)", aws, flask, "ms", "import flask", "<= 2.0x",
-            ("ratio", 2.0), note),
-        Row("Cold invocation: peak RSS (DynamoDB + SES)", rss, bare_rss, "MB", "bare Flask", "<= 80 MB",
-            ("abs", 80.0), note or rss_note),
-        Row("Cold invocation: import to first answer (DynamoDB + SES)", first, bare_first, "ms", "bare Flask",
-            "<= 1.5x", ("ratio", 1.5), note or rss_note),
+        Row(
+            "Cold start: import handler (SQLite + Maildir)",
+            local,
+            flask,
+            "ms",
+            "import flask",
+            "<= 2.0x",
+            ("ratio", 2.0),
+            note,
+        ),
+        Row(
+            "Cold start: import handler (DynamoDB + SES)",
+            aws,
+            flask,
+            "ms",
+            "import flask",
+            "<= 2.0x",
+            ("ratio", 2.0),
+            note,
+        ),
+        Row(
+            "Cold invocation: peak RSS (DynamoDB + SES)",
+            rss,
+            bare_rss,
+            "MB",
+            "bare Flask",
+            "<= 80 MB",
+            ("abs", 80.0),
+            note or rss_note,
+        ),
+        Row(
+            "Cold invocation: import to first answer (DynamoDB + SES)",
+            first,
+            bare_first,
+            "ms",
+            "bare Flask",
+            "<= 1.5x",
+            ("ratio", 1.5),
+            note or rss_note,
+        ),
         # What storing in DynamoDB costs before any answer, which the bare peer does not pay: what limits the row above.
-        Row("Cold invocation: of which import boto3 + DynamoDB client", dynamodb, bare_first, "ms", "bare Flask",
-            "", None, note),
+        Row(
+            "Cold invocation: of which import boto3 + DynamoDB client",
+            dynamodb,
+            bare_first,
+            "ms",
+            "bare Flask",
+            "",
+            None,
+            note,
+        ),
     ]
 
 
@@ -43,9 +94,11 @@ def unavailable(reason):
 
 def import_ms(ctx, statement, env):
     """Milliseconds spent importing what `statement` imports beyond interpreter startup, in a fresh process."""
+
     def top_level(code):
-        out = subprocess.run([ctx.python, "-X", "importtime", "-c", code], env=env, cwd=ctx.root,
-                             capture_output=True, text=True)
+        out = subprocess.run(
+            [ctx.python, "-X", "importtime", "-c", code], env=env, cwd=ctx.root, capture_output=True, text=True
+        )
         if out.returncode:
             raise RuntimeError(out.stderr.strip().splitlines()[-1])
         found = {}
@@ -62,13 +115,21 @@ def import_ms(ctx, statement, env):
 
 
 # After Flask (which both sides import), as the handler does it: what boto3 and a DynamoDB client add.
-DYNAMODB_CLIENT = ("import time, flask; start = time.perf_counter(); import boto3; boto3.client('dynamodb'); "
-                   "print((time.perf_counter() - start) * 1000)")
+DYNAMODB_CLIENT = (
+    "import time, flask; start = time.perf_counter(); import boto3; boto3.client('dynamodb'); "
+    "print((time.perf_counter() - start) * 1000)"
+)
 
 
 def cold_invoke(ctx, which, env):
-    out = subprocess.run([ctx.python, "-m", "bench.cold_invoke", which, SITE_URL], env=env, cwd=ctx.root,
-                         capture_output=True, text=True, timeout=120)
+    out = subprocess.run(
+        [ctx.python, "-m", "bench.cold_invoke", which, SITE_URL],
+        env=env,
+        cwd=ctx.root,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     if out.returncode:
         raise RuntimeError(out.stderr.strip().splitlines()[-1])
     result = json.loads(out.stdout.strip().splitlines()[-1])
@@ -82,8 +143,12 @@ def run(ctx):
         return unavailable("n/a (forms_lambda.handler not merged yet)")
     var = ctx.work / "cold-var"
     var.mkdir(parents=True, exist_ok=True)
-    common = {"FORMS_SECRET_KEY": "bench-secret-key-not-for-production", "FORMS_SITE_URL": SITE_URL,
-              "FORMS_SENDER": "Clinic <no-reply@clinic.example>", "FORMS_CLINIC_INBOX": "clinic@clinic.example"}
+    common = {
+        "FORMS_SECRET_KEY": "bench-secret-key-not-for-production",
+        "FORMS_SITE_URL": SITE_URL,
+        "FORMS_SENDER": "Clinic <no-reply@clinic.example>",
+        "FORMS_CLINIC_INBOX": "clinic@clinic.example",
+    }
     local_env = ctx.env(**common, **{k: v.format(var=var) for k, v in LOCAL.items()})
     flask_env = ctx.env()
     local, aws, flask, rss, bare_rss, first, bare_first, dynamodb = [], [], [], [], [], [], [], []
@@ -104,16 +169,29 @@ def run(ctx):
                     ms.append(elapsed)
         except RuntimeError as exc:
             rss_note = f"n/a ({str(exc)[:70]})"
-    ctx.log(f"cold: flask {flask}, local {local}, aws {aws}, rss {rss} vs {bare_rss}, first {first} vs {bare_first}, "
-            f"boto3 + DynamoDB client {dynamodb}")
-    return rows(med(local), med(aws), med(flask), med(rss), med(bare_rss), med(first), med(bare_first),
-                rss_note=rss_note, dynamodb=med(dynamodb))
+    ctx.log(
+        f"cold: flask {flask}, local {local}, aws {aws}, rss {rss} vs {bare_rss}, first {first} vs {bare_first}, "
+        f"boto3 + DynamoDB client {dynamodb}"
+    )
+    return rows(
+        med(local),
+        med(aws),
+        med(flask),
+        med(rss),
+        med(bare_rss),
+        med(first),
+        med(bare_first),
+        rss_note=rss_note,
+        dynamodb=med(dynamodb),
+    )
 
 
 def prepare_aws(ctx, env):
     """Tables through the project's own `init`, and a verified SES sender (moto rejects unverified ones)."""
     run_ok([ctx.python, "-m", "forms_lambda", "init"], env=env, cwd=ctx.root, timeout=120)
-    code = ("import boto3; ses = boto3.client('ses'); "
-            "ses.verify_email_identity(EmailAddress='no-reply@clinic.example'); "
-            "ses.verify_domain_identity(Domain='clinic.example')")
+    code = (
+        "import boto3; ses = boto3.client('ses'); "
+        "ses.verify_email_identity(EmailAddress='no-reply@clinic.example'); "
+        "ses.verify_domain_identity(Domain='clinic.example')"
+    )
     run_ok([ctx.python, "-c", code], env=env, timeout=60)

@@ -1,4 +1,5 @@
 """What every measurement gets: where things are, how many repetitions, and helpers to run processes."""
+
 import os
 import socket
 import subprocess
@@ -46,8 +47,7 @@ def run_ok(cmd, *, env=None, cwd=None, timeout=300):
     if proc.returncode != 0:
         tail = (proc.stdout + proc.stderr).strip().splitlines()[-15:]
         name = " ".join([Path(cmd[0]).name] + [str(c) for c in cmd[1:3] if "\n" not in str(c)])
-        raise RuntimeError(f"{name} exited {proc.returncode}: "
-                           + (tail[-1] if tail else "") + "\n" + "\n".join(tail))
+        raise RuntimeError(f"{name} exited {proc.returncode}: " + (tail[-1] if tail else "") + "\n" + "\n".join(tail))
     return proc
 
 

@@ -5,6 +5,7 @@ title, date, category, tags and summary. The Pelican copy uses Pelican's metadat
 YAML front matter; the bodies are identical. `make_photo` makes a phone's photo: 4000 x 3000 pixels, about
 6 MB of JPEG (gradients and sensor noise), with the camera's EXIF and where it was taken (GPS).
 """
+
 import random
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -13,20 +14,13 @@ from pathlib import Path
 from PIL import Image
 
 SEED = 20261128
-WORDS = """
-ketamine infusion therapy pain chronic depression treatment patient clinic doctor nurse anxiety relief
-session dose monitoring safety evidence research study trial symptom recovery care plan consultation
-medication response brain receptor glutamate mood sleep energy fatigue migraine fibromyalgia neuropathy
-trauma stress disorder support family health wellness appointment insurance cost schedule visit follow
-quick gentle calm quiet comfortable careful clear simple effective rapid lasting modest measured small
-the a of and to in is that for with as on it be by this are from at or an which was can have not more
-may these most some when how what who after before during while about between through each many often
-every week month day hour minute first second third new long short early late good better best known
-people person body mind life work home team staff room chair light music blanket water question answer
-""".split()
+WORDS = ["ketamine", "infusion", "therapy", "pain", "chronic", "depression", "treatment", "patient", "clinic", "doctor", "nurse", "anxiety", "relief", "session", "dose", "monitoring", "safety", "evidence", "research", "study", "trial", "symptom", "recovery", "care", "plan", "consultation", "medication", "response", "brain", "receptor", "glutamate", "mood", "sleep", "energy", "fatigue", "migraine", "fibromyalgia", "neuropathy", "trauma", "stress", "disorder", "support", "family", "health", "wellness", "appointment", "insurance", "cost", "schedule", "visit", "follow", "quick", "gentle", "calm", "quiet", "comfortable", "careful", "clear", "simple", "effective", "rapid", "lasting", "modest", "measured", "small", "the", "a", "of", "and", "to", "in", "is", "that", "for", "with", "as", "on", "it", "be", "by", "this", "are", "from", "at", "or", "an", "which", "was", "can", "have", "not", "more", "may", "these", "most", "some", "when", "how", "what", "who", "after", "before", "during", "while", "about", "between", "through", "each", "many", "often", "every", "week", "month", "day", "hour", "minute", "first", "second", "third", "new", "long", "short", "early", "late", "good", "better", "best", "known", "people", "person", "body", "mind", "life", "work", "home", "team", "staff", "room", "chair", "light", "music", "blanket", "water", "question", "answer"]
 CATEGORIES = ["Chronic Pain", "Depression", "Anxiety", "PTSD", "Migraine", "Research", "Clinic News", "Patient Stories"]
-TAGS = [f"{a} {b}" for a in ("ketamine", "infusion", "pain", "mood", "sleep", "care") for b in
-        ("basics", "research", "safety", "recovery", "dosing", "questions", "stories")][:40]
+TAGS = [
+    f"{a} {b}"
+    for a in ("ketamine", "infusion", "pain", "mood", "sleep", "care")
+    for b in ("basics", "research", "safety", "recovery", "dosing", "questions", "stories")
+][:40]
 AUTHORS = ["Clinic Team", "Medical Director"]
 START = datetime(2019, 1, 7, 9, 0)
 # A photo's EXIF: the phone, which way is up, and where it was taken (Denver, in degrees, minutes, seconds).
@@ -83,28 +77,34 @@ def make_articles(count=1000, seed=SEED):
     articles = []
     for i in range(count):
         title = sentence(rng, 4, 8).rstrip(".").replace("*", "")
-        articles.append(Article(
-            slug=f"article-{i:04d}",
-            title=title,
-            date=START + timedelta(days=i, minutes=rng.randrange(600)),
-            category=rng.choice(CATEGORIES),
-            tags=sorted(rng.sample(TAGS, rng.randint(1, 4))),
-            author=rng.choice(AUTHORS),
-            summary=sentence(rng, 15, 25).replace("*", ""),
-            body=body(rng),
-        ))
+        articles.append(
+            Article(
+                slug=f"article-{i:04d}",
+                title=title,
+                date=START + timedelta(days=i, minutes=rng.randrange(600)),
+                category=rng.choice(CATEGORIES),
+                tags=sorted(rng.sample(TAGS, rng.randint(1, 4))),
+                author=rng.choice(AUTHORS),
+                summary=sentence(rng, 15, 25).replace("*", ""),
+                body=body(rng),
+            )
+        )
     return articles
 
 
 def pelican_text(a):
-    return (f"Title: {a.title}\nDate: {a.date:%Y-%m-%d %H:%M}\nCategory: {a.category}\n"
-            f"Tags: {', '.join(a.tags)}\nSlug: {a.slug}\nAuthor: {a.author}\nSummary: {a.summary}\n\n{a.body}")
+    return (
+        f"Title: {a.title}\nDate: {a.date:%Y-%m-%d %H:%M}\nCategory: {a.category}\n"
+        f"Tags: {', '.join(a.tags)}\nSlug: {a.slug}\nAuthor: {a.author}\nSummary: {a.summary}\n\n{a.body}"
+    )
 
 
 def hugo_text(a):
     tags = ", ".join(f'"{t}"' for t in a.tags)
-    return (f'---\ntitle: "{a.title}"\ndate: {a.date:%Y-%m-%dT%H:%M:00Z}\ncategories: ["{a.category}"]\n'
-            f'tags: [{tags}]\nslug: "{a.slug}"\nauthor: "{a.author}"\nsummary: "{a.summary}"\n---\n\n{a.body}')
+    return (
+        f'---\ntitle: "{a.title}"\ndate: {a.date:%Y-%m-%dT%H:%M:00Z}\ncategories: ["{a.category}"]\n'
+        f'tags: [{tags}]\nslug: "{a.slug}"\nauthor: "{a.author}"\nsummary: "{a.summary}"\n---\n\n{a.body}'
+    )
 
 
 def write_corpus(articles, dest, render):

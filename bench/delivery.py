@@ -6,6 +6,7 @@
 (b) POST /api/contact answer time with a relay that answers each SMTP step after 7 s next to a healthy relay:
     p99 of sequential visitors to two servers, interleaved; the relay must not reach the visitor.
 """
+
 import shutil
 import sqlite3
 import statistics
@@ -27,10 +28,26 @@ KNOWN = "known.subscriber@example.com"
 
 def rows(known=None, new=None, slow=None, healthy=None, note=""):
     return [
-        Row("Subscribe: answer, known address vs new (median)", known, new, "ms", "new address", "within 10%",
-            ("ratio", 0.10, "within"), note),
-        Row("Contact: answer p99, 7-s relay vs healthy relay", slow, healthy, "ms", "healthy relay", "<= 1.5x",
-            ("ratio", 1.5), note),
+        Row(
+            "Subscribe: answer, known address vs new (median)",
+            known,
+            new,
+            "ms",
+            "new address",
+            "within 10%",
+            ("ratio", 0.10, "within"),
+            note,
+        ),
+        Row(
+            "Contact: answer p99, 7-s relay vs healthy relay",
+            slow,
+            healthy,
+            "ms",
+            "healthy relay",
+            "<= 1.5x",
+            ("ratio", 1.5),
+            note,
+        ),
     ]
 
 
@@ -52,18 +69,26 @@ def answer_ms(url, path, fields):
 
 
 def server_env(ctx, var, port, mailer):
-    env = ctx.env(FORMS_STORE=f"sqlite:///{var}/forms.sqlite3", FORMS_MAILER=mailer, FORMS_VAR_DIR=str(var),
-                  FORMS_SECRET_KEY="bench-secret-key-not-for-production", BENCH_CWD=str(ctx.root),
-                  FORMS_SITE_URL=f"http://127.0.0.1:{port}", FORMS_RATE_LIMIT="off")
+    env = ctx.env(
+        FORMS_STORE=f"sqlite:///{var}/forms.sqlite3",
+        FORMS_MAILER=mailer,
+        FORMS_VAR_DIR=str(var),
+        FORMS_SECRET_KEY="bench-secret-key-not-for-production",
+        BENCH_CWD=str(ctx.root),
+        FORMS_SITE_URL=f"http://127.0.0.1:{port}",
+        FORMS_RATE_LIMIT="off",
+    )
     run_ok([ctx.python, "-m", "forms_lambda", "init"], env=env, cwd=ctx.root)
     return env
 
 
 def confirm(ctx, env, address):
     """A subscriber who confirmed long ago: the case that used to answer early, without an email."""
-    code = ("from forms_lambda import create_app; s = create_app().extensions['forms_lambda'].store; "
-            "from forms_lambda.stores import Subscriber; "
-            f"s.add_subscriber(Subscriber(email={address!r}, status='confirmed'))")
+    code = (
+        "from forms_lambda import create_app; s = create_app().extensions['forms_lambda'].store; "
+        "from forms_lambda.stores import Subscriber; "
+        f"s.add_subscriber(Subscriber(email={address!r}, status='confirmed'))"
+    )
     run_ok([ctx.python, "-c", code], env=env, cwd=ctx.root)
 
 
@@ -93,8 +118,9 @@ def subscribe_figures(ctx, log):
                 for answers, address in visitors if i % 2 else reversed(visitors):
                     wait_until_delivered(var / "forms.sqlite3")
                     answers.append(answer_ms(server.url, "/api/subscribe", {"email": address}))
-            ctx.log(f"subscribe rep {rep + 1}: known {statistics.median(known):.1f} ms, "
-                    f"new {statistics.median(new):.1f} ms")
+            ctx.log(
+                f"subscribe rep {rep + 1}: known {statistics.median(known):.1f} ms, new {statistics.median(new):.1f} ms"
+            )
     return med(known), med(new)
 
 
@@ -110,19 +136,25 @@ def contact_figures(ctx, log):
             shutil.rmtree(var, ignore_errors=True)
             var.mkdir(parents=True)
             port = free_port()
-            servers[name] = Gunicorn(ctx, "forms_lambda.local:create_local_app()",
-                                     server_env(ctx, var, port, relay.url), log, port)
+            servers[name] = Gunicorn(
+                ctx, "forms_lambda.local:create_local_app()", server_env(ctx, var, port, relay.url), log, port
+            )
         with servers["slow"] as slow, servers["healthy"] as healthy:
             for rep in range(ctx.reps):
                 for i in range(VISITORS * 2):
                     for name, server in (("slow", slow), ("healthy", healthy)):
-                        fields = {"name": "Bench Visitor", "email": f"visitor{i}@example.com",
-                                  "message": "I would like to ask about ketamine infusions for chronic pain."}
+                        fields = {
+                            "name": "Bench Visitor",
+                            "email": f"visitor{i}@example.com",
+                            "message": "I would like to ask about ketamine infusions for chronic pain.",
+                        }
                         answers[name].append(answer_ms(server.url, "/api/contact", fields))
                         time.sleep(PAUSE)
-                ctx.log(f"contact rep {rep + 1}: p99 with the slow relay {p99(answers['slow']):.1f} ms, "
-                        f"healthy {p99(answers['healthy']):.1f} ms; the slow relay received "
-                        f"{slow_relay.handler.received}, the healthy one {healthy_relay.handler.received}")
+                ctx.log(
+                    f"contact rep {rep + 1}: p99 with the slow relay {p99(answers['slow']):.1f} ms, "
+                    f"healthy {p99(answers['healthy']):.1f} ms; the slow relay received "
+                    f"{slow_relay.handler.received}, the healthy one {healthy_relay.handler.received}"
+                )
     return p99(answers["slow"]), p99(answers["healthy"])
 
 
@@ -132,4 +164,3 @@ def run(ctx):
     slow, healthy = contact_figures(ctx, log)
     ctx.log(f"delivery: subscribe known {known:.1f} / new {new:.1f} ms; contact p99 {slow:.1f} / {healthy:.1f} ms")
     return rows(known, new, slow, healthy)
-

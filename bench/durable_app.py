@@ -4,6 +4,7 @@ It stores the posted form as one row of a SQLite file in WAL mode with SQLite's 
 (FULL), as forms_lambda's SqliteStore does, one connection per thread, and answers JSON. No validation, no
 rate limit, no logs, no delivery. BENCH_DURABLE_DB names the file.
 """
+
 import json
 import os
 import sqlite3

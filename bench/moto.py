@@ -1,4 +1,5 @@
 """A moto_server process on 127.0.0.1 for the AWS-backed figures, and the environment pointing boto3 at it."""
+
 import subprocess
 import time
 import urllib.error
@@ -6,8 +7,12 @@ import urllib.request
 
 from bench.context import free_port
 
-AWS_ENV = {"AWS_REGION": "us-east-1", "AWS_DEFAULT_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "testing",
-           "AWS_SECRET_ACCESS_KEY": "testing"}
+AWS_ENV = {
+    "AWS_REGION": "us-east-1",
+    "AWS_DEFAULT_REGION": "us-east-1",
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+}
 
 
 class MotoServer:

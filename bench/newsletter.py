@@ -7,13 +7,14 @@ One repetition each: 10,000 sends through moto take minutes, and `make bench` mu
 busy machine makes moto so slow that 10,000 would overrun the run's time budget, fewer subscribers are
 used, and the figure's label says how many.
 """
+
 import shutil
 import subprocess
 import time
 from pathlib import Path
 
-from bench.moto import MotoServer
 from bench.context import run_ok
+from bench.moto import MotoServer
 from bench.table import Row
 
 SUBSCRIBERS = 10_000
@@ -28,8 +29,10 @@ FEED = """<?xml version="1.0" encoding="utf-8"?>
 ENTRY = """<entry><title>{title}</title><link href="{site}/blog/{slug}/" rel="alternate"/>
 <published>{date}</published><updated>{date}</updated><id>tag:clinic.example,2026:/blog/{slug}/</id>
 <summary type="html">&lt;p&gt;{title}: what to expect, and how to reach us.&lt;/p&gt;</summary></entry>"""
-ARTICLES = [("ketamine-for-chronic-pain", "Ketamine for chronic pain", "2026-11-01T09:00:00+00:00"),
-            ("what-an-infusion-day-looks-like", "What an infusion day looks like", "2026-11-20T09:00:00+00:00")]
+ARTICLES = [
+    ("ketamine-for-chronic-pain", "Ketamine for chronic pain", "2026-11-01T09:00:00+00:00"),
+    ("what-an-infusion-day-looks-like", "What an infusion day looks like", "2026-11-20T09:00:00+00:00"),
+]
 
 SEED = """
 import dataclasses, sys
@@ -55,8 +58,9 @@ NOTIFY_COST = 2.0  # notify's time per message as a multiple of the bare loop's 
 
 
 def rows(ours=None, peer=None, note="", count=SUBSCRIBERS):
-    return [Row(f"Newsletter: notify {count:,} subscribers via SES", ours, peer, "s",
-                "bare boto3 loop", "", None, note)]
+    return [
+        Row(f"Newsletter: notify {count:,} subscribers via SES", ours, peer, "s", "bare boto3 loop", "", None, note)
+    ]
 
 
 def unavailable(reason):
@@ -76,8 +80,9 @@ def write_feed(site, articles):
 
 
 def peer_seconds(ctx, env, count):
-    out = run_ok([ctx.python, "-m", "bench.ses_loop", str(count), str(SEND_RATE), SENDER],
-                 env=env, cwd=ctx.root, timeout=600)
+    out = run_ok(
+        [ctx.python, "-m", "bench.ses_loop", str(count), str(SEND_RATE), SENDER], env=env, cwd=ctx.root, timeout=600
+    )
     return float(out.stdout.strip().splitlines()[-1])
 
 
@@ -114,10 +119,17 @@ def run(ctx):
     var.mkdir(parents=True)
     db = var / "forms.sqlite3"
     with MotoServer(ctx) as moto:
-        env = ctx.env(**moto.env, FORMS_STORE=f"sqlite:///{db}", FORMS_MAILER="ses", FORMS_SENDER=SENDER,
-                      FORMS_SITE_URL=SITE_URL, FORMS_SECRET_KEY="bench-secret-key-not-for-production",
-                      FORMS_CLINIC_ADDRESS="1000 Example Street, Denver, CO 80202", FORMS_SEND_RATE=SEND_RATE,
-                      FORMS_VAR_DIR=var)
+        env = ctx.env(
+            **moto.env,
+            FORMS_STORE=f"sqlite:///{db}",
+            FORMS_MAILER="ses",
+            FORMS_SENDER=SENDER,
+            FORMS_SITE_URL=SITE_URL,
+            FORMS_SECRET_KEY="bench-secret-key-not-for-production",
+            FORMS_CLINIC_ADDRESS="1000 Example Street, Denver, CO 80202",
+            FORMS_SEND_RATE=SEND_RATE,
+            FORMS_VAR_DIR=var,
+        )
         run_ok([ctx.python, "-m", "forms_lambda", "init"], env=env, cwd=ctx.root, timeout=120)
         verify_sender(ctx, env)
         count = affordable(ctx, peer_seconds(ctx, env, CALIBRATION) / CALIBRATION)

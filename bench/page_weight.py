@@ -6,6 +6,7 @@ Critical path = the HTML plus render-blocking CSS and synchronous scripts in <he
 browser needs before it can paint (14 KB is about what the first TCP round trip carries).
 Ours: the project's own article built by its pelicanconf.py; peer: the Hugo corpus article page.
 """
+
 import gzip
 import re
 import shutil
@@ -24,12 +25,36 @@ CSS_URL = re.compile(r"url\(\s*['\"]?([^'\")]+)['\"]?\s*\)|@import\s+['\"]([^'\"
 def rows(ours=None, peer=None, note=""):
     ours, peer = ours or {}, peer or {}
     return [
-        Row("Page: article + CSS + JS, gzip", ours.get("total_kb"), peer.get("total_kb"), "KB", "Hugo minimal",
-            "<= 30 KB", ("abs", 30.0), note),
-        Row("Page: requests to render the article", ours.get("requests"), peer.get("requests"), "",
-            "Hugo minimal", "<= 4", ("abs", 4), note),
-        Row("Page: critical path before first paint, gzip", ours.get("critical_kb"), peer.get("critical_kb"),
-            "KB", "Hugo minimal", "<= 14 KB", ("abs", 14.0), note),
+        Row(
+            "Page: article + CSS + JS, gzip",
+            ours.get("total_kb"),
+            peer.get("total_kb"),
+            "KB",
+            "Hugo minimal",
+            "<= 30 KB",
+            ("abs", 30.0),
+            note,
+        ),
+        Row(
+            "Page: requests to render the article",
+            ours.get("requests"),
+            peer.get("requests"),
+            "",
+            "Hugo minimal",
+            "<= 4",
+            ("abs", 4),
+            note,
+        ),
+        Row(
+            "Page: critical path before first paint, gzip",
+            ours.get("critical_kb"),
+            peer.get("critical_kb"),
+            "KB",
+            "Hugo minimal",
+            "<= 14 KB",
+            ("abs", 14.0),
+            note,
+        ),
     ]
 
 
@@ -110,9 +135,14 @@ def weigh(site, page_path):
         if src and img.get("loading") != "lazy":
             add(src)
     total = gzip_size(html) + sum(files.values())
-    return {"total_kb": total / 1024, "requests": 1 + len(files) + len(external), "critical_kb": critical / 1024,
-            "files": {str(p.relative_to(site)): s for p, s in files.items()}, "missing": missing,
-            "external": sorted(external)}
+    return {
+        "total_kb": total / 1024,
+        "requests": 1 + len(files) + len(external),
+        "critical_kb": critical / 1024,
+        "files": {str(p.relative_to(site)): s for p, s in files.items()},
+        "missing": missing,
+        "external": sorted(external),
+    }
 
 
 def first_article(site):
@@ -127,13 +157,27 @@ def run(ctx):
         return unavailable("n/a (pelicanconf.py not merged yet)")
     site = ctx.work / "site-out"
     shutil.rmtree(site, ignore_errors=True)
-    timed([ctx.bin("pelican"), str(ctx.root / "content"), "-o", str(site), "-s", str(ctx.root / "pelicanconf.py"),
-           "-q", "-e", f'CACHE_PATH="{ctx.work / "site-cache"}"'], env=ctx.env(), cwd=ctx.root)
+    timed(
+        [
+            ctx.bin("pelican"),
+            str(ctx.root / "content"),
+            "-o",
+            str(site),
+            "-s",
+            str(ctx.root / "pelicanconf.py"),
+            "-q",
+            "-e",
+            f'CACHE_PATH="{ctx.work / "site-cache"}"',
+        ],
+        env=ctx.env(),
+        cwd=ctx.root,
+    )
     ours = weigh(site, first_article(site))
     ctx.log(f"page: ours {ours}")
     hugo_out = ctx.work / "hugo-out"
     if not (hugo_out / "blog").is_dir():  # run alone (--only page): build the peer here
         from bench import corpus, site_build
+
         content = site_build.prepare_hugo_content(ctx, corpus.make_articles(site_build.ARTICLES))
         timed(site_build.hugo_cmd(ctx, content, hugo_out))
     peer = weigh(hugo_out, first_article(hugo_out))

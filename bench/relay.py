@@ -1,5 +1,6 @@
 """SMTP relays on 127.0.0.1 (aiosmtpd) for the delivery figures and their tests: a healthy one, and one that
 answers each step of the conversation after a delay, like an overloaded or throttling mail server."""
+
 import asyncio
 
 from aiosmtpd.controller import Controller

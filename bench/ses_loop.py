@@ -3,6 +3,7 @@
 `python -m bench.ses_loop N RATE SENDER` prints the elapsed seconds. No store, no templates, no retries:
 the least any sender has to do.
 """
+
 import sys
 import time
 from email.message import EmailMessage
@@ -15,8 +16,10 @@ def message(sender, i):
     msg["From"] = sender
     msg["To"] = f"subscriber{i}@example.com"
     msg["Subject"] = "New on our blog: Ketamine for chronic pain"
-    msg.set_content("A new article is on our blog: https://clinic.example/blog/ketamine-for-chronic-pain/\n\n"
-                    "Unsubscribe: https://clinic.example/api/unsubscribe?token=bench\n")
+    msg.set_content(
+        "A new article is on our blog: https://clinic.example/blog/ketamine-for-chronic-pain/\n\n"
+        "Unsubscribe: https://clinic.example/api/unsubscribe?token=bench\n"
+    )
     return msg
 
 

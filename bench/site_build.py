@@ -9,9 +9,9 @@ Then the same corpus with a 4000-pixel phone photo (about 6 MB, `corpus.make_pho
 the build before (variants copied), each next to the full build without photos; and the gzip size of the
 search index of the 1,000 articles (plugins/search_index.py).
 """
+
 import gzip
 import shutil
-from pathlib import Path
 
 from bench import corpus
 from bench.context import run_ok, timed
@@ -23,19 +23,60 @@ PHOTO_REPS = 2  # a cold build makes 400 variants: about 20 s on two cores
 SEARCH_BUDGET_KB = 300
 
 
-def rows(pelican_full=None, pelican_incr=None, hugo_full=None, photos_cold=None, photos_warm=None,
-         index_kb=None, note=""):
+def rows(
+    pelican_full=None, pelican_incr=None, hugo_full=None, photos_cold=None, photos_warm=None, index_kb=None, note=""
+):
     return [
-        Row("Site: full build, 1,000 articles", pelican_full, hugo_full, "s", "Hugo", "<= 2.0x Hugo",
-            ("ratio", 2.0), note),
-        Row("Site: rebuild after editing 1 article", pelican_incr, hugo_full, "s", "Hugo full",
-            "<= 1.0x Hugo full", ("ratio", 1.0), note),
-        Row("Site: full build + 50 photos, cold image cache", photos_cold, pelican_full, "s", "no photos", "-",
-            None, note),
-        Row("Site: full build + 50 photos, warm image cache", photos_warm, pelican_full, "s", "no photos",
-            "<= 1.5x no photos", ("ratio", 1.5), note),
-        Row("Search: index of the 1,000 articles, gzip", index_kb, None, "KB", "", f"<= {SEARCH_BUDGET_KB} KB",
-            ("abs", SEARCH_BUDGET_KB), note),
+        Row(
+            "Site: full build, 1,000 articles",
+            pelican_full,
+            hugo_full,
+            "s",
+            "Hugo",
+            "<= 2.0x Hugo",
+            ("ratio", 2.0),
+            note,
+        ),
+        Row(
+            "Site: rebuild after editing 1 article",
+            pelican_incr,
+            hugo_full,
+            "s",
+            "Hugo full",
+            "<= 1.0x Hugo full",
+            ("ratio", 1.0),
+            note,
+        ),
+        Row(
+            "Site: full build + 50 photos, cold image cache",
+            photos_cold,
+            pelican_full,
+            "s",
+            "no photos",
+            "-",
+            None,
+            note,
+        ),
+        Row(
+            "Site: full build + 50 photos, warm image cache",
+            photos_warm,
+            pelican_full,
+            "s",
+            "no photos",
+            "<= 1.5x no photos",
+            ("ratio", 1.5),
+            note,
+        ),
+        Row(
+            "Search: index of the 1,000 articles, gzip",
+            index_kb,
+            None,
+            "KB",
+            "",
+            f"<= {SEARCH_BUDGET_KB} KB",
+            ("abs", SEARCH_BUDGET_KB),
+            note,
+        ),
     ]
 
 
@@ -45,8 +86,10 @@ def unavailable(reason):
 
 def article_dir(ctx):
     """Where the project's pelicanconf.py expects articles (first of ARTICLE_PATHS), e.g. 'articles'."""
-    code = ("from pelican.settings import read_settings; "
-            "s = read_settings('pelicanconf.py'); print((s['ARTICLE_PATHS'] or [''])[0])")
+    code = (
+        "from pelican.settings import read_settings; "
+        "s = read_settings('pelicanconf.py'); print((s['ARTICLE_PATHS'] or [''])[0])"
+    )
     out = run_ok([ctx.python, "-c", code], cwd=ctx.root)
     return out.stdout.strip().splitlines()[-1] if out.stdout.strip() else ""
 
@@ -79,7 +122,7 @@ def prepare_photo_content(ctx, content, article_path, articles):
     shutil.rmtree(with_photos, ignore_errors=True)
     shutil.copytree(content, with_photos)
     changed = []
-    for n, article in enumerate(articles[::ARTICLES // PHOTOS]):
+    for n, article in enumerate(articles[:: ARTICLES // PHOTOS]):
         name = f"photo-{n:02d}.jpg"
         if not (photos / name).exists():
             corpus.make_photo(photos / name, seed=corpus.SEED + n)
@@ -105,14 +148,23 @@ def prepare_hugo_content(ctx, articles):
 
 
 def pelican_cmd(ctx, content, output, cache, *, load_cache):
-    return [ctx.bin("pelican"), str(content), "-o", str(output), "-s", str(ctx.root / "pelicanconf.py"),
-            "-q", "-e", f'CACHE_PATH="{cache}"', "CACHE_CONTENT=true",
-            f"LOAD_CONTENT_CACHE={'true' if load_cache else 'false'}"]
+    return [
+        ctx.bin("pelican"),
+        str(content),
+        "-o",
+        str(output),
+        "-s",
+        str(ctx.root / "pelicanconf.py"),
+        "-q",
+        "-e",
+        f'CACHE_PATH="{cache}"',
+        "CACHE_CONTENT=true",
+        f"LOAD_CONTENT_CACHE={'true' if load_cache else 'false'}",
+    ]
 
 
 def hugo_cmd(ctx, content, output):
-    return ["hugo", "--quiet", "-s", str(ctx.root / "bench" / "hugo"), "--contentDir", str(content),
-            "-d", str(output)]
+    return ["hugo", "--quiet", "-s", str(ctx.root / "bench" / "hugo"), "--contentDir", str(content), "-d", str(output)]
 
 
 def run(ctx):
@@ -135,8 +187,7 @@ def run(ctx):
         full.append(timed(pelican_cmd(ctx, content, out, cache, load_cache=False), env=env, cwd=ctx.root))
         corpus.edit_article(edited, rep)
         incr.append(timed(pelican_cmd(ctx, content, out, cache, load_cache=True), env=env, cwd=ctx.root))
-        ctx.log(f"site rep {rep + 1}: hugo {hugo[-1]:.2f}s, pelican full {full[-1]:.2f}s, "
-                f"incremental {incr[-1]:.2f}s")
+        ctx.log(f"site rep {rep + 1}: hugo {hugo[-1]:.2f}s, pelican full {full[-1]:.2f}s, incremental {incr[-1]:.2f}s")
     index_kb = index_size_kb(out)
     photo_content = prepare_photo_content(ctx, content, article_path, articles)
     cold, warm = [], []
@@ -145,9 +196,9 @@ def run(ctx):
             shutil.rmtree(out, ignore_errors=True)
             if not keep_cache:
                 shutil.rmtree(cache, ignore_errors=True)
-            builds.append(timed(pelican_cmd(ctx, photo_content, out, cache, load_cache=False), env=env,
-                                cwd=ctx.root))
+            builds.append(timed(pelican_cmd(ctx, photo_content, out, cache, load_cache=False), env=env, cwd=ctx.root))
         full.append(timed(pelican_cmd(ctx, content, out, cache, load_cache=False), env=env, cwd=ctx.root))
-        ctx.log(f"photos rep {rep + 1}: cold image cache {cold[-1]:.2f}s, warm {warm[-1]:.2f}s, "
-                f"no photos {full[-1]:.2f}s")
+        ctx.log(
+            f"photos rep {rep + 1}: cold image cache {cold[-1]:.2f}s, warm {warm[-1]:.2f}s, no photos {full[-1]:.2f}s"
+        )
     return rows(med(full), med(incr), med(hugo), med(cold), med(warm), index_kb)

@@ -1,4 +1,5 @@
 """One row per figure, printed as a Markdown table: ours | peer | ratio | target | met?."""
+
 from dataclasses import dataclass
 from statistics import median
 
@@ -42,8 +43,14 @@ class Row:
         return value <= limit
 
 
-FORMATS = {"s": "{:.2f} s", "ms": "{:.1f} ms", "KB": "{:.1f} KB", "MB": "{:.1f} MB", "req/s": "{:,.0f} req/s",
-           "": "{:g}"}
+FORMATS = {
+    "s": "{:.2f} s",
+    "ms": "{:.1f} ms",
+    "KB": "{:.1f} KB",
+    "MB": "{:.1f} MB",
+    "req/s": "{:,.0f} req/s",
+    "": "{:g}",
+}
 
 
 def fmt_value(value, unit):

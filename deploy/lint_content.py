@@ -17,6 +17,7 @@ Conventions are Pelican's defaults as the site uses them: pages live in content/
 /<slug>/, articles anywhere else at /blog/<slug>/, images in content/images/ at /images/, and content/extra/ at the
 site's root.
 """
+
 import argparse
 import calendar
 import re
@@ -29,9 +30,9 @@ from zoneinfo import ZoneInfo
 
 from markdown import Markdown
 from markdown.extensions.meta import META_RE
-from PIL import Image
 from pelican.settings import DEFAULT_CONFIG
 from pelican.utils import get_date, slugify
+from PIL import Image
 
 import pelicanconf
 from plugins.contained_files import unsafe_paths
@@ -55,8 +56,18 @@ WHY_REQUIRED = {
 BIGGEST_IMAGE_MB = 20  # a photo larger than this is an unedited original: slow to build, pointless to serve
 NARROWEST_FIRST_IMAGE = 480  # pixels: the first image spans the column and is the article's shared picture
 # URLs the site generates besides articles, pages and files of content/ (pelicanconf.py, docs/http.md).
-GENERATED_PATHS = {"/", "/blog/", "/404.html", "/feeds/all.atom.xml", "/feeds/all.rss.xml", "/sitemap.xml",
-                   "/robots.txt", "/favicon.ico", "/search/", "/people/"}
+GENERATED_PATHS = {
+    "/",
+    "/blog/",
+    "/404.html",
+    "/feeds/all.atom.xml",
+    "/feeds/all.rss.xml",
+    "/sitemap.xml",
+    "/robots.txt",
+    "/favicon.ico",
+    "/search/",
+    "/people/",
+}
 GENERATED_PREFIXES = ("/api/", "/theme/", "/tag/", "/category/", "/author/")
 EXTERNAL_SCHEMES = {"http", "https", "mailto", "tel"}
 
@@ -111,8 +122,7 @@ class Document:
     def slug(self):
         if self.kind == "person":
             return self.path.stem  # plugins/people.py: a person's address is their file's name
-        return self.value("slug") or slugify(self.value("title"),
-                                             regex_subs=DEFAULT_CONFIG["SLUG_REGEX_SUBSTITUTIONS"])
+        return self.value("slug") or slugify(self.value("title"), regex_subs=DEFAULT_CONFIG["SLUG_REGEX_SUBSTITUTIONS"])
 
     @property
     def url(self):
@@ -183,8 +193,11 @@ class ContentLinter:
         self.problems = [Problem(path, 1, why) for path, why in unsafe_paths(self.content_dir)]
         # A linked file is reported above and never read: its target may be anything on the machine.
         unsafe = {problem.path for problem in self.problems}
-        paths = sorted(p for p in self.content_dir.rglob("*") if p.suffix in (".md", ".markdown") and p.is_file()
-                       and not unsafe.intersection([p, *p.parents]))
+        paths = sorted(
+            p
+            for p in self.content_dir.rglob("*")
+            if p.suffix in (".md", ".markdown") and p.is_file() and not unsafe.intersection([p, *p.parents])
+        )
         self.documents = [read_document(p, self.content_dir) for p in paths]
         self.by_source = {d.source: d for d in self.documents}
         self.urls = {d.url: d for d in self.documents}
@@ -212,11 +225,18 @@ class ContentLinter:
                 try:
                     get_date(doc.value(key))
                 except ValueError:
-                    self.report(doc, doc.line(key), f"'{key.title()}: {doc.value(key)}' is not a valid date; "
-                                                    "write it as YYYY-MM-DD or YYYY-MM-DD HH:MM")
+                    self.report(
+                        doc,
+                        doc.line(key),
+                        f"'{key.title()}: {doc.value(key)}' is not a valid date; "
+                        "write it as YYYY-MM-DD or YYYY-MM-DD HH:MM",
+                    )
         if doc.status not in STATUSES:
-            self.report(doc, doc.line("status"), f"'Status: {doc.value('status')}' is not a status; "
-                                                 "use published, draft or hidden")
+            self.report(
+                doc,
+                doc.line("status"),
+                f"'Status: {doc.value('status')}' is not a status; use published, draft or hidden",
+            )
 
     def check_authorship(self, doc):
         if doc.kind == "person":
@@ -225,18 +245,30 @@ class ContentLinter:
             return
         author = doc.value("author")
         if author and author not in self.people and author != pelicanconf.AUTHOR:
-            self.report(doc, doc.line("author"), f"'Author: {author}' is not a person of the site: there is no "
-                                                 f"{self.content_dir / PEOPLE_DIR / author}.md; write the slug of "
-                                                 "one, or leave the line out to sign with the clinic's name")
+            self.report(
+                doc,
+                doc.line("author"),
+                f"'Author: {author}' is not a person of the site: there is no "
+                f"{self.content_dir / PEOPLE_DIR / author}.md; write the slug of "
+                "one, or leave the line out to sign with the clinic's name",
+            )
         reviewer = doc.value("reviewed-by")
         if "reviewed-by" in doc.meta and reviewer not in self.people:
-            self.report(doc, doc.line("reviewed-by"), f"'Reviewed-By: {reviewer}' is not a person of the site: "
-                                                      f"there is no {self.content_dir / PEOPLE_DIR / reviewer}.md")
+            self.report(
+                doc,
+                doc.line("reviewed-by"),
+                f"'Reviewed-By: {reviewer}' is not a person of the site: "
+                f"there is no {self.content_dir / PEOPLE_DIR / reviewer}.md",
+            )
         if ("reviewed-by" in doc.meta) != ("reviewed-on" in doc.meta):
-            given, missing = ("Reviewed-By", "Reviewed-On") if "reviewed-by" in doc.meta else \
-                ("Reviewed-On", "Reviewed-By")
-            self.report(doc, doc.line(given.lower()), f"'{given}:' without '{missing}:': a medical review "
-                                                      "names who reviewed it and on which day")
+            given, missing = (
+                ("Reviewed-By", "Reviewed-On") if "reviewed-by" in doc.meta else ("Reviewed-On", "Reviewed-By")
+            )
+            self.report(
+                doc,
+                doc.line(given.lower()),
+                f"'{given}:' without '{missing}:': a medical review names who reviewed it and on which day",
+            )
         if "reviewed-on" in doc.meta:
             self.check_review_date(doc)
 
@@ -254,12 +286,19 @@ class ContentLinter:
         if reviewed > self.today:
             self.report(doc, line, f"'Reviewed-On: {text}' is in the future: write the day the review was done")
         elif published and reviewed < published:
-            self.report(doc, line, f"'Reviewed-On: {text}' is before the article's Date ({published}): "
-                                   "a review comes after the writing")
+            self.report(
+                doc,
+                line,
+                f"'Reviewed-On: {text}' is before the article's Date ({published}): a review comes after the writing",
+            )
         elif months_later(reviewed, pelicanconf.REVIEW_MAX_AGE_MONTHS) < self.today:
-            self.report(doc, line, f"the medical review of {text} is more than {pelicanconf.REVIEW_MAX_AGE_MONTHS} "
-                                   "months old: have the article reviewed again and update 'Reviewed-On:'",
-                        warning=not self.publishing)
+            self.report(
+                doc,
+                line,
+                f"the medical review of {text} is more than {pelicanconf.REVIEW_MAX_AGE_MONTHS} "
+                "months old: have the article reviewed again and update 'Reviewed-On:'",
+                warning=not self.publishing,
+            )
 
     def check_unique_urls(self):
         first = {}
@@ -267,8 +306,12 @@ class ContentLinter:
             if doc.url in first:
                 other = first[doc.url]
                 line = doc.line("slug") if "slug" in doc.meta else doc.line("title")
-                self.report(doc, line, f"slug '{doc.slug}' is already used by {other.path} (both would be "
-                                       f"published at {doc.url}); give this one its own 'Slug:'")
+                self.report(
+                    doc,
+                    line,
+                    f"slug '{doc.slug}' is already used by {other.path} (both would be "
+                    f"published at {doc.url}); give this one its own 'Slug:'",
+                )
             else:
                 first[doc.url] = doc
 
@@ -301,26 +344,50 @@ class ContentLinter:
                 self.check_image(doc, number, references[ref], alt)
         for number, name in markers:
             if name not in notes:
-                self.report(doc, number, f"footnote [^{name}] has no note: add a line '[^{name}]: ...' naming the "
-                                         "source (title, publisher, year), or remove the marker")
+                self.report(
+                    doc,
+                    number,
+                    f"footnote [^{name}] has no note: add a line '[^{name}]: ...' naming the "
+                    "source (title, publisher, year), or remove the marker",
+                )
 
     def check_tag(self, doc, number, tag, attrs):
         if tag == "script":
-            self.report(doc, number, "raw <script> in Markdown: the site does not run scripts from content "
-                                     "(its Content-Security-Policy blocks them); remove it")
+            self.report(
+                doc,
+                number,
+                "raw <script> in Markdown: the site does not run scripts from content "
+                "(its Content-Security-Policy blocks them); remove it",
+            )
         elif tag == "style":
-            self.report(doc, number, "<style> in Markdown: the site's Content-Security-Policy blocks inline "
-                                     "styles; ask for a CSS class in the theme instead")
+            self.report(
+                doc,
+                number,
+                "<style> in Markdown: the site's Content-Security-Policy blocks inline "
+                "styles; ask for a CSS class in the theme instead",
+            )
         elif tag == "iframe":
-            self.report(doc, number, "<iframe> in Markdown: embedded pages from elsewhere are blocked by the "
-                                     "site's Content-Security-Policy and may track patients; link to it instead")
+            self.report(
+                doc,
+                number,
+                "<iframe> in Markdown: embedded pages from elsewhere are blocked by the "
+                "site's Content-Security-Policy and may track patients; link to it instead",
+            )
         handlers = sorted(name for name in attrs if name.startswith("on"))
         if handlers:
-            self.report(doc, number, f"inline event handler {handlers[0]}= on <{tag}>: the site's "
-                                     "Content-Security-Policy blocks inline JavaScript; remove it")
+            self.report(
+                doc,
+                number,
+                f"inline event handler {handlers[0]}= on <{tag}>: the site's "
+                "Content-Security-Policy blocks inline JavaScript; remove it",
+            )
         if "style" in attrs:
-            self.report(doc, number, f"inline style= on <{tag}>: the site's Content-Security-Policy blocks "
-                                     "inline styles; ask for a CSS class in the theme instead")
+            self.report(
+                doc,
+                number,
+                f"inline style= on <{tag}>: the site's Content-Security-Policy blocks "
+                "inline styles; ask for a CSS class in the theme instead",
+            )
         if tag == "img":
             self.check_image(doc, number, attrs.get("src") or "", attrs.get("alt") or "")
         elif tag == "a" and attrs.get("href"):
@@ -328,13 +395,18 @@ class ContentLinter:
 
     def check_image(self, doc, number, src, alt):
         if not alt.strip():
-            self.report(doc, number, f"image {src} has no alt text: describe what it shows, "
-                                     f"like ![Our infusion room]({src})")
+            self.report(
+                doc, number, f"image {src} has no alt text: describe what it shows, like ![Our infusion room]({src})"
+            )
         scheme = urlsplit(src).scheme
         if scheme or src.startswith("//"):
             if scheme != "data":
-                self.report(doc, number, f"image {src} is on another site: the site's Content-Security-Policy "
-                                         "only shows images from the site itself; put it in content/images/")
+                self.report(
+                    doc,
+                    number,
+                    f"image {src} is on another site: the site's Content-Security-Policy "
+                    "only shows images from the site itself; put it in content/images/",
+                )
             return
         problem = self.resolve(doc, src)
         if problem:
@@ -346,8 +418,13 @@ class ContentLinter:
             return
         megabytes = file.stat().st_size / 2**20
         if megabytes > BIGGEST_IMAGE_MB:
-            self.report(doc, number, f"image {src} is {megabytes:.0f} MB: export it smaller (at most "
-                                     f"{BIGGEST_IMAGE_MB} MB; 4000 pixels wide is plenty)", warning=True)
+            self.report(
+                doc,
+                number,
+                f"image {src} is {megabytes:.0f} MB: export it smaller (at most "
+                f"{BIGGEST_IMAGE_MB} MB; 4000 pixels wide is plenty)",
+                warning=True,
+            )
         if first and doc.kind == "article" and file.suffix.lower() != ".svg":
             try:
                 with Image.open(file) as image:
@@ -356,9 +433,14 @@ class ContentLinter:
                 self.report(doc, number, f"image {src} cannot be read as an image")
                 return
             if width < NARROWEST_FIRST_IMAGE:
-                self.report(doc, number, f"image {src} is {width} pixels wide: the first image of an article "
-                                         f"spans the column and is its picture when shared; use one at least "
-                                         f"{NARROWEST_FIRST_IMAGE} pixels wide", warning=True)
+                self.report(
+                    doc,
+                    number,
+                    f"image {src} is {width} pixels wide: the first image of an article "
+                    f"spans the column and is its picture when shared; use one at least "
+                    f"{NARROWEST_FIRST_IMAGE} pixels wide",
+                    warning=True,
+                )
 
     def image_file(self, doc, src):
         """The file of content/ an image address names, or None."""
@@ -368,15 +450,25 @@ class ContentLinter:
         else:
             path = unquote(urlsplit(src).path)
             path = path if path.startswith("/") else urljoin(doc.url, path)
-            file = next((self.content_dir / folder / _normalise(path).lstrip("/") for folder in ("", EXTRA_DIR)
-                         if (self.content_dir / folder / _normalise(path).lstrip("/")).is_file()), None)
+            file = next(
+                (
+                    self.content_dir / folder / _normalise(path).lstrip("/")
+                    for folder in ("", EXTRA_DIR)
+                    if (self.content_dir / folder / _normalise(path).lstrip("/")).is_file()
+                ),
+                None,
+            )
         return file if file is not None and file.is_file() else None
 
     def check_link(self, doc, number, href):
         scheme = urlsplit(href).scheme.lower()
         if scheme == "javascript":
-            self.report(doc, number, "javascript: link: the site's Content-Security-Policy blocks inline "
-                                     "JavaScript, so it would do nothing; remove it")
+            self.report(
+                doc,
+                number,
+                "javascript: link: the site's Content-Security-Policy blocks inline "
+                "JavaScript, so it would do nothing; remove it",
+            )
             return
         if scheme in EXTERNAL_SCHEMES or href.startswith("//") or scheme:
             return
@@ -394,8 +486,10 @@ class ContentLinter:
             return None  # #anchor on the same page
         if not path.startswith("/"):
             if path.endswith((".md", ".markdown")):
-                return (f"{target} points at a Markdown file; write it as {{filename}}{path} so that it "
-                        "becomes the page's address")
+                return (
+                    f"{target} points at a Markdown file; write it as {{filename}}{path} so that it "
+                    "becomes the page's address"
+                )
             path = urljoin(doc.url, path)
         return self.resolve_path(target, path)
 
@@ -422,8 +516,11 @@ class ContentLinter:
         for candidate in candidates:
             linked = self.urls.get(candidate)
             if linked:
-                return None if linked.published else \
-                    f"{target} points at a draft, which is not published; the link would be broken"
+                return (
+                    None
+                    if linked.published
+                    else f"{target} points at a draft, which is not published; the link would be broken"
+                )
         if candidates & GENERATED_PATHS or path.startswith(GENERATED_PREFIXES):
             return None
         # Static files are published at their path below content/, those in content/extra/ at the root.
@@ -451,8 +548,9 @@ def lint(content_dir, today=None, publishing=False):
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m deploy.lint_content", description=__doc__.splitlines()[0])
     parser.add_argument("content_dir", nargs="?", default="content", type=Path)
-    parser.add_argument("--publish", action="store_true",
-                        help="the publish pipeline's check: a stale medical review is an error")
+    parser.add_argument(
+        "--publish", action="store_true", help="the publish pipeline's check: a stale medical review is an error"
+    )
     args = parser.parse_args(argv)
     if not args.content_dir.is_dir():
         print(f"{args.content_dir}: no such folder", file=sys.stderr)
@@ -464,11 +562,16 @@ def main(argv=None):
     errors = [p for p in problems if not p.warning]
     warnings = len(problems) - len(errors)
     if errors:
-        print(f"{len(errors)} problem(s) in {len({p.path for p in errors})} file(s)"
-              + (f", and {warnings} warning(s)" if warnings else ""), file=sys.stderr)
+        print(
+            f"{len(errors)} problem(s) in {len({p.path for p in errors})} file(s)"
+            + (f", and {warnings} warning(s)" if warnings else ""),
+            file=sys.stderr,
+        )
         return 1
-    print(f"content ok: {len(linter.documents)} Markdown files checked"
-          + (f", {warnings} warning(s) above" if warnings else ""))
+    print(
+        f"content ok: {len(linter.documents)} Markdown files checked"
+        + (f", {warnings} warning(s) above" if warnings else "")
+    )
     return 0
 
 

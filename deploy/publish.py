@@ -6,6 +6,7 @@ Bucket and distribution may also come from DEPLOY_BUCKET / DEPLOY_DISTRIBUTION_I
 stack named by --stack / DEPLOY_STACK. Only files whose content changed are uploaded, files that are gone from
 output/ are deleted, and only the paths that changed or disappeared are invalidated in CloudFront.
 """
+
 import argparse
 import base64
 import hashlib
@@ -194,7 +195,7 @@ def execute(plan, bucket, distribution, s3, cloudfront, workers=8):
             list(pool.map(lambda f: upload(s3, bucket, f), batch))
     # Old objects go only after every new page is in place.
     for start in range(0, len(plan.delete), 1000):
-        chunk = plan.delete[start:start + 1000]
+        chunk = plan.delete[start : start + 1000]
         s3.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": k} for k in chunk], "Quiet": True})
     if plan.invalidate and distribution:
         reply = cloudfront.create_invalidation(
@@ -215,8 +216,11 @@ def describe(plan, out):
         print(f"delete  {key}", file=out)
     for path in plan.invalidate:
         print(f"invalidate  {path}", file=out)
-    print(f"{len(plan.upload)} to upload, {len(plan.delete)} to delete, {plan.unchanged} unchanged, "
-          f"{len(plan.invalidate)} paths to invalidate", file=out)
+    print(
+        f"{len(plan.upload)} to upload, {len(plan.delete)} to delete, {plan.unchanged} unchanged, "
+        f"{len(plan.invalidate)} paths to invalidate",
+        file=out,
+    )
 
 
 def publish(site_dir, bucket, distribution, dry_run=False, out=sys.stdout):
@@ -238,8 +242,11 @@ def main(argv=None):
     parser.add_argument("site_dir", type=Path, help="the built site, e.g. output/")
     parser.add_argument("--bucket", default=os.environ.get("DEPLOY_BUCKET"))
     parser.add_argument("--distribution", default=os.environ.get("DEPLOY_DISTRIBUTION_ID"))
-    parser.add_argument("--stack", default=os.environ.get("DEPLOY_STACK"),
-                        help="read bucket and distribution from this CloudFormation stack's outputs")
+    parser.add_argument(
+        "--stack",
+        default=os.environ.get("DEPLOY_STACK"),
+        help="read bucket and distribution from this CloudFormation stack's outputs",
+    )
     parser.add_argument("--dry-run", action="store_true", help="print the plan, change nothing")
     args = parser.parse_args(argv)
     if (not args.bucket or not args.distribution) and args.stack:

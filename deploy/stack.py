@@ -12,6 +12,7 @@ environment, so a command on an operator's machine talks to the same tables and 
 are not among them: the command reads them from Secrets Manager itself (FORMS_SECRET_ARN), so they never pass
 through a file, a shell variable or a log.
 """
+
 import argparse
 import json
 import os
@@ -49,10 +50,12 @@ def notify(stack_name, out=sys.stdout, err=sys.stderr):
     What runs the newsletter is the function, with its own rights: the caller needs only lambda:InvokeFunction.
     """
     from botocore.config import Config
+
     name = stack_outputs(stack_name)[NOTIFY_OUTPUT]
     # One attempt: a timed-out call is still mailing, and a second invocation would only wait for its claims.
-    client = boto3.client("lambda", config=Config(read_timeout=NOTIFY_TIMEOUT_SECONDS + 60,
-                                                  retries={"total_max_attempts": 1}))
+    client = boto3.client(
+        "lambda", config=Config(read_timeout=NOTIFY_TIMEOUT_SECONDS + 60, retries={"total_max_attempts": 1})
+    )
     reply = client.invoke(FunctionName=name, Payload=b"{}")
     payload = json.loads(reply["Payload"].read() or b"null")
     if reply.get("FunctionError") or not isinstance(payload, dict):
@@ -74,23 +77,30 @@ def rotate_key(stack_name, forget_previous=False):
     client = boto3.client("secretsmanager")
     keys = parse_secret(client.get_secret_value(SecretId=arn)["SecretString"])  # oldest first, signing key last
     previous = [] if forget_previous else list(reversed(keys))
-    client.put_secret_value(SecretId=arn, SecretString=json.dumps({"key": secrets.token_urlsafe(48),
-                                                                  "previous": previous}))
+    client.put_secret_value(
+        SecretId=arn, SecretString=json.dumps({"key": secrets.token_urlsafe(48), "previous": previous})
+    )
     return len(previous)
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m deploy.stack", description=__doc__.splitlines()[0],
-                                     usage="python -m deploy.stack {outputs,run,notify,rotate-key} [--stack NAME] "
-                                           "[--key OUTPUT] [--forget-previous] [-- COMMAND ...]")
+    parser = argparse.ArgumentParser(
+        prog="python -m deploy.stack",
+        description=__doc__.splitlines()[0],
+        usage="python -m deploy.stack {outputs,run,notify,rotate-key} [--stack NAME] "
+        "[--key OUTPUT] [--forget-previous] [-- COMMAND ...]",
+    )
     parser.add_argument("what", choices=["outputs", "run", "notify", "rotate-key"])
     parser.add_argument("--stack", default=os.environ.get("DEPLOY_STACK"), help="CloudFormation stack name")
     parser.add_argument("--key", help="with outputs: print only this output's value")
-    parser.add_argument("--forget-previous", action="store_true",
-                        help="with rotate-key: stop accepting every older key (after a leak; breaks old links)")
+    parser.add_argument(
+        "--forget-previous",
+        action="store_true",
+        help="with rotate-key: stop accepting every older key (after a leak; breaks old links)",
+    )
     argv = sys.argv[1:] if argv is None else argv
-    command = argv[argv.index("--") + 1:] if "--" in argv else []
-    args = parser.parse_args(argv[:argv.index("--")] if "--" in argv else argv)
+    command = argv[argv.index("--") + 1 :] if "--" in argv else []
+    args = parser.parse_args(argv[: argv.index("--")] if "--" in argv else argv)
     if not args.stack:
         parser.error("no stack: pass --stack or set DEPLOY_STACK")
     if args.what == "outputs":

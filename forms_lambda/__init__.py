@@ -1,4 +1,5 @@
 """The clinic's form service: one Flask app, served locally (gunicorn) and on AWS Lambda (apig-wsgi)."""
+
 import os
 
 from flask import Flask

@@ -11,6 +11,7 @@ The server chooses the number the browser must find (the library's deterministic
 advance: on average 3/4 of FORMS_CAPTCHA_DIFFICULTY key derivations of COST iterations each, and checking an
 answer costs the server one HMAC.
 """
+
 import base64
 import hashlib
 import hmac
@@ -29,9 +30,11 @@ FIELD = "altcha"  # the form field the widget fills in
 MAX_PAYLOAD = 4096  # an answer is about 700 characters
 
 # What a browser without JavaScript (or one that could not load the widget) gets: no answer came with the form.
-NEEDS_JAVASCRIPT = ("This form checks that a person is sending it with a small puzzle your browser solves with "
-                    "JavaScript, and no answer came with it. Please turn JavaScript on and send the form again, or "
-                    "call us at {phone}.")
+NEEDS_JAVASCRIPT = (
+    "This form checks that a person is sending it with a small puzzle your browser solves with "
+    "JavaScript, and no answer came with it. Please turn JavaScript on and send the form again, or "
+    "call us at {phone}."
+)
 NOT_SOLVED = "The check that a person is sending this form did not pass. Please send the form again."
 EXPIRED = "The check that a person is sending this form has expired. Please send the form again."
 
@@ -50,11 +53,17 @@ class Altcha:
     def challenge(self):
         """A new challenge, as the widget reads it (JSON)."""
         import altcha  # here and in _verify(): only a service with the spam check on loads it (cold starts)
+
         challenge_secret, key_secret = self._secrets(self.keys.keys[-1])
         half = self.difficulty // 2
         challenge = altcha.create_challenge(
-            ALGORITHM, COST, counter=half + secrets.randbelow(self.difficulty - half),
-            expires_at=int(time.time()) + CHALLENGE_SECONDS, hmac_secret=challenge_secret, hmac_key_secret=key_secret)
+            ALGORITHM,
+            COST,
+            counter=half + secrets.randbelow(self.difficulty - half),
+            expires_at=int(time.time()) + CHALLENGE_SECONDS,
+            hmac_secret=challenge_secret,
+            hmac_key_secret=key_secret,
+        )
         return challenge.to_dict()
 
     def check(self, payload):
@@ -66,7 +75,7 @@ class Altcha:
             return self._refuse("invalid", NOT_SOLVED)
         try:
             result = self._verify(payload)
-        except Exception:  # noqa: BLE001 - whatever a client sends, an unreadable answer is a wrong one
+        except Exception:
             return self._refuse("invalid", NOT_SOLVED)
         if result.invalid_signature and self.keys.refresh():  # a key rotation this copy has not seen yet
             result = self._verify(payload)
@@ -83,6 +92,7 @@ class Altcha:
         """altcha's verdict with the newest key whose signature matches (an older key still listed checks what was
         handed out before a rotation)."""
         import altcha
+
         for key in reversed(self.keys.keys):
             challenge_secret, key_secret = self._secrets(key)
             result = altcha.verify_solution(payload, challenge_secret, hmac_key_secret=key_secret)

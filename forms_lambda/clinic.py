@@ -6,6 +6,7 @@ FORMS_CLINIC_ADDRESS say otherwise (config.py): so `make notify` after `make run
 with nothing to set. [forms]: `captcha`, the spam check the pages show and the service requires (FORMS_CAPTCHA
 overrides it for both).
 """
+
 import tomllib
 from pathlib import Path
 
@@ -23,8 +24,11 @@ def read_shared(path=None):
     except (OSError, tomllib.TOMLDecodeError) as e:
         raise ValueError(f"cannot read the clinic's facts from {path}: {e}") from None
     clinic, forms = shared.get("clinic"), shared.get("forms")
-    missing = [f"[clinic] {key}" for key in ("name", "phone", *ADDRESS_FIELDS)
-               if not isinstance(clinic, dict) or not isinstance(clinic.get(key), str) or not clinic[key].strip()]
+    missing = [
+        f"[clinic] {key}"
+        for key in ("name", "phone", *ADDRESS_FIELDS)
+        if not isinstance(clinic, dict) or not isinstance(clinic.get(key), str) or not clinic[key].strip()
+    ]
     if not isinstance(forms, dict) or not isinstance(forms.get("captcha"), str):
         missing.append("[forms] captcha")
     if missing:

@@ -8,6 +8,7 @@ else, rate limits included. For one with it, the rate limiter counts the viewer 
 CloudFront-Viewer-Address (the origin request policy adds it), not the edge server API Gateway sees as
 sourceIp, which many visitors share.
 """
+
 import hmac
 import ipaddress
 
@@ -29,8 +30,10 @@ def viewer_ip(value):
 
 def vouched(keys, value):
     """True when `value` is one of the secret's values (the current one, or one a rotation keeps for now)."""
+
     def known():
         return any(hmac.compare_digest(value.encode(), key.encode()) for key in keys.keys)
+
     return bool(value) and (known() or (keys.refresh() and known()))
 
 

@@ -3,6 +3,7 @@
 Every setting has a default that serves `make run`; an invalid value stops startup with
 a ConfigError naming the variable, so a misconfigured Lambda fails at deploy, not on a visitor.
 """
+
 import os
 import re
 import secrets
@@ -125,7 +126,7 @@ def _address(name, value, *, allow_name):
         address = Address(display_name=display, addr_spec=addr)
     except (ValueError, IndexError):
         address = None
-    if address is None or not address.username or "." not in address.domain and address.domain != "localhost":
+    if address is None or not address.username or ("." not in address.domain and address.domain != "localhost"):
         raise ConfigError(f"{name} is not a valid email address: {value!r}")
     return address
 
@@ -166,8 +167,10 @@ def _delivery(env):
     default = "stream" if env.get("AWS_LAMBDA_FUNCTION_NAME") else "worker"
     mode = (env.get("FORMS_DELIVERY") or default).strip().lower()
     if mode not in DELIVERY_MODES:
-        raise ConfigError(f"FORMS_DELIVERY must be {', '.join(DELIVERY_MODES[:-1])} or {DELIVERY_MODES[-1]}, "
-                          f"got {env['FORMS_DELIVERY']!r}")
+        raise ConfigError(
+            f"FORMS_DELIVERY must be {', '.join(DELIVERY_MODES[:-1])} or {DELIVERY_MODES[-1]}, "
+            f"got {env['FORMS_DELIVERY']!r}"
+        )
     return mode
 
 
@@ -207,8 +210,9 @@ def _secret_key(env, var_dir):
     if env.get("FORMS_SECRET_ARN"):
         return ""  # the keys are in Secrets Manager (forms_lambda/signing_keys.py)
     if env.get("AWS_LAMBDA_FUNCTION_NAME"):
-        raise ConfigError("FORMS_SECRET_ARN (or FORMS_SECRET_KEY) is required on AWS Lambda "
-                          "(tokens in emails are signed with it)")
+        raise ConfigError(
+            "FORMS_SECRET_ARN (or FORMS_SECRET_KEY) is required on AWS Lambda (tokens in emails are signed with it)"
+        )
     # Locally: generate once, so links in emails keep working across restarts.
     path = var_dir / "secret_key"
     if not path.exists():
@@ -253,8 +257,9 @@ def _captcha(env, shared):
     """FORMS_CAPTCHA, else clinic.toml's: the site build decides the same way (pelicanconf.py)."""
     captcha = env["FORMS_CAPTCHA"].strip().lower() or shared["forms"]["captcha"].strip().lower()
     if captcha not in CAPTCHAS:
-        raise ConfigError(f"FORMS_CAPTCHA (or [forms] captcha in clinic.toml) must be {' or '.join(CAPTCHAS)}, "
-                          f"got {captcha!r}")
+        raise ConfigError(
+            f"FORMS_CAPTCHA (or [forms] captcha in clinic.toml) must be {' or '.join(CAPTCHAS)}, got {captcha!r}"
+        )
     return captcha
 
 
@@ -268,7 +273,7 @@ def _text(value):
 def check_store_url(url):
     if url.startswith("sqlite:///") and len(url) > len("sqlite:///"):
         return
-    if url.startswith("dynamodb://") and re.fullmatch(r"[A-Za-z0-9_.-]{1,200}", url[len("dynamodb://"):]):
+    if url.startswith("dynamodb://") and re.fullmatch(r"[A-Za-z0-9_.-]{1,200}", url[len("dynamodb://") :]):
         return
     raise ConfigError(f"FORMS_STORE must be sqlite:///<path> or dynamodb://<table-prefix>, got {url!r}")
 
@@ -284,8 +289,9 @@ def check_mailer_url(url):
             raise ConfigError("FORMS_MAILER has an invalid port") from None
         return
     # Do not echo the value: an SMTP URL may carry a password.
-    raise ConfigError("FORMS_MAILER must be maildir:<path>, smtp://[user:pass@]host[:port][?starttls=1], "
-                      "smtps://... or ses")
+    raise ConfigError(
+        "FORMS_MAILER must be maildir:<path>, smtp://[user:pass@]host[:port][?starttls=1], smtps://... or ses"
+    )
 
 
 def load_settings(environ=None):
@@ -320,13 +326,14 @@ def load_settings(environ=None):
     address = "\n".join(line.strip() for line in address.splitlines() if line.strip()) or postal_address(clinic)
     if len(address) > 300:
         raise ConfigError("FORMS_CLINIC_ADDRESS must be at most 300 characters")
-    unsubscribe_mailto = _address("FORMS_UNSUBSCRIBE_MAILTO", env.get("FORMS_UNSUBSCRIBE_MAILTO") or inbox.addr_spec,
-                                  allow_name=False)
+    unsubscribe_mailto = _address(
+        "FORMS_UNSUBSCRIBE_MAILTO", env.get("FORMS_UNSUBSCRIBE_MAILTO") or inbox.addr_spec, allow_name=False
+    )
     topics = tuple(t.strip() for t in env["FORMS_SNS_TOPIC_ARNS"].split(",") if t.strip())
     if any(not t.startswith("arn:aws") for t in topics):
         raise ConfigError("FORMS_SNS_TOPIC_ARNS must be a comma-separated list of SNS topic ARNs")
     notify_site = env["FORMS_NOTIFY_SITE"].strip()
-    if not notify_site or notify_site.startswith("s3://") and not S3_SITE.fullmatch(notify_site):
+    if not notify_site or (notify_site.startswith("s3://") and not S3_SITE.fullmatch(notify_site)):
         raise ConfigError(f"FORMS_NOTIFY_SITE must be a folder or s3://<bucket>[/<prefix>], got {notify_site!r}")
     return Settings(
         store_url=env["FORMS_STORE"],

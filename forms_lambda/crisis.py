@@ -15,6 +15,7 @@ tests/forms/crisis_cases.json holds the cases both must agree on. The rule:
 It is a keyword match: "I am not suicidal" matches, a crisis said in other words does not (README: staff
 guidance). A match only adds help and urgency; it never stops a message.
 """
+
 import json
 import re
 import unicodedata
@@ -46,8 +47,10 @@ def phrase_pattern(phrase):
 
 def compile_list(phrase_list):
     """The matcher of a list {"phrases": [...], "exceptions": [...]}: a function text -> bool."""
+
     def alternatives(key):
         return "|".join(phrase_pattern(p) for p in phrase_list[key]) or "(?!)"
+
     regex = re.compile(f"(?:^| )(?:({alternatives('exceptions')})|({alternatives('phrases')}))(?= |$)")
     return lambda text: any(m.group(2) for m in regex.finditer(normalise(text)))
 

@@ -6,6 +6,7 @@
 - On AWS (FORMS_DELIVERY=stream) the submissions table's DynamoDB stream invokes the function for each new
   submission (`deliver_stream_records`), and the EventBridge schedule's `retry` sweeps what is due.
 """
+
 import atexit
 import os
 import queue
@@ -118,7 +119,7 @@ def deliver_stream_records(services, records):
             pk = record["dynamodb"]["Keys"]["pk"]["S"]
             if not pk.startswith("submission#"):
                 raise ValueError("not a submission's key")
-            services.deliver(pk[len("submission#"):])
+            services.deliver(pk[len("submission#") :])
         except Exception as e:
             log_exception("delivery.stream_error", e, reason="reported to the event source mapping")
             failures.append({"itemIdentifier": sequence})

@@ -7,6 +7,7 @@ raw: a visitor's name could add a Bcc or replace the body. So text from visitors
 through header_text(), which never lets it read as an encoded-word, and every email passes checked(), which
 serialises it and parses it back as a mail system would before anyone may send it.
 """
+
 import email
 import email.policy
 import hashlib
@@ -35,7 +36,11 @@ if hasattr(POLICY, "verify_generated_headers"):
 TEMPLATES = jinja2.Environment(
     loader=jinja2.PackageLoader("forms_lambda", "templates/email"),
     autoescape=jinja2.select_autoescape(["html"]),
-    undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+    undefined=jinja2.StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+    keep_trailing_newline=True,
+)
 
 # Control characters (C0, DEL, C1) and the Unicode line and paragraph separators: never inside a header line.
 NOT_IN_HEADERS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
@@ -87,7 +92,7 @@ def checked(msg, fields):
     except (ValueError, MessageError) as e:  # UnicodeEncodeError; HeaderWriteError where the CVE fix is in
         raise UnsafeEmail(f"the email cannot be written: {type(e).__name__}") from e
     parsed = email.message_from_bytes(raw, policy=email.policy.default)
-    mime_headers = msg.items()[len(fields):]  # MIME-Version and Content-Type, from set_content()
+    mime_headers = msg.items()[len(fields) :]  # MIME-Version and Content-Type, from set_content()
     if readings(parsed.items()) != readings([*fields, *mime_headers]) or body_parts(parsed) != body_parts(msg):
         raise UnsafeEmail("the email's bytes say something else than what was built")
     return msg
@@ -108,16 +113,21 @@ def message_id(key, domain):
 def new_message(settings, *, to, subject, template, context, msgid=None, reply_to=None, cc="", headers=()):
     """A checked email; `reply_to` is (display name, address); `cc` an address for a copy; `headers` more
     (name, text) pairs."""
-    text, html = render(template, clinic_name=settings.clinic_name, site_url=settings.site_url,
-                        title=subject, **context)
+    text, html = render(
+        template, clinic_name=settings.clinic_name, site_url=settings.site_url, title=subject, **context
+    )
     sender = settings.sender_address
     fields = [("From", (sender.display_name, sender.addr_spec)), ("To", ("", to))]
     if cc:
         fields.append(("Cc", ("", cc)))
     if reply_to:
         fields.append(("Reply-To", (header_text(reply_to[0]), reply_to[1])))
-    fields += [("Subject", header_text(subject)), ("Date", format_datetime(datetime.now().astimezone())),
-               ("Message-ID", msgid or make_msgid(domain=settings.sender_domain)), *headers]
+    fields += [
+        ("Subject", header_text(subject)),
+        ("Date", format_datetime(datetime.now().astimezone())),
+        ("Message-ID", msgid or make_msgid(domain=settings.sender_domain)),
+        *headers,
+    ]
     try:
         msg = EmailMessage(policy=POLICY)
         for name, value in fields:
@@ -150,18 +160,28 @@ def contact_email(settings, submission):
     subject, headers and first lines, with a copy to FORMS_URGENT_INBOX."""
     data = submission.payload
     page = f"{settings.site_url}{data['page']}" if data.get("page") else "(unknown)"
-    rows = [("Name", data["name"]), ("Email", data["email"]), ("Phone", data.get("phone") or "(not given)"),
-            ("Page", page), ("Received", local_time(settings, submission.created_at))]
-    context = {"rows": rows, "message": data["message"], "reply_url": "mailto:" + quote(data["email"], safe="@"),
-               "urgent_note": URGENT_NOTE if submission.urgent else ()}
+    rows = [
+        ("Name", data["name"]),
+        ("Email", data["email"]),
+        ("Phone", data.get("phone") or "(not given)"),
+        ("Page", page),
+        ("Received", local_time(settings, submission.created_at)),
+    ]
+    context = {
+        "rows": rows,
+        "message": data["message"],
+        "reply_url": "mailto:" + quote(data["email"], safe="@"),
+        "urgent_note": URGENT_NOTE if submission.urgent else (),
+    }
     msgid = message_id(f"submission:{submission.id}", settings.sender_domain)
     subject = "URGENT: Contact request" if submission.urgent else "Contact request"
     common = {"to": settings.clinic_inbox, "template": "contact", "context": context, "msgid": msgid}
     if submission.urgent:
         common.update(cc=settings.urgent_inbox, headers=URGENT_HEADERS)
     try:
-        return new_message(settings, subject=f"{subject} from {data['name']}", reply_to=(data["name"], data["email"]),
-                           **common)
+        return new_message(
+            settings, subject=f"{subject} from {data['name']}", reply_to=(data["name"], data["email"]), **common
+        )
     except UnsafeEmail:
         # E.g. an address stored before the form refused encoded-word syntax. The request must still reach
         # the clinic: without the visitor's text in any header (name and address are in the body).
@@ -170,13 +190,23 @@ def contact_email(settings, submission):
 
 
 def confirmation_email(settings, submission, subscriber, confirm_url, unsubscribe_url):
-    context = {"confirm_url": confirm_url, "unsubscribe_url": unsubscribe_url,
-               "days": settings.confirm_max_age // 86400 or 1}
-    return new_message(settings, to=subscriber.email, subject="Please confirm your subscription", template="confirm",
-                       context=context, msgid=message_id(f"submission:{submission.id}", settings.sender_domain))
+    context = {
+        "confirm_url": confirm_url,
+        "unsubscribe_url": unsubscribe_url,
+        "days": settings.confirm_max_age // 86400 or 1,
+    }
+    return new_message(
+        settings,
+        to=subscriber.email,
+        subject="Please confirm your subscription",
+        template="confirm",
+        context=context,
+        msgid=message_id(f"submission:{submission.id}", settings.sender_domain),
+    )
 
 
 # Newsletter emails (notify, welcome): list headers and a CAN-SPAM footer on every one.
+
 
 def unsubscribe_mailto(settings, token):
     return f"mailto:{settings.unsubscribe_mailto}?subject={quote('unsubscribe ' + token)}"
@@ -184,26 +214,40 @@ def unsubscribe_mailto(settings, token):
 
 def newsletter_message(settings, *, to, subject, template, context, msgid, unsubscribe_url, token):
     """A list email: footer with the clinic's postal address, RFC 2369 + RFC 8058 one-click unsubscribe."""
-    headers = [("List-Unsubscribe", f"<{unsubscribe_url}>, <{unsubscribe_mailto(settings, token)}>"),
-               ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"),
-               ("List-Id", f"{header_text(settings.clinic_name)} articles <articles.{settings.sender_domain}>")]
+    headers = [
+        ("List-Unsubscribe", f"<{unsubscribe_url}>, <{unsubscribe_mailto(settings, token)}>"),
+        ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"),
+        ("List-Id", f"{header_text(settings.clinic_name)} articles <articles.{settings.sender_domain}>"),
+    ]
     context = {**context, "address_lines": settings.clinic_address.splitlines(), "unsubscribe_url": unsubscribe_url}
-    return new_message(settings, to=to, subject=subject, template=template, context=context, msgid=msgid,
-                       headers=headers)
+    return new_message(
+        settings, to=to, subject=subject, template=template, context=context, msgid=msgid, headers=headers
+    )
 
 
 def announcement_email(settings, post, subscriber, unsubscribe_url, token):
     """One new article, to one subscriber; the Message-ID is the same on every attempt for this pair."""
-    return newsletter_message(settings, to=subscriber.email, subject=post.title, template="announcement",
-                              context={"post": post},
-                              msgid=message_id(f"post:{post.path}:{subscriber.id}", settings.sender_domain),
-                              unsubscribe_url=unsubscribe_url, token=token)
+    return newsletter_message(
+        settings,
+        to=subscriber.email,
+        subject=post.title,
+        template="announcement",
+        context={"post": post},
+        msgid=message_id(f"post:{post.path}:{subscriber.id}", settings.sender_domain),
+        unsubscribe_url=unsubscribe_url,
+        token=token,
+    )
 
 
 def welcome_email(settings, subscriber, posts, unsubscribe_url, token):
     """After confirmation: what to expect, and the latest articles (newest first)."""
-    return newsletter_message(settings, to=subscriber.email, subject=f"Welcome to the articles of {settings.clinic_name}",
-                              template="welcome", context={"posts": posts},
-                              msgid=message_id(f"welcome:{subscriber.id}:{subscriber.confirmed_at}",
-                                               settings.sender_domain),
-                              unsubscribe_url=unsubscribe_url, token=token)
+    return newsletter_message(
+        settings,
+        to=subscriber.email,
+        subject=f"Welcome to the articles of {settings.clinic_name}",
+        template="welcome",
+        context={"posts": posts},
+        msgid=message_id(f"welcome:{subscriber.id}:{subscriber.confirmed_at}", settings.sender_domain),
+        unsubscribe_url=unsubscribe_url,
+        token=token,
+    )

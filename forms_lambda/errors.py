@@ -1,4 +1,5 @@
 """Error answers: no client input may produce a 500 or a stack trace."""
+
 import logging
 import traceback
 

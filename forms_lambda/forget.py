@@ -16,9 +16,10 @@ unknown as one never seen, and a person who subscribes again by themselves gets 
 `purge` forgets the same way the subscribers who unsubscribed, or never confirmed, more than FORMS_RETENTION_DAYS
 ago. The backups (DynamoDB's point-in-time recovery) keep deleted items up to 35 days more.
 """
+
 import hashlib
 import hmac
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from .forms import normalize_email
 from .logs import log_event
@@ -56,7 +57,7 @@ def stays_unmailed(services, email):
 def forget_lapsed_subscribers(services, days):
     """Forget the subscribers who unsubscribed more than `days` ago, and those who never confirmed within as long
     (or, if longer, the confirmation link's FORMS_CONFIRM_MAX_AGE); returns how many."""
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     left_before = (now - timedelta(days=days)).isoformat(timespec="seconds")
     unconfirmed_for = max(timedelta(days=days), timedelta(seconds=services.settings.confirm_max_age))
     asked_before = (now - unconfirmed_for).isoformat(timespec="seconds")

@@ -3,6 +3,7 @@
 Every field is bounded; anything that can reach a mail header (name, email, page) refuses
 line breaks, so no visitor can add headers to our emails.
 """
+
 import re
 import unicodedata
 
@@ -148,14 +149,18 @@ class ContactForm(Form):
         # Imported when a number is typed: subscriptions and messages without one skip loading its metadata
         # (about 15 ms of a Lambda cold start).
         import phonenumbers
+
         try:
             number = phonenumbers.parse(value, "US")
         except phonenumbers.NumberParseException:
             raise ValueError("Please enter a valid phone number, or leave it empty.") from None
         if not phonenumbers.is_possible_number(number):
             raise ValueError("Please enter a valid phone number, or leave it empty.")
-        fmt = (phonenumbers.PhoneNumberFormat.NATIONAL if number.country_code == 1
-               else phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+        fmt = (
+            phonenumbers.PhoneNumberFormat.NATIONAL
+            if number.country_code == 1
+            else phonenumbers.PhoneNumberFormat.INTERNATIONAL
+        )
         return phonenumbers.format_number(number, fmt)
 
     def clean_message(self, value):

@@ -10,6 +10,7 @@
   every other answer of the server (forms_lambda/headers.py), and no echo of what was sent. gunicorn has no
   setting or hook for them: its `util.write_error`, which writes them, is replaced here (a test sends each kind).
 """
+
 from gunicorn import glogging, util
 
 from forms_lambda.headers import SECURITY_HEADERS
@@ -32,8 +33,13 @@ def write_error(sock, status_int, reason, mesg):
     """What gunicorn writes for a request it refuses, with the security headers; `mesg` (which quotes the
     request) is left out."""
     body = f"<!doctype html><title>{reason}</title><h1>{status_int} {reason}</h1>\n".encode()
-    headers = {"Connection": "close", "Content-Type": "text/html; charset=utf-8", "Content-Length": len(body),
-               "Cache-Control": "no-store", **SECURITY_HEADERS}
+    headers = {
+        "Connection": "close",
+        "Content-Type": "text/html; charset=utf-8",
+        "Content-Length": len(body),
+        "Cache-Control": "no-store",
+        **SECURITY_HEADERS,
+    }
     head = f"HTTP/1.1 {status_int} {reason}\r\n" + "".join(f"{k}: {v}\r\n" for k, v in headers.items()) + "\r\n"
     util.write_nonblock(sock, head.encode("latin-1") + body)
 

@@ -8,6 +8,7 @@
 
 `notify` is the entry of the stack's NotifyFunction, the newsletter's own function (see its docstring).
 """
+
 import io
 import sys
 import time
@@ -36,13 +37,15 @@ def status(services, context):
     pending = sum(n for (kind, state), n in report.counts.items() if state == "pending")
     # CloudWatch metric filters (deploy/template.yaml) read these fields for the alarms.
     log_event("delivery.status", pending=pending, failed=failed, oldest_pending_seconds=report.oldest_pending_seconds)
-    return {"pending": pending, "failed": failed, "oldest_pending_seconds": report.oldest_pending_seconds,
-            "failed_ids": [s.id for s in report.failed[:50]]}
+    return {
+        "pending": pending,
+        "failed": failed,
+        "oldest_pending_seconds": report.oldest_pending_seconds,
+        "failed_ids": [s.id for s in report.failed[:50]],
+    }
 
 
-TASKS = {"retry": retry,
-         "purge": lambda services, context: services.purge(),
-         "status": status}
+TASKS = {"retry": retry, "purge": lambda services, context: services.purge(), "status": status}
 
 
 def handler(event, context):

@@ -1,4 +1,5 @@
 """The local server: the built site (output/) and the form service on one origin, like CloudFront does."""
+
 import os
 import re
 from pathlib import Path
@@ -17,7 +18,9 @@ def with_security_headers(app):
             names = {n.lower() for n in SECURITY_HEADERS}
             headers = [(k, v) for k, v in headers if k.lower() not in names] + list(SECURITY_HEADERS.items())
             return start_response(status, headers, exc_info)
+
         return app(environ, start)
+
     return wrapped
 
 
@@ -25,9 +28,11 @@ def not_found(site_dir):
     def app(environ, start_response):
         page = Path(site_dir) / "404.html"
         body = page.read_bytes() if page.is_file() else b"<!doctype html><title>Not found</title><h1>Not found</h1>"
-        start_response("404 Not Found", [("Content-Type", "text/html; charset=utf-8"),
-                                         ("Content-Length", str(len(body)))])
+        start_response(
+            "404 Not Found", [("Content-Type", "text/html; charset=utf-8"), ("Content-Length", str(len(body)))]
+        )
         return [body]
+
     return app
 
 
@@ -39,9 +44,11 @@ def check_spam_check_agrees(site_dir, settings):
         return
     shown = b"<altcha-widget" in page.read_bytes()
     if shown != (settings.captcha == "altcha"):
-        raise ConfigError(f"FORMS_CAPTCHA is {settings.captcha} here, but the site in {site_dir} was built with the "
-                          f"spam check {'on' if shown else 'off'}: build it and serve it with the same FORMS_CAPTCHA "
-                          "(or none: clinic.toml's), e.g. make html, then make serve")
+        raise ConfigError(
+            f"FORMS_CAPTCHA is {settings.captcha} here, but the site in {site_dir} was built with the "
+            f"spam check {'on' if shown else 'off'}: build it and serve it with the same FORMS_CAPTCHA "
+            "(or none: clinic.toml's), e.g. make html, then make serve"
+        )
 
 
 def create_local_app(site_dir=None, api=None):
@@ -65,6 +72,11 @@ def create_local_app(site_dir=None, api=None):
         return fallback(environ, start_response)
 
     # autorefresh: `make devserver` rebuilds output/ while this serves it.
-    static = WhiteNoise(dispatch, root=site_dir, index_file=True, autorefresh=True,
-                        immutable_file_test=lambda path, url: bool(HASHED_NAME.search(url)))
+    static = WhiteNoise(
+        dispatch,
+        root=site_dir,
+        index_file=True,
+        autorefresh=True,
+        immutable_file_test=lambda path, url: bool(HASHED_NAME.search(url)),
+    )
     return with_security_headers(static)

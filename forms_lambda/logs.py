@@ -5,6 +5,7 @@ message. So events take only the fields named in FIELDS (anything else is droppe
 line, tracebacks included, passes through `redact`, because library errors quote what they were
 given (an SMTP refusal names the recipient, a parser error quotes the input).
 """
+
 import json
 import logging
 import re
@@ -14,14 +15,42 @@ import traceback
 
 LOGGER_NAME = "forms_lambda"
 # What a log line may carry: identifiers, outcomes and counts.
-FIELDS = frozenset({
-    "submission_id", "subscriber_id", "kind", "outcome", "reason", "status", "method", "route", "path",
-    "error", "error_type", "attempts", "count", "delivered", "failed", "deleted", "retry_after",
-    "backend", "duration_ms", "command", "limit", "window", "next_attempt_at", "pending", "oldest_pending_seconds",
-    "urgent",  # true for a contact message in crisis language; which words matched is never logged
-    # forget and purge (forms_lambda/forget.py): counts, and whether a keyed hash was kept
-    "subscriber", "submissions", "sends", "kept_hash", "forgotten",
-})
+FIELDS = frozenset(
+    {
+        "submission_id",
+        "subscriber_id",
+        "kind",
+        "outcome",
+        "reason",
+        "status",
+        "method",
+        "route",
+        "path",
+        "error",
+        "error_type",
+        "attempts",
+        "count",
+        "delivered",
+        "failed",
+        "deleted",
+        "retry_after",
+        "backend",
+        "duration_ms",
+        "command",
+        "limit",
+        "window",
+        "next_attempt_at",
+        "pending",
+        "oldest_pending_seconds",
+        "urgent",  # true for a contact message in crisis language; which words matched is never logged
+        # forget and purge (forms_lambda/forget.py): counts, and whether a keyed hash was kept
+        "subscriber",
+        "submissions",
+        "sends",
+        "kept_hash",
+        "forgotten",
+    }
+)
 EMAIL = re.compile(r"[^\s<>\"'(),;:]+@[^\s<>\"'(),;:]+")
 # Seven or more digits, possibly split by spaces, dots, dashes or parentheses: a phone number.
 PHONE = re.compile(r"(?<!\w)\+?\(?\d(?:[\s().-]*\d){6,}(?!\w)")
@@ -41,8 +70,7 @@ class JsonFormatter(logging.Formatter):
             line["traceback"] = self.formatException(record.exc_info)
         line = {key: redact(value) if isinstance(value, str) else value for key, value in line.items()}
         stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(record.created))
-        return json.dumps({"time": stamp, "level": record.levelname.lower(), **line},
-                          default=str, ensure_ascii=True)
+        return json.dumps({"time": stamp, "level": record.levelname.lower(), **line}, default=str, ensure_ascii=True)
 
 
 def get_logger():
@@ -86,8 +114,10 @@ def log_exception(event, error, **fields):
     """Log an unexpected error: its type and where it happened, never its message (messages
     quote data, e.g. the text that failed to encode)."""
     frames = "".join(traceback.format_tb(error.__traceback__))
-    get_logger().error(event, extra={"fields": {**clean_fields(fields), "error_type": type(error).__name__,
-                                                "traceback": redact(frames)}})
+    get_logger().error(
+        event,
+        extra={"fields": {**clean_fields(fields), "error_type": type(error).__name__, "traceback": redact(frames)}},
+    )
 
 
 def init_app(app):
@@ -102,6 +132,11 @@ def init_app(app):
     @app.after_request
     def _log_request(response):
         started = g.pop("log_started", None)
-        log_event("request", method=request.method, path=request.path, status=response.status_code,
-                  duration_ms=round((time.monotonic() - started) * 1000) if started else None)
+        log_event(
+            "request",
+            method=request.method,
+            path=request.path,
+            status=response.status_code,
+            duration_ms=round((time.monotonic() - started) * 1000) if started else None,
+        )
         return response

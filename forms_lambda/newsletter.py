@@ -16,6 +16,7 @@ mail server took the message, so it is not resent; the summary counts these "int
 FORMS_SEND_CONCURRENCY per crash. `notify --resend-interrupted` sends them again (at least once: possibly
 a duplicate), and only those "sending" for longer than INTERRUPTED_AFTER, so a run still in progress is safe.
 """
+
 import html.parser
 import sys
 import threading
@@ -23,7 +24,7 @@ import time
 import xml.etree.ElementTree as ET
 from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
@@ -102,7 +103,8 @@ def feed_bytes(site):
         return (Path(site) / FEED).read_bytes()
     import boto3  # only where the site is in S3
     from botocore.exceptions import BotoCoreError, ClientError
-    bucket, _, prefix = site[len("s3://"):].partition("/")
+
+    bucket, _, prefix = site[len("s3://") :].partition("/")
     key = "/".join(part for part in (prefix.strip("/"), FEED.as_posix()) if part)
     try:
         return boto3.client("s3").get_object(Bucket=bucket, Key=key)["Body"].read()
@@ -118,16 +120,22 @@ def read_feed(site, site_url):
         raise FeedError(f"cannot read the feed of {site}: {e}") from e
     articles = []
     for entry in root.iter(f"{ATOM}entry"):
-        link = next((l.get("href") for l in entry.iter(f"{ATOM}link") if l.get("rel", "alternate") == "alternate"),
-                    None)
+        link = next(
+            (l.get("href") for l in entry.iter(f"{ATOM}link") if l.get("rel", "alternate") == "alternate"), None
+        )
         title = " ".join((entry.findtext(f"{ATOM}title") or "").split())
         if not link or not title:
             continue
         summary = entry.findtext(f"{ATOM}summary") or entry.findtext(f"{ATOM}content") or ""
-        articles.append(Article(
-            id=entry.findtext(f"{ATOM}id") or link, title=title, link=_absolute(site_url, link),
-            summary=html_to_text(summary),
-            date=entry.findtext(f"{ATOM}published") or entry.findtext(f"{ATOM}updated") or ""))
+        articles.append(
+            Article(
+                id=entry.findtext(f"{ATOM}id") or link,
+                title=title,
+                link=_absolute(site_url, link),
+                summary=html_to_text(summary),
+                date=entry.findtext(f"{ATOM}published") or entry.findtext(f"{ATOM}updated") or "",
+            )
+        )
     return sorted(articles, key=lambda a: (_utc(a.date), a.path))
 
 
@@ -140,7 +148,7 @@ def _absolute(site_url, link):
 def _utc(date):
     """ISO 8601 with any offset -> UTC string, so dates compare correctly in both stores."""
     try:
-        return datetime.fromisoformat(date).astimezone(timezone.utc).isoformat(timespec="seconds")
+        return datetime.fromisoformat(date).astimezone(UTC).isoformat(timespec="seconds")
     except ValueError:
         return ""
 
@@ -218,8 +226,7 @@ class Progress:
         done = sum(counts.values())
         rate = done / max(now - self.started, 1e-6)
         end = "\n" if final or not self.stream.isatty() else "\r"
-        self.stream.write(f"  {done}/{self.total} ({counts[SENT]} sent, {counts[FAILED]} failed) "
-                          f"{rate:.1f}/s{end}")
+        self.stream.write(f"  {done}/{self.total} ({counts[SENT]} sent, {counts[FAILED]} failed) {rate:.1f}/s{end}")
         self.stream.flush()
 
 
@@ -239,12 +246,14 @@ class Newsletter:
         status = "archived" if first_run else "announcing"
         new = [a for a in articles if a.path not in known]
         for a in new:
-            self.store.add_post(Post(path=a.path, title=a.title, link=a.link, summary=a.summary,
-                                     published=_utc(a.date), status=status))
+            self.store.add_post(
+                Post(path=a.path, title=a.title, link=a.link, summary=a.summary, published=_utc(a.date), status=status)
+            )
         if first_run:
             self.store.add_post(Post(path=ARCHIVE_MARKER, status="archived"))
-            print(f"first run: {len(new)} existing article(s) recorded as already announced; nothing sent",
-                  file=self.out)
+            print(
+                f"first run: {len(new)} existing article(s) recorded as already announced; nothing sent", file=self.out
+            )
             return []
         return new
 
@@ -256,7 +265,7 @@ class Newsletter:
         sends = self.store.list_sends(post.path)
         stale_before = ""
         if resend_interrupted:
-            stale_before = (datetime.now(timezone.utc) - INTERRUPTED_AFTER).isoformat(timespec="seconds")
+            stale_before = (datetime.now(UTC) - INTERRUPTED_AFTER).isoformat(timespec="seconds")
         skip = {SENT} if resend_interrupted else {SENT, SENDING}
         todo = [s for s in subscribers if sends.get(s.id) not in skip]
         counts = Counter(already_sent=sum(sends.get(s.id) == SENT for s in subscribers))
@@ -274,11 +283,21 @@ class Newsletter:
             self.store.finish_send(post.path, subscriber.id, SENT)
             return SENT
 
-        print(f"sending \"{post.title}\" to {len(todo)} subscriber(s) "
-              f"at up to {self.settings.send_rate:g}/s, {self.settings.send_concurrency} at a time", file=self.err)
+        print(
+            f'sending "{post.title}" to {len(todo)} subscriber(s) '
+            f"at up to {self.settings.send_rate:g}/s, {self.settings.send_concurrency} at a time",
+            file=self.err,
+        )
         progress = Progress(len(todo), self.err)
-        counts.update(send_all(todo, send_one, rate=self.settings.send_rate,
-                               concurrency=self.settings.send_concurrency, progress=progress))
+        counts.update(
+            send_all(
+                todo,
+                send_one,
+                rate=self.settings.send_rate,
+                concurrency=self.settings.send_concurrency,
+                progress=progress,
+            )
+        )
         progress(counts, final=True)
         after = self.store.list_sends(post.path)
         counts["interrupted"] = sum(after.get(s.id) == SENDING for s in subscribers)
@@ -304,10 +323,12 @@ class Newsletter:
             if counts["complete"]:
                 self.store.set_post_status(post.path, "announced")
             failed += counts[FAILED]
-            print(f"\"{post.title}\": {counts[SENT]} sent, {counts['already_sent']} already sent before, "
-                  f"{counts[FAILED]} failed (retried by the next run), {counts['interrupted']} interrupted "
-                  f"by a crash or still sending in another run (not resent; see --resend-interrupted)",
-                  file=self.out)
+            print(
+                f'"{post.title}": {counts[SENT]} sent, {counts["already_sent"]} already sent before, '
+                f"{counts[FAILED]} failed (retried by the next run), {counts['interrupted']} interrupted "
+                f"by a crash or still sending in another run (not resent; see --resend-interrupted)",
+                file=self.out,
+            )
         return 1 if failed else 0
 
 

@@ -7,6 +7,7 @@ with neither header does not come from a browser page, so there is no victim to 
 limit still applies. Token-carrying routes (unsubscribe, confirm) are not checked: the token is
 their authority, and mail providers post RFC 8058 one-click unsubscribes from their own servers.
 """
+
 from urllib.parse import urlsplit
 
 FORM_PATHS = frozenset({"/api/contact", "/api/subscribe"})
@@ -102,11 +103,13 @@ def init_app(app):
         if origin is None or request.headers["Access-Control-Request-Method"] != "POST":
             raise Forbidden(refusal)
         response = app.response_class(status=204)
-        response.headers.update({
-            "Access-Control-Allow-Methods": "POST",
-            "Access-Control-Allow-Headers": "Content-Type, Accept",
-            "Access-Control-Max-Age": PREFLIGHT_MAX_AGE,
-        })
+        response.headers.update(
+            {
+                "Access-Control-Allow-Methods": "POST",
+                "Access-Control-Allow-Headers": "Content-Type, Accept",
+                "Access-Control-Max-Age": PREFLIGHT_MAX_AGE,
+            }
+        )
         return response
 
     @app.after_request

@@ -12,6 +12,7 @@ one store operation (one SQLite statement, DynamoDB conditional updates), so con
 slip under the limit. Every POST to a public form counts one hit for (address, route); past the limit the
 answer is 429 with Retry-After.
 """
+
 import ipaddress
 import math
 import re
@@ -19,8 +20,18 @@ import time
 from dataclasses import dataclass
 
 DEFAULT = "10/10minutes"
-UNITS = {"s": 1, "sec": 1, "second": 1, "m": 60, "min": 60, "minute": 60, "h": 3600, "hour": 3600,
-         "d": 86400, "day": 86400}
+UNITS = {
+    "s": 1,
+    "sec": 1,
+    "second": 1,
+    "m": 60,
+    "min": 60,
+    "minute": 60,
+    "h": 3600,
+    "hour": 3600,
+    "d": 86400,
+    "day": 86400,
+}
 LIMIT = re.compile(r"(\d+)/(\d*)([a-z]*)")
 
 
@@ -118,7 +129,8 @@ def hit_sqlite(conn, key, window_seconds, limit, now=None):
         "INSERT INTO rate_buckets (key, tat) VALUES (:key, :now + :step)"
         " ON CONFLICT (key) DO UPDATE SET tat = MAX(tat, :now) + :step"
         " WHERE MAX(tat, :now) + :step <= :now + :window RETURNING tat",
-        {"key": key, "now": now, "step": step, "window": window_seconds}).fetchone()
+        {"key": key, "now": now, "step": step, "window": window_seconds},
+    ).fetchone()
     if row is not None:
         return True, 0
     (tat,) = conn.execute("SELECT tat FROM rate_buckets WHERE key = ?", (key,)).fetchone()
@@ -141,8 +153,13 @@ def hit_dynamo(client, table, key, window_seconds, limit, now=None):
 
     def update(expression, condition, values):
         try:
-            client.update_item(TableName=table, Key=item_key, UpdateExpression=expression,
-                               ConditionExpression=condition, ExpressionAttributeValues={**values, **expires})
+            client.update_item(
+                TableName=table,
+                Key=item_key,
+                UpdateExpression=expression,
+                ConditionExpression=condition,
+                ExpressionAttributeValues={**values, **expires},
+            )
             return True
         except ClientError as e:
             if e.response["Error"]["Code"] != "ConditionalCheckFailedException":
@@ -151,12 +168,18 @@ def hit_dynamo(client, table, key, window_seconds, limit, now=None):
 
     for _ in range(3):  # two conditional updates, each atomic on the server; a race between them goes round again
         # An empty bucket (no item, or its TAT has passed): this hit starts it.
-        if update("SET tat = :tat, expires_at = :expires", "attribute_not_exists(tat) OR tat <= :now",
-                  {":tat": _number(now + step), ":now": _number(now)}):
+        if update(
+            "SET tat = :tat, expires_at = :expires",
+            "attribute_not_exists(tat) OR tat <= :now",
+            {":tat": _number(now + step), ":now": _number(now)},
+        ):
             return True, 0
         # Hits in the bucket: one more while there is room.
-        if update("SET tat = tat + :step, expires_at = :expires", "tat > :now AND tat <= :room",
-                  {":step": _number(step), ":now": _number(now), ":room": _number(now + window_seconds - step)}):
+        if update(
+            "SET tat = tat + :step, expires_at = :expires",
+            "tat > :now AND tat <= :room",
+            {":step": _number(step), ":now": _number(now), ":room": _number(now + window_seconds - step)},
+        ):
             return True, 0
         item = client.get_item(TableName=table, Key=item_key, ConsistentRead=True).get("Item")
         if item is not None and float(item["tat"]["N"]) > now:
@@ -200,5 +223,7 @@ def init_app(app):
             return
         if not allowed:
             log_event("ratelimit.refused", path=request.path, status=429, retry_after=wait)
-            raise TooManyRequests("You have sent this form many times in a short while. "
-                                  "Please wait a few minutes and try again.", retry_after=wait)
+            raise TooManyRequests(
+                "You have sent this form many times in a short while. Please wait a few minutes and try again.",
+                retry_after=wait,
+            )

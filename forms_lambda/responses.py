@@ -1,4 +1,5 @@
 """Reading form bodies and answering: JSON for scripts, redirects and HTML pages for browsers."""
+
 import json
 
 from flask import jsonify, redirect, render_template, request
@@ -8,8 +9,15 @@ from .origins import same_site_path
 
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
-FIELD_LABELS = {"name": "Name", "email": "Email", "phone": "Phone", "message": "Message", "token": "Link",
-                "body": "Form", "altcha": "Spam check"}
+FIELD_LABELS = {
+    "name": "Name",
+    "email": "Email",
+    "phone": "Phone",
+    "message": "Message",
+    "token": "Link",
+    "body": "Form",
+    "altcha": "Spam check",
+}
 
 
 def wants_json():
@@ -35,14 +43,14 @@ def form_data():
         if not isinstance(data, dict):
             raise BadRequest("The body is not a JSON object.")
         # Numbers are fine (e.g. `started`); anything else is left for the form to refuse.
-        return {k: (str(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else v)
-                for k, v in data.items()}
+        return {k: (str(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else v) for k, v in data.items()}
     if request.mimetype in FORM_TYPES:
         return request.form.to_dict()
     if not request.content_length and not request.mimetype:
         return {}
-    raise UnsupportedMediaType("Send the form as application/x-www-form-urlencoded, multipart/form-data "
-                               "or application/json.")
+    raise UnsupportedMediaType(
+        "Send the form as application/x-www-form-urlencoded, multipart/form-data or application/json."
+    )
 
 
 def success(message, page, **fields):
@@ -59,8 +67,9 @@ def invalid(errors, back="/", urgent=False):
     if wants_json():
         return jsonify(ok=False, errors=errors, **({"urgent": True} if urgent else {})), 400
     items = [(FIELD_LABELS.get(k, k.capitalize()), v) for k, v in errors.items()]
-    return render_template("form_errors.html", title="Please check the form", errors=items, back=back,
-                           urgent=urgent), 400
+    return render_template(
+        "form_errors.html", title="Please check the form", errors=items, back=back, urgent=urgent
+    ), 400
 
 
 def safe_back(page):

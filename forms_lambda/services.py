@@ -8,12 +8,14 @@ an exponential backoff, and after FORMS_MAX_ATTEMPTS it is `failed`, kept for a 
 longest due first, so a submission that keeps failing is pushed back and never holds up the others.
 Who calls `deliver` for a new submission depends on FORMS_DELIVERY: see `hand_over`.
 """
+
 import hashlib
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
-from typing import TYPE_CHECKING, Callable
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
 from flask import current_app
@@ -62,9 +64,14 @@ class Services:
         if settings.origin_secret_arn:
             origin_keys = signing_keys.from_secret(settings.origin_secret_arn, setting="FORMS_ORIGIN_SECRET_ARN")
         store, tokens = make_store(settings.store_url, settings.retention_days), Tokens(keys, settings.confirm_max_age)
-        return cls(settings=settings, store=store, tokens=tokens,
-                   mailer=make_mailer(settings.mailer_url, settings.ses_configuration_set),
-                   captcha=make_captcha(settings, tokens.keys, store), origin_keys=origin_keys)
+        return cls(
+            settings=settings,
+            store=store,
+            tokens=tokens,
+            mailer=make_mailer(settings.mailer_url, settings.ses_configuration_set),
+            captcha=make_captcha(settings, tokens.keys, store),
+            origin_keys=origin_keys,
+        )
 
     def url(self, path, **query):
         return f"{self.settings.site_url}{path}" + (f"?{urlencode(query)}" if query else "")
@@ -83,8 +90,13 @@ class Services:
         """Store a submission (nothing accepted is lost) and hand it over for delivery."""
         submission = Submission(kind=kind, payload=payload, priority=priority)
         self.store.add_submission(submission)
-        log_event("submission.accepted", submission_id=submission.id, kind=kind, outcome="stored",
-                  urgent=submission.urgent or None)
+        log_event(
+            "submission.accepted",
+            submission_id=submission.id,
+            kind=kind,
+            outcome="stored",
+            urgent=submission.urgent or None,
+        )
         self.hand_over(submission)
         return submission
 
@@ -120,8 +132,14 @@ class Services:
             self._attempt_failed(submission, e)
             return False
         self.store.mark_delivered(submission.id)
-        log_event("delivery.sent", submission_id=submission.id, kind=submission.kind, attempts=submission.attempts + 1,
-                  outcome="delivered" if msg is not None else "nothing to send", urgent=submission.urgent or None)
+        log_event(
+            "delivery.sent",
+            submission_id=submission.id,
+            kind=submission.kind,
+            attempts=submission.attempts + 1,
+            outcome="delivered" if msg is not None else "nothing to send",
+            urgent=submission.urgent or None,
+        )
         return True
 
     def backoff_seconds(self, attempts):
@@ -137,13 +155,29 @@ class Services:
             log_exception("delivery.error", error, submission_id=submission.id, kind=submission.kind)
         if attempts >= self.settings.max_attempts:
             self.store.mark_failed(submission.id, reason)
-            log_event("delivery.gave_up", level=logging.ERROR, submission_id=submission.id, kind=submission.kind,
-                      attempts=attempts, error=reason, outcome=FAILED, urgent=submission.urgent or None)
+            log_event(
+                "delivery.gave_up",
+                level=logging.ERROR,
+                submission_id=submission.id,
+                kind=submission.kind,
+                attempts=attempts,
+                error=reason,
+                outcome=FAILED,
+                urgent=submission.urgent or None,
+            )
             return
         retry_at = iso_time(time.time() + self.backoff_seconds(attempts))
         self.store.mark_failed(submission.id, reason, retry_at)
-        log_event("delivery.failed", level=logging.WARNING, submission_id=submission.id, kind=submission.kind,
-                  attempts=attempts, error=reason, next_attempt_at=retry_at, urgent=submission.urgent or None)
+        log_event(
+            "delivery.failed",
+            level=logging.WARNING,
+            submission_id=submission.id,
+            kind=submission.kind,
+            attempts=attempts,
+            error=reason,
+            next_attempt_at=retry_at,
+            urgent=submission.urgent or None,
+        )
 
     def deliver_due(self, limit=100, now=None, deadline=None):
         """Deliver what is due at `now` (default: now), stopping at the monotonic `deadline`: (tried, delivered).
@@ -177,7 +211,7 @@ class Services:
         pending = self.store.list_submissions(PENDING, limit=1)
         oldest = 0
         if pending:
-            oldest = (datetime.now(timezone.utc) - datetime.fromisoformat(pending[0].created_at)).total_seconds()
+            oldest = (datetime.now(UTC) - datetime.fromisoformat(pending[0].created_at)).total_seconds()
         failed = self.store.list_submissions(FAILED)
         return DeliveryStatus(counts=counts, oldest_pending_seconds=max(0, round(oldest)), failed=failed)
 
@@ -185,8 +219,9 @@ class Services:
         """Delete submissions delivered (or held as spam) more than `days` ago, and forget the subscribers who
         unsubscribed (or never confirmed) as long ago: {"deleted": submissions, "forgotten": subscribers}."""
         from .forget import forget_lapsed_subscribers
+
         days = self.settings.retention_days if days is None else days
-        before = (datetime.now(timezone.utc) - timedelta(days=days)).isoformat(timespec="seconds")
+        before = (datetime.now(UTC) - timedelta(days=days)).isoformat(timespec="seconds")
         deleted = self.store.purge_submissions(before)
         forgotten = forget_lapsed_subscribers(self, days)
         log_event("purge.finished", deleted=deleted, forgotten=forgotten, command="purge")
@@ -202,6 +237,7 @@ def subscribe_email(services, submission):
     its time depends on the address's past: a confirmation email to a new, pending or unsubscribed address
     (a few a day at most), nothing to a confirmed or suppressed one; with single opt-in, a welcome instead."""
     from .forget import stays_unmailed
+
     store, data = services.store, submission.payload
     if "email" in data and stays_unmailed(services, data["email"]):
         log_event("subscribe.suppressed", submission_id=submission.id, outcome="not sent")
@@ -224,8 +260,13 @@ def subscribe_email(services, submission):
         if not allowed:
             log_event("subscribe.confirmation_limited", subscriber_id=subscriber.id, outcome="not sent")
             return None
-    return emails.confirmation_email(services.settings, submission, subscriber,
-                                     services.confirm_url(subscriber), services.unsubscribe_url(subscriber))
+    return emails.confirmation_email(
+        services.settings,
+        submission,
+        subscriber,
+        services.confirm_url(subscriber),
+        services.unsubscribe_url(subscriber),
+    )
 
 
 def subscriber_for(store, submission):
@@ -238,13 +279,15 @@ def subscriber_for(store, submission):
 
 def welcome_email(services, submission):
     from .newsletter import latest_posts
+
     subscriber = services.store.get_subscriber_by_id(submission.payload["subscriber_id"])
     if subscriber is None or subscriber.status != subscribers.State.CONFIRMED:
         return None  # unsubscribed or suppressed meanwhile
     token = services.tokens.unsubscribe_token(subscriber.id)
     posts = latest_posts(services.store, services.settings.welcome_articles)
-    return emails.welcome_email(services.settings, subscriber, posts,
-                                services.url("/api/unsubscribe", token=token), token)
+    return emails.welcome_email(
+        services.settings, subscriber, posts, services.url("/api/unsubscribe", token=token), token
+    )
 
 
 # submission kind -> function(services, submission) -> EmailMessage or None; new kinds register here.

@@ -6,6 +6,7 @@ signature verifies is acted on (403 otherwise). Either way a hard (Permanent) bo
 recipient suppressed: `notify` mails confirmed subscribers only, and a suppressed address that subscribes again
 is not sent a confirmation.
 """
+
 import logging
 from email.utils import parseaddr
 
@@ -26,8 +27,10 @@ def verifier():
     app = current_app
     if "sns_verifier" not in app.extensions:
         from .sns import SnsVerifier, fetch_url  # cryptography is imported only when SNS calls
-        app.extensions["sns_verifier"] = SnsVerifier(app.config.get("SNS_FETCH") or fetch_url,
-                                                     current_services().settings.sns_topic_arns)
+
+        app.extensions["sns_verifier"] = SnsVerifier(
+            app.config.get("SNS_FETCH") or fetch_url, current_services().settings.sns_topic_arns
+        )
     return app.extensions["sns_verifier"]
 
 
@@ -89,8 +92,14 @@ def apply_notification(message):
 def is_sns_event(event):
     """True for the event SNS invokes a Lambda function with: {"Records": [{"EventSource": "aws:sns", ...}]}."""
     records = event.get("Records") if isinstance(event, dict) else None
-    return bool(records) and isinstance(records, list) and all(
-        isinstance(r, dict) and r.get("EventSource") == "aws:sns" and isinstance(r.get("Sns"), dict) for r in records)
+    return (
+        bool(records)
+        and isinstance(records, list)
+        and all(
+            isinstance(r, dict) and r.get("EventSource") == "aws:sns" and isinstance(r.get("Sns"), dict)
+            for r in records
+        )
+    )
 
 
 def handle_sns_event(event):

@@ -11,6 +11,7 @@ copy of the function that still signs with the old key signs tokens every other 
 meets a token signed with a key it does not know yet reads the secret again (at most once a minute) before it
 says the token is invalid.
 """
+
 import json
 import logging
 import threading
@@ -67,8 +68,9 @@ def parse_secret(text):
         raise ValueError('"previous" in the secret is not a list of keys')
     keys = [*reversed(previous), key]
     if not all(isinstance(k, str) and len(k) >= MIN_KEY_LENGTH for k in keys):
-        raise ValueError(f'every key in the secret ("key" and "previous") must be at least {MIN_KEY_LENGTH} '
-                         "characters of text")
+        raise ValueError(
+            f'every key in the secret ("key" and "previous") must be at least {MIN_KEY_LENGTH} characters of text'
+        )
     return keys
 
 
@@ -77,6 +79,7 @@ def from_secret(arn, client=None, setting="FORMS_SECRET_ARN"):
     ConfigError names `setting` when it cannot be read. (The CloudFront origin secret has the same shape.)"""
     if client is None:
         import boto3  # only where the keys live in AWS
+
         client = boto3.client("secretsmanager")
 
     def load():

@@ -7,6 +7,7 @@ https, from sns.<region>.amazonaws.com for a real region, the topic's. The cheap
 is fetched only for a message that passed all of them.
 See https://docs.aws.amazon.com/sns/latest/dg/sns-verify-signature-of-message.html
 """
+
 import base64
 import datetime
 import re
@@ -56,8 +57,14 @@ def sns_region(url):
     except (ValueError, TypeError, AttributeError):
         return None
     host = SNS_HOST.fullmatch(parts.hostname or "")
-    if (parts.scheme != "https" or parts.username or parts.password or port not in (None, 443) or host is None
-            or bool(host["cn"]) != host["region"].startswith("cn-")):
+    if (
+        parts.scheme != "https"
+        or parts.username
+        or parts.password
+        or port not in (None, 443)
+        or host is None
+        or bool(host["cn"]) != host["region"].startswith("cn-")
+    ):
         return None
     return host["region"]
 
@@ -102,7 +109,7 @@ class SnsVerifier:
     def __init__(self, fetch=fetch_url, topic_arns=(), clock=None):
         self.fetch = fetch
         self.topic_arns = set(topic_arns)
-        self.clock = clock or (lambda: datetime.datetime.now(datetime.timezone.utc))
+        self.clock = clock or (lambda: datetime.datetime.now(datetime.UTC))
         self._certificates = {}
         self._lock = threading.Lock()
 

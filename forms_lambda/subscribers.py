@@ -17,6 +17,7 @@ as a read, a check and a write of the whole record. Two requests racing (confirm
 confirm) cannot both win nor lose one's update: one changes the state, the other finds the state it left.
 The views, `unsubscribe` on the command line, SES events, the newsletter and delivery all come here.
 """
+
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -47,8 +48,9 @@ TRANSITIONS = (OPT_IN_AGAIN, CONFIRM, UNSUBSCRIBE, SUPPRESS)
 
 def apply(store, subscriber_id, transition, match=None, **fields):
     """The subscriber after `transition`, or None when it is not in a source state (or `match` differs)."""
-    return store.change_subscriber(subscriber_id, transition.sources, {"status": transition.target, **fields},
-                                   match=match)
+    return store.change_subscriber(
+        subscriber_id, transition.sources, {"status": transition.target, **fields}, match=match
+    )
 
 
 def opt_in(store, email, at, page):
@@ -59,8 +61,17 @@ def opt_in(store, email, at, page):
     subscriber = store.add_subscriber(new)
     if subscriber.id == new.id or subscriber.status != State.UNSUBSCRIBED:
         return subscriber
-    again = apply(store, subscriber.id, OPT_IN_AGAIN, opt_in_id=new.opt_in_id, opt_in_at=at, opt_in_page=page,
-                  confirmed_at="", confirm_page="", unsubscribed_at="")
+    again = apply(
+        store,
+        subscriber.id,
+        OPT_IN_AGAIN,
+        opt_in_id=new.opt_in_id,
+        opt_in_at=at,
+        opt_in_page=page,
+        confirmed_at="",
+        confirm_page="",
+        unsubscribed_at="",
+    )
     if again is None:
         return store.get_subscriber_by_id(subscriber.id)  # changed meanwhile: as it is now
     log_event("subscriber.opt_in_again", subscriber_id=subscriber.id, status=State.PENDING)

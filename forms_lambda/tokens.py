@@ -5,6 +5,7 @@ merely base64, and links end up in proxy and CDN logs. Each purpose has its own 
 never be replayed as another. Tokens are signed with the newest key and accepted with any
 key still listed (forms_lambda/signing_keys.py: a key rotation breaks no link).
 """
+
 from itsdangerous import BadSignature, SignatureExpired, URLSafeSerializer, URLSafeTimedSerializer
 
 from .signing_keys import SigningKeys

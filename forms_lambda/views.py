@@ -1,4 +1,5 @@
 """The HTTP contract (docs/http.md): /api/contact, /api/subscribe, confirm, unsubscribe, challenge, health."""
+
 import logging
 
 from flask import Blueprint, jsonify, render_template, request, url_for
@@ -18,8 +19,9 @@ from .tokens import ExpiredToken, InvalidToken
 bp = Blueprint("api", __name__, url_prefix="/api")
 
 CONTACT_THANKS = "Thank you! We received your message and will get back to you soon."
-URGENT_THANKS = ("We received your message. Please do not wait for our answer: call or text 988 now, or call 911 "
-                 "in an emergency.")
+URGENT_THANKS = (
+    "We received your message. Please do not wait for our answer: call or text 988 now, or call 911 in an emergency."
+)
 CHECK_INBOX = "Almost done! Please check your inbox and click the link to confirm your subscription."
 SUBSCRIBED = "You've been subscribed! Watch your inbox for updates!"
 UNSUBSCRIBED = "You have been unsubscribed. You will not receive further emails from us."
@@ -44,8 +46,14 @@ def hold_as_spam(services, form, kind, payload, priority=0):
         return False
     submission = Submission(kind=kind, payload={**payload, "spam_reason": reason}, status=SPAM, priority=priority)
     services.store.add_submission(submission)
-    log_event("submission.spam", submission_id=submission.id, kind=kind, reason=reason, outcome="held",
-              urgent=submission.urgent or None)
+    log_event(
+        "submission.spam",
+        submission_id=submission.id,
+        kind=kind,
+        reason=reason,
+        outcome="held",
+        urgent=submission.urgent or None,
+    )
     return True
 
 
@@ -127,8 +135,12 @@ def confirm_page():
         return success(SUBSCRIBED, "/subscribed/")
     if not in_opt_in(subscriber, opt_in_id, subscribers.State.PENDING):
         return invalid({"token": CONFIRM_USED_UP})  # unsubscribed since, or opted in again
-    return render_template("confirm.html", title="Confirm your subscription", clinic_name=services.settings.clinic_name,
-                           action=url_for("api.confirm", token=request.args["token"]))
+    return render_template(
+        "confirm.html",
+        title="Confirm your subscription",
+        clinic_name=services.settings.clinic_name,
+        action=url_for("api.confirm", token=request.args["token"]),
+    )
 
 
 @bp.post("/subscribe/confirm")
@@ -160,9 +172,13 @@ def unsubscribe_page():
     _, refusal = unsubscribe_link(services)
     if refusal:
         return refusal
-    return render_template("unsubscribe.html", title="Unsubscribe", done=False,
-                           clinic_name=services.settings.clinic_name,
-                           action=url_for("api.unsubscribe", token=request.args["token"]))
+    return render_template(
+        "unsubscribe.html",
+        title="Unsubscribe",
+        done=False,
+        clinic_name=services.settings.clinic_name,
+        action=url_for("api.unsubscribe", token=request.args["token"]),
+    )
 
 
 @bp.post("/unsubscribe")
@@ -194,8 +210,11 @@ def challenge():
 def health():
     """200 while the store can save a submission (it writes to find out), else 503: a monitor can tell."""
     services = current_services()
-    backends = {"store": services.store.name, "mailer": services.mailer.name,
-                "double_opt_in": services.settings.double_opt_in}
+    backends = {
+        "store": services.store.name,
+        "mailer": services.mailer.name,
+        "double_opt_in": services.settings.double_opt_in,
+    }
     try:
         services.store.check_writable()
     except StoreError:

@@ -5,6 +5,7 @@ Pelican copies the target into output/ and the publisher uploads it to the publi
 `unsafe_paths`, is applied by `make lint-content` (deploy/lint_content.py) and by the publisher to output/
 (deploy/publish.py), so a link is refused before the build, during it, and before anything is uploaded.
 """
+
 import os
 import re
 from pathlib import Path
@@ -28,8 +29,13 @@ def unsafe_paths(root):
         for name in sorted(dirs + files):
             path = Path(folder) / name
             if path.is_symlink():
-                found.append((path, f"is a symbolic link (to {os.readlink(path)}); links are never published: "
-                                    "put the file itself here"))
+                found.append(
+                    (
+                        path,
+                        f"is a symbolic link (to {os.readlink(path)}); links are never published: "
+                        "put the file itself here",
+                    )
+                )
             elif not path.resolve().is_relative_to(real_root):
                 found.append((path, f"resolves outside {root}"))
             elif FORBIDDEN_IN_NAMES.search(name):

@@ -3,6 +3,7 @@ and answers. The Jinja filter `faq` splits the page's HTML (as Python-Markdown w
 into what comes before the first question and the questions; faq.html shows them as headings and text, and
 as schema.org FAQPage JSON-LD.
 """
+
 import re
 from dataclasses import dataclass
 
@@ -28,8 +29,11 @@ class Question:
 
     @property
     def schema_org(self):
-        return {"@type": "Question", "name": self.question_text,
-                "acceptedAnswer": {"@type": "Answer", "text": self.answer_text}}
+        return {
+            "@type": "Question",
+            "name": self.question_text,
+            "acceptedAnswer": {"@type": "Answer", "text": self.answer_text},
+        }
 
 
 @dataclass
@@ -41,8 +45,10 @@ class Faq:
 def faq(html):
     """Faq(intro, [Question...]) of a page's HTML."""
     parts = QUESTION.split(str(html))
-    questions = [Question(id=parts[i] or "", question=Markup(parts[i + 1]), answer=Markup(parts[i + 2].strip()))
-                 for i in range(1, len(parts), 3)]
+    questions = [
+        Question(id=parts[i] or "", question=Markup(parts[i + 1]), answer=Markup(parts[i + 2].strip()))
+        for i in range(1, len(parts), 3)
+    ]
     return Faq(intro=Markup(parts[0].strip()), questions=questions)
 
 

@@ -5,6 +5,7 @@ Templates call `asset("css/site.css")`; a name that does not exist stops the bui
 (logical name -> path) publishes files kept outside the theme the same way, e.g. the form service's crisis phrase
 list, which the contact form's script reads: one file for both.
 """
+
 import hashlib
 import shutil
 from pathlib import Path, PurePosixPath
@@ -33,8 +34,9 @@ def build_manifest(generators):
     out_dir = settings["THEME_STATIC_DIR"]
     _manifest.clear()
     _sources.clear()
-    _sources.update({path.relative_to(static_dir).as_posix(): path
-                     for path in sorted(static_dir.rglob("*")) if path.is_file()})
+    _sources.update(
+        {path.relative_to(static_dir).as_posix(): path for path in sorted(static_dir.rglob("*")) if path.is_file()}
+    )
     _sources.update({logical: Path(path) for logical, path in settings.get("FINGERPRINT_EXTRA_FILES", {}).items()})
     for logical, path in _sources.items():
         _manifest[logical] = f"{out_dir}/{_hashed_name(path, logical)}"

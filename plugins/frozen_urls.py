@@ -6,6 +6,7 @@ of the rendering time of a 1,000-article site (`make bench`). Pelican's own over
 what a `URL:` metadata line sets) holds the value from then on. `save_as` is left alone: Pelican reads its
 override as "may replace another page's file". So are static files: Pelican may still move them ({attach}).
 """
+
 from pelican import signals
 
 

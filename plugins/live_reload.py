@@ -6,6 +6,7 @@ and reloads the page when it changed. Both come from this folder into output/ on
 LIVE_RELOAD removes them, so neither `make html` nor `make publish` ships them. Same origin, no inline code:
 the site's Content-Security-Policy allows it as it is.
 """
+
 import os
 import time
 from pathlib import Path

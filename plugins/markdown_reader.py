@@ -6,6 +6,7 @@ This reader builds it once (a reader lives as long as its process's build) and c
 documents, as Python-Markdown's documentation says to for converting many. Settings, metadata and
 FORMATTED_FIELDS are Pelican's, read by Pelican's own code.
 """
+
 from functools import cached_property
 
 from markdown import Markdown

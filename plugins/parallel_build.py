@@ -21,6 +21,7 @@ also does below PARALLEL_MIN_JOBS files (an author's small site: starting worker
 another plugin listens to `content_written`, FastWriter renders each page in this process when Pelican asks
 for it: such receivers (a sitemap plugin, say) expect to see every file where and when it is written.
 """
+
 import io
 import multiprocessing
 import os
@@ -59,6 +60,7 @@ def parallel(settings, count):
 
 
 # 1. Reading
+
 
 def _read(indexes):
     """In a worker: (absolute path, what the reader cache holds for it) for these files."""
@@ -100,6 +102,7 @@ def read_generator_ahead(generator):
 
 
 # 2. and 3. Rendering and writing
+
 
 def _render(writer, jobs):
     """Render jobs with Pelican's Writer.write_file: [(file written, may override another), ...]."""
@@ -195,11 +198,14 @@ class FastWriter(Writer):
         for path, override in written:
             if path in self._overridden:
                 if override:
-                    raise FileOverwriteFailedError(f'Failed to overwrite "{path}" a second time '
-                                                   "(was previously overwritten)")
+                    raise FileOverwriteFailedError(
+                        f'Failed to overwrite "{path}" a second time (was previously overwritten)'
+                    )
             elif path in self._written and not override:
-                raise FileOverwriteFailedError(f'Failed to overwrite "{path}" as Pelican has already '
-                                               "written to it previously (set `override=True` if intended)")
+                raise FileOverwriteFailedError(
+                    f'Failed to overwrite "{path}" as Pelican has already '
+                    "written to it previously (set `override=True` if intended)"
+                )
             if override:
                 self._overridden.add(path)
             self._written.add(path)

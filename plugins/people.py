@@ -9,6 +9,7 @@
   in Pelican's own `author`, so feeds say who wrote it. A slug that names nobody is an error of the build
   (`make lint-content` says so earlier, with the file and line).
 """
+
 import logging
 from datetime import date
 from pathlib import Path
@@ -35,19 +36,25 @@ class Person(Content):
 
     @property
     def display_name(self):
-        """"Dana Reyes, MD": how the byline and the people pages name someone."""
+        """ "Dana Reyes, MD": how the byline and the people pages name someone."""
         credentials = getattr(self, "credentials", "")
         return f"{self.name}, {credentials}" if credentials else self.name
 
     def schema_org(self, siteurl):
         """schema.org Person for JSON-LD."""
-        person = {"@type": "Person", "name": self.name, "url": f"{siteurl}/{self.url}",
-                  "jobTitle": getattr(self, "role", ""),
-                  "worksFor": {"@id": f"{siteurl}/#clinic"}}
+        person = {
+            "@type": "Person",
+            "name": self.name,
+            "url": f"{siteurl}/{self.url}",
+            "jobTitle": getattr(self, "role", ""),
+            "worksFor": {"@id": f"{siteurl}/#clinic"},
+        }
         if self.credentials_list:
             person["honorificSuffix"] = ", ".join(self.credentials_list)
-            person["hasCredential"] = [{"@type": "EducationalOccupationalCredential", "name": credential}
-                                       for credential in self.credentials_list]
+            person["hasCredential"] = [
+                {"@type": "EducationalOccupationalCredential", "name": credential}
+                for credential in self.credentials_list
+            ]
         return person
 
 
@@ -57,8 +64,7 @@ class PeopleGenerator(Generator):
     def generate_context(self):
         people = {}
         for path in sorted(self.get_files(self.settings["PEOPLE_PATHS"])):
-            person = self.readers.read_file(base_path=self.path, path=path, content_class=Person,
-                                            context=self.context)
+            person = self.readers.read_file(base_path=self.path, path=path, content_class=Person, context=self.context)
             if person is not None and person.is_valid():
                 people[person.slug] = person
                 self.add_source_path(person)
@@ -67,13 +73,24 @@ class PeopleGenerator(Generator):
     def generate_output(self, writer):
         people = self.context["people"]
         for person in people.values():
-            writer.write_file(person.save_as, self.get_template(person.template), self.context, person=person,
-                              page_name=person.url, relative_urls=self.settings["RELATIVE_URLS"],
-                              url=person.url)
+            writer.write_file(
+                person.save_as,
+                self.get_template(person.template),
+                self.context,
+                person=person,
+                page_name=person.url,
+                relative_urls=self.settings["RELATIVE_URLS"],
+                url=person.url,
+            )
         if people:
-            writer.write_file(self.settings["PEOPLE_SAVE_AS"], self.get_template("people"), self.context,
-                              people=sorted(people.values(), key=lambda p: p.name),
-                              relative_urls=self.settings["RELATIVE_URLS"], url=self.settings["PEOPLE_URL"])
+            writer.write_file(
+                self.settings["PEOPLE_SAVE_AS"],
+                self.get_template("people"),
+                self.context,
+                people=sorted(people.values(), key=lambda p: p.name),
+                relative_urls=self.settings["RELATIVE_URLS"],
+                url=self.settings["PEOPLE_URL"],
+            )
 
 
 def reviewed_on(content):
@@ -93,8 +110,9 @@ def find_person(content, people, key):
         return None
     person = people.get(str(slug).strip())
     if person is None:
-        logger.error("%s: '%s: %s' names nobody: there is no content/people/%s.md", content.source_path,
-                     key.title(), slug, slug)
+        logger.error(
+            "%s: '%s: %s' names nobody: there is no content/people/%s.md", content.source_path, key.title(), slug, slug
+        )
     return person
 
 

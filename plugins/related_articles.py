@@ -4,6 +4,7 @@ to RELATED_ARTICLES_MAX articles sharing its tags (`related`: most shared tags f
 Worked out once for all published articles, from an index of each tag's articles, so that a 1,000-article
 site does not compare every article with every other.
 """
+
 from collections import Counter, defaultdict
 
 from pelican import signals
@@ -22,8 +23,9 @@ def link_articles(generator):
     for n, article in enumerate(articles):
         article.newer = articles[n - 1] if n > 0 else None
         article.older = articles[n + 1] if n + 1 < len(articles) else None
-        shared = Counter(id(other) for tag in getattr(article, "tags", []) for other in by_tag[tag]
-                         if other is not article)
+        shared = Counter(
+            id(other) for tag in getattr(article, "tags", []) for other in by_tag[tag] if other is not article
+        )
         best = sorted(shared, key=lambda key: (-shared[key], position[key]))[:limit]
         article.related = [articles[position[key]] for key in best]
     for article in generator.hidden_articles + generator.drafts:
@@ -33,4 +35,3 @@ def link_articles(generator):
 
 def register():
     signals.article_generator_finalized.connect(link_articles)
-

@@ -18,6 +18,7 @@ Templates get:
   variant (or its widest), for Open Graph;
 - the function `picture(src, alt, sizes, first)`: the same <picture> for an image named in metadata (a person's Photo).
 """
+
 import hashlib
 import json
 import logging
@@ -31,8 +32,8 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 from markupsafe import Markup
-from PIL import Image, ImageOps
 from pelican import signals
+from PIL import Image, ImageOps
 
 logger = logging.getLogger(__name__)
 
@@ -115,8 +116,9 @@ def plan(source, url, settings, memo):
     picture = Picture(source, url, fmt, key, Path(settings["CACHE_PATH"]) / "images" / key)
     for variant_format in ("WEBP", fmt):
         for w in sizes:
-            picture.variants.append(Variant(w, max(1, round(height * w / width)), variant_format,
-                                            f"{w}.{EXTENSIONS[variant_format]}"))
+            picture.variants.append(
+                Variant(w, max(1, round(height * w / width)), variant_format, f"{w}.{EXTENSIONS[variant_format]}")
+            )
     return picture
 
 
@@ -195,8 +197,11 @@ def take_images(generator):
 
 def write_images(pelican):
     todo = [p for p in _pictures.values() if not _is_cached(p)]
-    if len(todo) > 1 and (multiprocessing.get_start_method(allow_none=True) or "fork") == "fork" \
-            and "fork" in multiprocessing.get_all_start_methods():
+    if (
+        len(todo) > 1
+        and (multiprocessing.get_start_method(allow_none=True) or "fork") == "fork"
+        and "fork" in multiprocessing.get_all_start_methods()
+    ):
         with multiprocessing.get_context("fork").Pool(min(len(todo), os.cpu_count() or 1)) as pool:
             pool.map(make_variants, todo, chunksize=1)
     else:
@@ -210,6 +215,7 @@ def write_images(pelican):
 
 
 # Templates
+
 
 class _Attributes(HTMLParser):
     def handle_starttag(self, tag, attrs):
@@ -231,13 +237,23 @@ def picture_html(picture, attrs, sizes, first=False):
     widest = picture.widest
     # The first is fetched at once (no fetchpriority: the Nu validator of `make test` does not know it yet).
     loading = {} if first else {"loading": "lazy"}
-    img = {**{k: v for k, v in attrs.items() if k not in OWN_ATTRIBUTES}, "src": picture.url,
-           "srcset": _srcset(picture, picture.format), "sizes": sizes, "width": widest.width,
-           "height": widest.height, "decoding": "async", **loading}
-    img_attrs = "".join(f' {name}="{escape(str(value))}"' if value is not None else f" {name}"
-                        for name, value in img.items())
-    return (f'<picture><source type="image/webp" srcset="{escape(_srcset(picture, "WEBP"))}" '
-            f'sizes="{escape(sizes)}"><img{img_attrs}></picture>')
+    img = {
+        **{k: v for k, v in attrs.items() if k not in OWN_ATTRIBUTES},
+        "src": picture.url,
+        "srcset": _srcset(picture, picture.format),
+        "sizes": sizes,
+        "width": widest.width,
+        "height": widest.height,
+        "decoding": "async",
+        **loading,
+    }
+    img_attrs = "".join(
+        f' {name}="{escape(str(value))}"' if value is not None else f" {name}" for name, value in img.items()
+    )
+    return (
+        f'<picture><source type="image/webp" srcset="{escape(_srcset(picture, "WEBP"))}" '
+        f'sizes="{escape(sizes)}"><img{img_attrs}></picture>'
+    )
 
 
 def responsive_images(html):
@@ -266,8 +282,12 @@ def og_image(html):
         if picture is not None:
             variants = picture.in_format(picture.format)
             variant = next((v for v in variants if v.width == _settings["og_width"]), variants[-1])
-            return {"url": picture.output_url(variant), "width": variant.width, "height": variant.height,
-                    "alt": attrs.get("alt", "")}
+            return {
+                "url": picture.output_url(variant),
+                "width": variant.width,
+                "height": variant.height,
+                "alt": attrs.get("alt", ""),
+            }
     return None
 
 
@@ -283,8 +303,11 @@ def picture_tag(src, alt, sizes=None, first=False):
 
 def add_template_helpers(pelican):
     settings = pelican.settings
-    settings["JINJA_FILTERS"] = {**settings["JINJA_FILTERS"], "responsive_images": responsive_images,
-                                 "og_image": og_image}
+    settings["JINJA_FILTERS"] = {
+        **settings["JINJA_FILTERS"],
+        "responsive_images": responsive_images,
+        "og_image": og_image,
+    }
     settings["JINJA_GLOBALS"] = {**settings["JINJA_GLOBALS"], "picture": picture_tag}
 
 

@@ -10,6 +10,7 @@ build's context, which Pelican fills from SITEURL and does not document; this pl
 file is read, before any page is rendered. tests/site/test_markdown.py checks the links a visitor gets, so a
 Pelican release that changes this key fails it.
 """
+
 from pelican import signals
 
 

@@ -11,6 +11,7 @@ comma-separated ("0,2,a": documents 0, 2 and 12). The words in "stop" (the, and,
 common to tell documents apart. Sizes, gzip: 64 KB for the 1,000 articles of `make bench` (a small
 vocabulary), about 200 KB for 1,000 chunks of 650 words of real English prose (docs/content.md).
 """
+
 import hashlib
 import html
 import json
@@ -25,11 +26,11 @@ from pelican import signals
 WORD = re.compile(r"[^\W_]+")
 TAG = re.compile(r"<[^>]*>")
 LONGEST_WORD = 40  # longer "words" are codes and fragments of links: nobody types them
-STOP_WORDS = sorted(set("""
-a an and are as at be been but by can do does for from had has have he her his how i if in into is it its
-me my no not of on or our she so than that the their them then there these they this to was we were what when
-which who will with you your
-""".split()))
+STOP_WORDS = sorted(
+    set(
+        ["a", "an", "and", "are", "as", "at", "be", "been", "but", "by", "can", "do", "does", "for", "from", "had", "has", "have", "he", "her", "his", "how", "i", "if", "in", "into", "is", "it", "its", "me", "my", "no", "not", "of", "on", "or", "our", "she", "so", "than", "that", "the", "their", "them", "then", "there", "these", "they", "this", "to", "was", "we", "were", "what", "when", "which", "who", "will", "with", "you", "your"]
+    )
+)
 _index_url = []  # ["/search/index.<hash>.json"] once the build has made it
 _index_data = []
 
@@ -75,8 +76,12 @@ def build_index(documents, words_of=document_words):
             gaps.append(SHORT_GAPS[gap] if gap < len(SHORT_GAPS) else _base36(gap))
             previous = number
         postings.append(",".join(gaps))
-    index = {"pages": [[d["url"], d["title"], d["summary"], d["date"]] for d in documents],
-             "words": sorted_words, "postings": postings, "stop": STOP_WORDS}
+    index = {
+        "pages": [[d["url"], d["title"], d["summary"], d["date"]] for d in documents],
+        "words": sorted_words,
+        "postings": postings,
+        "stop": STOP_WORDS,
+    }
     return json.dumps(index, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
@@ -88,8 +93,9 @@ def plain(markup):
 
 def document(content, kind):
     text = plain(content._content)  # before links are resolved: only the words count
-    summary = plain(content.metadata.get("summary") or content.metadata.get("description")) or \
-        " ".join(text.split()[:30])
+    summary = plain(content.metadata.get("summary") or content.metadata.get("description")) or " ".join(
+        text.split()[:30]
+    )
     extra = [str(t) for t in getattr(content, "tags", [])]
     extra += [str(getattr(content, "category", ""))] if kind == "article" else []
     extra += [str(a) for a in getattr(content, "authors", [])] if kind == "article" else []
@@ -97,8 +103,13 @@ def document(content, kind):
     extra += [reviewer.display_name] if reviewer is not None else []
     date = content.date.date().isoformat() if kind == "article" else ""
     title = content.title if kind != "person" else content.display_name
-    return {"url": f"/{content.url}", "title": plain(title), "summary": summary, "date": date,
-            "text": " ".join([text, *extra])}
+    return {
+        "url": f"/{content.url}",
+        "title": plain(title),
+        "summary": summary,
+        "date": date,
+        "text": " ".join([text, *extra]),
+    }
 
 
 class WordsCache:

@@ -9,6 +9,7 @@ site's Python-Markdown when Pelican starts, makes its block a section with a hea
 and gives the links words for screen readers ("Source 1", "Back to the text citing source 1"). The Jinja
 filter `citations` reads that section of an article's HTML back as schema.org CreativeWorks.
 """
+
 from html.parser import HTMLParser
 from xml.etree import ElementTree
 

@@ -3,6 +3,7 @@ reviewed article with sources and pictures, a FAQ page), plus a phone photo made
 
 Used by the site's tests (tests/conftest.py's `clinic_site`), the end-to-end tests and `make audit`.
 """
+
 import shutil
 from pathlib import Path
 

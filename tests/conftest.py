@@ -10,6 +10,7 @@
   `build_site` (a fixture returning the `build_site()` function) builds variants: settings file,
   content folder, SITEURL, extra Pelican settings.
 """
+
 import email
 import email.policy
 import json
@@ -98,8 +99,12 @@ class MotoServer:
 def moto_process():
     port = free_port()
     # moto_server, with DynamoDB's atomic writes (see tests/moto_server.py)
-    proc = subprocess.Popen([sys.executable, "-m", "tests.moto_server", "-H", "127.0.0.1", "-p", str(port)],
-                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tests.moto_server", "-H", "127.0.0.1", "-p", str(port)],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         wait_for_http(f"http://127.0.0.1:{port}/moto-api/data.json")
         yield MotoServer(port)
@@ -132,14 +137,24 @@ def any_store(request, tmp_path):
     return store
 
 
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 
 
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
-    return {**browser_type_launch_args, "executable_path": "/usr/bin/chromium",
-            "args": [*browser_type_launch_args.get("args", []), *CHROMIUM_ARGS]}
+    return {
+        **browser_type_launch_args,
+        "executable_path": "/usr/bin/chromium",
+        "args": [*browser_type_launch_args.get("args", []), *CHROMIUM_ARGS],
+    }
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -159,14 +174,26 @@ def build_site(output, settings="pelicanconf.py", content=None, site_url=None, e
     overrides = {"CACHE_PATH": str(output.parent / f"{output.name}-cache"), **overrides}
     if site_url is not None:
         overrides.update(SITEURL=site_url, FEED_DOMAIN=site_url)
-    cmd = [sys.executable, "-m", "pelican", str(content or ROOT / "content"), "-o", str(output),
-           "-s", str(ROOT / settings), "--fatal", "errors",
-           "-e", *(f"{key}={json.dumps(value)}" for key, value in overrides.items())]
+    cmd = [
+        sys.executable,
+        "-m",
+        "pelican",
+        str(content or ROOT / "content"),
+        "-o",
+        str(output),
+        "-s",
+        str(ROOT / settings),
+        "--fatal",
+        "errors",
+        "-e",
+        *(f"{key}={json.dumps(value)}" for key, value in overrides.items()),
+    ]
     # The spam check only when asked for (`env`): a developer's FORMS_CAPTCHA must not change what tests see.
     inherited = {k: v for k, v in os.environ.items() if k != "FORMS_CAPTCHA"}
     # COLUMNS: Pelican's log lines unwrapped, whatever the length of the temporary folder's name.
-    result = subprocess.run(cmd, cwd=ROOT, env={**inherited, "COLUMNS": "1000", **(env or {})},
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        cmd, cwd=ROOT, env={**inherited, "COLUMNS": "1000", **(env or {})}, capture_output=True, text=True
+    )
     assert result.returncode == 0, f"pelican failed:\n{result.stdout}\n{result.stderr}"
     return output
 

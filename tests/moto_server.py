@@ -6,6 +6,7 @@ limit of 10). DynamoDB itself applies each write to an item atomically, which th
 subscriber transitions, delivery claims); here every write takes one lock, so races in tests test our code,
 not moto's.
 """
+
 import functools
 import threading
 

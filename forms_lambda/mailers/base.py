@@ -1,4 +1,5 @@
 """The Mailer port: `send(msg)` delivers one EmailMessage or raises a MailerError."""
+
 from email.message import EmailMessage
 from typing import Protocol
 

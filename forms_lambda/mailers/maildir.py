@@ -1,4 +1,5 @@
 """MaildirMailer: the embedded default; every email lands in var/mail, readable by any mail client."""
+
 import mailbox
 from pathlib import Path
 

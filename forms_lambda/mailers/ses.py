@@ -1,4 +1,5 @@
 """SesMailer: Amazon SES v2 SendEmail with raw MIME, so that every header is ours."""
+
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 

@@ -1,4 +1,5 @@
 """SmtpMailer: any SMTP relay, plain, STARTTLS or SSL, with optional AUTH."""
+
 import smtplib
 import ssl as ssl_module
 

@@ -16,6 +16,7 @@ Items designed here:
 - `<prefix>-sends` (the newsletter): each post at pk `post`, sk `<path>`; each per-recipient send record at
   pk `send#<path>`, sk `subscriber#<id>`, claimed with a conditional put so a send happens at most once.
 """
+
 import dataclasses
 import json
 import time
@@ -25,8 +26,21 @@ from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import BotoCoreError, ClientError
 
 from .. import ratelimit
-from .base import (DELIVERED, FAILED, PENDING, POST_STATUSES, SENDING, SPAM, Post, StoreError,
-                   Submission, Subscriber, changeable_subscriber_fields, is_about, utcnow)
+from .base import (
+    DELIVERED,
+    FAILED,
+    PENDING,
+    POST_STATUSES,
+    SENDING,
+    SPAM,
+    Post,
+    StoreError,
+    Submission,
+    Subscriber,
+    changeable_subscriber_fields,
+    is_about,
+    utcnow,
+)
 
 TABLES = ("submissions", "subscribers", "sends", "limits")
 # As deploy/template.yaml has it: new submissions reach the function through the stream, by key only.
@@ -72,15 +86,23 @@ class DynamoStore:
             name = f"{self.prefix}-{suffix}"
             if name in existing:
                 continue
-            self._call("create_table", TableName=name, BillingMode="PAY_PER_REQUEST",
-                       AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"},
-                                             {"AttributeName": "sk", "AttributeType": "S"}],
-                       KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"},
-                                  {"AttributeName": "sk", "KeyType": "RANGE"}],
-                       **({"StreamSpecification": STREAM} if suffix == "submissions" else {}))
+            self._call(
+                "create_table",
+                TableName=name,
+                BillingMode="PAY_PER_REQUEST",
+                AttributeDefinitions=[
+                    {"AttributeName": "pk", "AttributeType": "S"},
+                    {"AttributeName": "sk", "AttributeType": "S"},
+                ],
+                KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+                **({"StreamSpecification": STREAM} if suffix == "submissions" else {}),
+            )
             self.client.get_waiter("table_exists").wait(TableName=name, WaiterConfig={"Delay": 1})
-            self._call("update_time_to_live", TableName=name,
-                       TimeToLiveSpecification={"Enabled": True, "AttributeName": "expires_at"})
+            self._call(
+                "update_time_to_live",
+                TableName=name,
+                TimeToLiveSpecification={"Enabled": True, "AttributeName": "expires_at"},
+            )
 
     def _if(self, method, **kwargs):
         """A conditional write (its ConditionExpression among kwargs): the answer, or None when the condition does
@@ -99,8 +121,12 @@ class DynamoStore:
         for i, (attr, value) in enumerate(filters.items()):
             expression += f" AND #f{i} = :f{i}"
             names[f"#f{i}"], values[f":f{i}"] = attr, value
-        kwargs = {"TableName": table, "FilterExpression": expression,
-                  "ExpressionAttributeValues": to_item(values), "ConsistentRead": True}
+        kwargs = {
+            "TableName": table,
+            "FilterExpression": expression,
+            "ExpressionAttributeValues": to_item(values),
+            "ConsistentRead": True,
+        }
         if names:
             kwargs["ExpressionAttributeNames"] = names
         items = []
@@ -117,55 +143,85 @@ class DynamoStore:
         values["payload"] = json.dumps(values["payload"])
         if submission.status == SPAM:
             values["expires_at"] = self._expires_at()
-        self._call("put_item", TableName=self.submissions,
-                   Item=to_item({"pk": f"submission#{submission.id}", "sk": "submission", **values}),
-                   ConditionExpression="attribute_not_exists(pk)")
+        self._call(
+            "put_item",
+            TableName=self.submissions,
+            Item=to_item({"pk": f"submission#{submission.id}", "sk": "submission", **values}),
+            ConditionExpression="attribute_not_exists(pk)",
+        )
 
     def get_submission(self, submission_id):
-        item = self._call("get_item", TableName=self.submissions, ConsistentRead=True,
-                          Key=to_item({"pk": f"submission#{submission_id}", "sk": "submission"})).get("Item")
+        item = self._call(
+            "get_item",
+            TableName=self.submissions,
+            ConsistentRead=True,
+            Key=to_item({"pk": f"submission#{submission_id}", "sk": "submission"}),
+        ).get("Item")
         return _submission(from_item(item)) if item else None
 
-    def _update_submission(self, submission_id, expression, values, condition="attribute_exists(pk)",
-                           returned="NONE"):
+    def _update_submission(self, submission_id, expression, values, condition="attribute_exists(pk)", returned="NONE"):
         """Update the item: its new attributes (with `returned="ALL_NEW"`), or None when `condition` does not hold."""
         kwargs = {"ExpressionAttributeNames": {"#s": "status"}} if "#s" in expression + condition else {}
-        answer = self._if("update_item", TableName=self.submissions,
-                          Key=to_item({"pk": f"submission#{submission_id}", "sk": "submission"}),
-                          UpdateExpression=expression, ExpressionAttributeValues=to_item(values),
-                          ConditionExpression=condition, ReturnValues=returned, **kwargs)
+        answer = self._if(
+            "update_item",
+            TableName=self.submissions,
+            Key=to_item({"pk": f"submission#{submission_id}", "sk": "submission"}),
+            UpdateExpression=expression,
+            ExpressionAttributeValues=to_item(values),
+            ConditionExpression=condition,
+            ReturnValues=returned,
+            **kwargs,
+        )
         return None if answer is None else from_item(answer.get("Attributes", {}))
 
     def mark_delivered(self, submission_id):
         self._update_submission(
-            submission_id, "SET #s = :s, delivered_at = :t, last_error = :e, expires_at = :x ADD attempts :one",
-            {":s": DELIVERED, ":t": utcnow(), ":e": "", ":x": self._expires_at(), ":one": 1})
+            submission_id,
+            "SET #s = :s, delivered_at = :t, last_error = :e, expires_at = :x ADD attempts :one",
+            {":s": DELIVERED, ":t": utcnow(), ":e": "", ":x": self._expires_at(), ":one": 1},
+        )
 
     def mark_failed(self, submission_id, error, next_attempt_at=""):
         # Releases the claim: the delivery due at next_attempt_at may take it.
         retry = {":n": next_attempt_at} if next_attempt_at else {}
         self._update_submission(
-            submission_id, "SET #s = :s, last_error = :e, lease_until = :zero"
-            + (", next_attempt_at = :n" if retry else "") + " ADD attempts :one",
-            {":s": PENDING if retry else FAILED, ":e": error[:500], ":zero": 0, ":one": 1, **retry})
+            submission_id,
+            "SET #s = :s, last_error = :e, lease_until = :zero"
+            + (", next_attempt_at = :n" if retry else "")
+            + " ADD attempts :one",
+            {":s": PENDING if retry else FAILED, ":e": error[:500], ":zero": 0, ":one": 1, **retry},
+        )
 
     def claim_submission(self, submission_id, seconds):
         now = int(time.time())
         item = self._update_submission(
-            submission_id, "SET lease_until = :until", {":until": now + seconds, ":now": now, ":p": PENDING},
-            condition="#s = :p AND (attribute_not_exists(lease_until) OR lease_until <= :now)", returned="ALL_NEW")
+            submission_id,
+            "SET lease_until = :until",
+            {":until": now + seconds, ":now": now, ":p": PENDING},
+            condition="#s = :p AND (attribute_not_exists(lease_until) OR lease_until <= :now)",
+            returned="ALL_NEW",
+        )
         return _submission(item) if item is not None else None
 
     def reopen_submission(self, submission_id, status, now):
         # Spam had an expiry date for TTL; a submission pending again must stay until it is delivered.
-        return self._update_submission(
-            submission_id, "SET #s = :p, attempts = :zero, next_attempt_at = :now, lease_until = :zero REMOVE expires_at",
-            {":p": PENDING, ":zero": 0, ":now": now, ":was": status}, condition="#s = :was") is not None
+        return (
+            self._update_submission(
+                submission_id,
+                "SET #s = :p, attempts = :zero, next_attempt_at = :now, lease_until = :zero REMOVE expires_at",
+                {":p": PENDING, ":zero": 0, ":now": now, ":was": status},
+                condition="#s = :was",
+            )
+            is not None
+        )
 
     def due_submissions(self, now, limit=100):
         lease_free = int(time.time())
-        items = [i for i in self._scan(self.submissions, "submission#", status=PENDING)
-                 if i.get("next_attempt_at", "") <= now and i.get("lease_until", 0) <= lease_free]
+        items = [
+            i
+            for i in self._scan(self.submissions, "submission#", status=PENDING)
+            if i.get("next_attempt_at", "") <= now and i.get("lease_until", 0) <= lease_free
+        ]
         items.sort(key=lambda i: (-i.get("priority", 0), i.get("next_attempt_at", ""), i["created_at"], i["id"]))
         return [_submission(i) for i in items[:limit]]
 
@@ -182,19 +238,25 @@ class DynamoStore:
 
     def purge_submissions(self, before):
         """TTL deletes these within days; this deletes them now (the `purge` command)."""
-        items = [i for i in self._scan(self.submissions, "submission#")
-                 if (i["status"] == DELIVERED and i.get("delivered_at", "") < before)
-                 or (i["status"] == SPAM and i["created_at"] < before)]
+        items = [
+            i
+            for i in self._scan(self.submissions, "submission#")
+            if (i["status"] == DELIVERED and i.get("delivered_at", "") < before)
+            or (i["status"] == SPAM and i["created_at"] < before)
+        ]
         for item in items:
-            self._call("delete_item", TableName=self.submissions,
-                       Key=to_item({"pk": item["pk"], "sk": item["sk"]}))
+            self._call("delete_item", TableName=self.submissions, Key=to_item({"pk": item["pk"], "sk": item["sk"]}))
         return len(items)
 
     def check_writable(self):
         # In the limits table, the home of short-lived bookkeeping; gone by TTL if health is never asked again.
-        self._call("put_item", TableName=self.limits,
-                   Item=to_item({"pk": "health", "sk": "check", "checked_at": utcnow(),
-                                 "expires_at": int(time.time()) + 86400}))
+        self._call(
+            "put_item",
+            TableName=self.limits,
+            Item=to_item(
+                {"pk": "health", "sk": "check", "checked_at": utcnow(), "expires_at": int(time.time()) + 86400}
+            ),
+        )
 
     # rate limits
     def hit_rate_limit(self, key, window_seconds, limit, now=None):
@@ -205,8 +267,9 @@ class DynamoStore:
 
     def use_once(self, key, expires_at):
         """An item in the limits table, gone by TTL once expired (until then a replay is refused as expired)."""
-        return self._put_if(self.limits, {"pk": f"once#{key}", "sk": "used", "expires_at": int(expires_at)},
-                            "attribute_not_exists(pk)")
+        return self._put_if(
+            self.limits, {"pk": f"once#{key}", "sk": "used", "expires_at": int(expires_at)}, "attribute_not_exists(pk)"
+        )
 
     # subscribers
     def _record_key(self, subscriber_id):
@@ -219,12 +282,24 @@ class DynamoStore:
         record = {"pk": f"subscriber#{subscriber.id}", "sk": SK, **dataclasses.asdict(subscriber)}
         lookup = {"pk": f"email#{subscriber.email}", "sk": SK, "subscriber_id": subscriber.id}
         try:
-            self.client.transact_write_items(TransactItems=[
-                {"Put": {"TableName": self.subscribers, "Item": to_item(lookup),
-                         "ConditionExpression": "attribute_not_exists(pk)"}},
-                {"Put": {"TableName": self.subscribers, "Item": to_item(record),
-                         "ConditionExpression": "attribute_not_exists(pk)"}},
-            ])
+            self.client.transact_write_items(
+                TransactItems=[
+                    {
+                        "Put": {
+                            "TableName": self.subscribers,
+                            "Item": to_item(lookup),
+                            "ConditionExpression": "attribute_not_exists(pk)",
+                        }
+                    },
+                    {
+                        "Put": {
+                            "TableName": self.subscribers,
+                            "Item": to_item(record),
+                            "ConditionExpression": "attribute_not_exists(pk)",
+                        }
+                    },
+                ]
+            )
         except ClientError as e:
             if e.response["Error"]["Code"] != "TransactionCanceledException":
                 raise StoreError(f"DynamoDB transact_write_items: {e}") from e
@@ -236,29 +311,39 @@ class DynamoStore:
         changes, match = {**changes, "updated_at": utcnow()}, match or {}
         changeable_subscriber_fields(*changes, *match)
         names = {f"#c{i}": k for i, k in enumerate(changes)} | {f"#m{i}": k for i, k in enumerate(match)}
-        values = ({f":c{i}": str(v) for i, v in enumerate(changes.values())}
-                  | {f":m{i}": str(v) for i, v in enumerate(match.values())}
-                  | {f":s{i}": str(s) for i, s in enumerate(sources)})
+        values = (
+            {f":c{i}": str(v) for i, v in enumerate(changes.values())}
+            | {f":m{i}": str(v) for i, v in enumerate(match.values())}
+            | {f":s{i}": str(s) for i, s in enumerate(sources)}
+        )
         # The condition is checked and the update made in one step on the server: no concurrent change between.
         condition = f"#status IN ({', '.join(f':s{i}' for i in range(len(sources)))})" + "".join(
-            f" AND #m{i} = :m{i}" for i in range(len(match)))
+            f" AND #m{i} = :m{i}" for i in range(len(match))
+        )
         answer = self._if(
-            "update_item", TableName=self.subscribers, Key=self._record_key(subscriber_id),
+            "update_item",
+            TableName=self.subscribers,
+            Key=self._record_key(subscriber_id),
             UpdateExpression="SET " + ", ".join(f"#c{i} = :c{i}" for i in range(len(changes))),
-            ConditionExpression=condition, ExpressionAttributeNames={**names, "#status": "status"},
-            ExpressionAttributeValues=to_item(values), ReturnValues="ALL_NEW")
+            ConditionExpression=condition,
+            ExpressionAttributeNames={**names, "#status": "status"},
+            ExpressionAttributeValues=to_item(values),
+            ReturnValues="ALL_NEW",
+        )
         if answer is None:
             return None
         return _subscriber(from_item(answer["Attributes"]))
 
     def get_subscriber(self, email):
-        item = self._call("get_item", TableName=self.subscribers, Key=self._email_key(email),
-                          ConsistentRead=True).get("Item")
+        item = self._call("get_item", TableName=self.subscribers, Key=self._email_key(email), ConsistentRead=True).get(
+            "Item"
+        )
         return self.get_subscriber_by_id(from_item(item)["subscriber_id"]) if item else None
 
     def get_subscriber_by_id(self, subscriber_id):
-        item = self._call("get_item", TableName=self.subscribers, Key=self._record_key(subscriber_id),
-                          ConsistentRead=True).get("Item")
+        item = self._call(
+            "get_item", TableName=self.subscribers, Key=self._record_key(subscriber_id), ConsistentRead=True
+        ).get("Item")
         return _subscriber(from_item(item)) if item else None
 
     def list_subscribers(self, status=None):
@@ -267,8 +352,12 @@ class DynamoStore:
         return [_subscriber(i) for i in items]
 
     def _query(self, table, pk):
-        kwargs = {"TableName": table, "KeyConditionExpression": "pk = :pk",
-                  "ExpressionAttributeValues": to_item({":pk": pk}), "ConsistentRead": True}
+        kwargs = {
+            "TableName": table,
+            "KeyConditionExpression": "pk = :pk",
+            "ExpressionAttributeValues": to_item({":pk": pk}),
+            "ConsistentRead": True,
+        }
         items = []
         while True:
             page = self._call("query", **kwargs)
@@ -279,41 +368,73 @@ class DynamoStore:
 
     def _put_if(self, table, item, condition, values=None):
         """A conditional put; False when the condition did not hold."""
-        kwargs = {"ExpressionAttributeNames": {"#s": "status"}, "ExpressionAttributeValues": to_item(values)} \
-            if values else {}
-        return self._if("put_item", TableName=table, Item=to_item(item), ConditionExpression=condition,
-                        **kwargs) is not None
+        kwargs = (
+            {"ExpressionAttributeNames": {"#s": "status"}, "ExpressionAttributeValues": to_item(values)}
+            if values
+            else {}
+        )
+        return (
+            self._if("put_item", TableName=table, Item=to_item(item), ConditionExpression=condition, **kwargs)
+            is not None
+        )
 
     def forget_person(self, email, subscriber_id="", suppressed_digest=""):
         """The suppression first, so that no failure half-way leaves the address mailable; then the rest."""
         if suppressed_digest:
-            self._put_if(self.subscribers, {"pk": f"suppressed#{suppressed_digest}", "sk": SK, "created_at": utcnow()},
-                         "attribute_not_exists(pk)")
-        about = [s for s in map(_submission, self._scan(self.submissions, "submission#"))
-                 if is_about(s, email, subscriber_id)]
+            self._put_if(
+                self.subscribers,
+                {"pk": f"suppressed#{suppressed_digest}", "sk": SK, "created_at": utcnow()},
+                "attribute_not_exists(pk)",
+            )
+        about = [
+            s
+            for s in map(_submission, self._scan(self.submissions, "submission#"))
+            if is_about(s, email, subscriber_id)
+        ]
         for submission in about:
-            self._call("delete_item", TableName=self.submissions,
-                       Key=to_item({"pk": f"submission#{submission.id}", "sk": "submission"}))
+            self._call(
+                "delete_item",
+                TableName=self.submissions,
+                Key=to_item({"pk": f"submission#{submission.id}", "sk": "submission"}),
+            )
         sends = subscriber = 0
         if subscriber_id:
             for post in self._query(self.sends, "post"):
                 sends += "Attributes" in self._call(
-                    "delete_item", TableName=self.sends, ReturnValues="ALL_OLD",
-                    Key=to_item({"pk": f"send#{post['sk']}", "sk": f"subscriber#{subscriber_id}"}))
-            subscriber = int("Attributes" in self._call("delete_item", TableName=self.subscribers,
-                                                        Key=self._record_key(subscriber_id), ReturnValues="ALL_OLD"))
+                    "delete_item",
+                    TableName=self.sends,
+                    ReturnValues="ALL_OLD",
+                    Key=to_item({"pk": f"send#{post['sk']}", "sk": f"subscriber#{subscriber_id}"}),
+                )
+            subscriber = int(
+                "Attributes"
+                in self._call(
+                    "delete_item",
+                    TableName=self.subscribers,
+                    Key=self._record_key(subscriber_id),
+                    ReturnValues="ALL_OLD",
+                )
+            )
         self._call("delete_item", TableName=self.subscribers, Key=self._email_key(email))
         return {"subscriber": subscriber, "submissions": len(about), "sends": sends}
 
     def has_suppressed_digest(self, digests):
-        return any("Item" in self._call("get_item", TableName=self.subscribers, ConsistentRead=True,
-                                        Key=to_item({"pk": f"suppressed#{digest}", "sk": SK}))
-                   for digest in digests)
+        return any(
+            "Item"
+            in self._call(
+                "get_item",
+                TableName=self.subscribers,
+                ConsistentRead=True,
+                Key=to_item({"pk": f"suppressed#{digest}", "sk": SK}),
+            )
+            for digest in digests
+        )
 
     # newsletter: posts and per-recipient send records
     def add_post(self, post):
-        return self._put_if(self.sends, {"pk": "post", "sk": post.path, **dataclasses.asdict(post)},
-                            "attribute_not_exists(pk)")
+        return self._put_if(
+            self.sends, {"pk": "post", "sk": post.path, **dataclasses.asdict(post)}, "attribute_not_exists(pk)"
+        )
 
     def list_posts(self):
         names = {f.name for f in dataclasses.fields(Post)}
@@ -323,24 +444,41 @@ class DynamoStore:
     def set_post_status(self, path, status):
         if status not in POST_STATUSES:
             raise ValueError(f"unknown post status {status!r}")
-        self._call("update_item", TableName=self.sends, Key=to_item({"pk": "post", "sk": path}),
-                   UpdateExpression="SET #s = :s", ExpressionAttributeNames={"#s": "status"},
-                   ExpressionAttributeValues=to_item({":s": status}))
+        self._call(
+            "update_item",
+            TableName=self.sends,
+            Key=to_item({"pk": "post", "sk": path}),
+            UpdateExpression="SET #s = :s",
+            ExpressionAttributeNames={"#s": "status"},
+            ExpressionAttributeValues=to_item({":s": status}),
+        )
 
     def claim_send(self, path, subscriber_id, stale_before=""):
-        item = {"pk": f"send#{path}", "sk": f"subscriber#{subscriber_id}", "subscriber_id": subscriber_id,
-                "status": SENDING, "claimed_at": utcnow(), "finished_at": "", "error": ""}
+        item = {
+            "pk": f"send#{path}",
+            "sk": f"subscriber#{subscriber_id}",
+            "subscriber_id": subscriber_id,
+            "status": SENDING,
+            "claimed_at": utcnow(),
+            "finished_at": "",
+            "error": "",
+        }
         return self._put_if(
-            self.sends, item,
+            self.sends,
+            item,
             "attribute_not_exists(pk) OR #s = :failed OR (#s = :sending AND claimed_at < :stale)",
-            {":failed": FAILED, ":sending": SENDING, ":stale": stale_before})
+            {":failed": FAILED, ":sending": SENDING, ":stale": stale_before},
+        )
 
     def finish_send(self, path, subscriber_id, status, error=""):
-        self._call("update_item", TableName=self.sends,
-                   Key=to_item({"pk": f"send#{path}", "sk": f"subscriber#{subscriber_id}"}),
-                   UpdateExpression="SET #s = :s, finished_at = :t, #e = :e",
-                   ExpressionAttributeNames={"#s": "status", "#e": "error"},
-                   ExpressionAttributeValues=to_item({":s": status, ":t": utcnow(), ":e": error[:500]}))
+        self._call(
+            "update_item",
+            TableName=self.sends,
+            Key=to_item({"pk": f"send#{path}", "sk": f"subscriber#{subscriber_id}"}),
+            UpdateExpression="SET #s = :s, finished_at = :t, #e = :e",
+            ExpressionAttributeNames={"#s": "status", "#e": "error"},
+            ExpressionAttributeValues=to_item({":s": status, ":t": utcnow(), ":e": error[:500]}),
+        )
 
     def list_sends(self, path):
         return {i["subscriber_id"]: i["status"] for i in self._query(self.sends, f"send#{path}")}

@@ -1,4 +1,5 @@
 """SqliteStore: the embedded default, one file under var/ in WAL mode."""
+
 import dataclasses
 import json
 import os
@@ -9,8 +10,21 @@ from contextlib import closing
 from pathlib import Path
 
 from .. import ratelimit
-from .base import (DELIVERED, FAILED, PENDING, POST_STATUSES, SENDING, SPAM, Post, StoreError,
-                   Submission, Subscriber, changeable_subscriber_fields, is_about, utcnow)
+from .base import (
+    DELIVERED,
+    FAILED,
+    PENDING,
+    POST_STATUSES,
+    SENDING,
+    SPAM,
+    Post,
+    StoreError,
+    Submission,
+    Subscriber,
+    changeable_subscriber_fields,
+    is_about,
+    utcnow,
+)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS submissions (
@@ -172,45 +186,59 @@ class SqliteStore:
     def add_submission(self, submission):
         # vars(), not dataclasses.asdict(): no deep copy of the payload on the request's path.
         values = {**vars(submission), "payload": json.dumps(submission.payload)}
-        self._run(f"INSERT INTO submissions ({', '.join(values)}) VALUES ({', '.join('?' * len(values))})",
-                  tuple(values.values()), durable=True)
+        self._run(
+            f"INSERT INTO submissions ({', '.join(values)}) VALUES ({', '.join('?' * len(values))})",
+            tuple(values.values()),
+            durable=True,
+        )
 
     def get_submission(self, submission_id):
         rows = self._run("SELECT * FROM submissions WHERE id = ?", (submission_id,))
         return _submission(rows[0]) if rows else None
 
     def mark_delivered(self, submission_id):
-        self._run("UPDATE submissions SET status = ?, delivered_at = ?, attempts = attempts + 1,"
-                  " last_error = '' WHERE id = ?", (DELIVERED, utcnow(), submission_id))
+        self._run(
+            "UPDATE submissions SET status = ?, delivered_at = ?, attempts = attempts + 1,"
+            " last_error = '' WHERE id = ?",
+            (DELIVERED, utcnow(), submission_id),
+        )
 
     def mark_failed(self, submission_id, error, next_attempt_at=""):
         # Releases the claim: the delivery due at next_attempt_at may take it.
-        self._run("UPDATE submissions SET attempts = attempts + 1, last_error = ?, lease_until = 0,"
-                  " next_attempt_at = COALESCE(NULLIF(?, ''), next_attempt_at), status = ? WHERE id = ?",
-                  (error[:500], next_attempt_at, PENDING if next_attempt_at else FAILED, submission_id))
+        self._run(
+            "UPDATE submissions SET attempts = attempts + 1, last_error = ?, lease_until = 0,"
+            " next_attempt_at = COALESCE(NULLIF(?, ''), next_attempt_at), status = ? WHERE id = ?",
+            (error[:500], next_attempt_at, PENDING if next_attempt_at else FAILED, submission_id),
+        )
 
     def claim_submission(self, submission_id, seconds):
         """Take a pending submission for delivery for `seconds`; None if not pending or taken by another."""
         now = int(time.time())
         rows = self._run(
-            "UPDATE submissions SET lease_until = ? WHERE id = ? AND status = ? AND lease_until <= ?"
-            " RETURNING *", (now + seconds, submission_id, PENDING, now))
+            "UPDATE submissions SET lease_until = ? WHERE id = ? AND status = ? AND lease_until <= ? RETURNING *",
+            (now + seconds, submission_id, PENDING, now),
+        )
         return _submission(rows[0]) if rows else None
 
     def reopen_submission(self, submission_id, status, now):
-        return bool(self._run(
-            "UPDATE submissions SET status = ?, attempts = 0, next_attempt_at = ?, lease_until = 0"
-            " WHERE id = ? AND status = ? RETURNING id", (PENDING, now, submission_id, status)))
+        return bool(
+            self._run(
+                "UPDATE submissions SET status = ?, attempts = 0, next_attempt_at = ?, lease_until = 0"
+                " WHERE id = ? AND status = ? RETURNING id",
+                (PENDING, now, submission_id, status),
+            )
+        )
 
     def due_submissions(self, now, limit=100):
-        rows = self._run("SELECT * FROM submissions WHERE status = ? AND next_attempt_at <= ? AND lease_until <= ?"
-                         " ORDER BY priority DESC, next_attempt_at, created_at, id LIMIT ?",
-                         (PENDING, now, int(time.time()), limit))
+        rows = self._run(
+            "SELECT * FROM submissions WHERE status = ? AND next_attempt_at <= ? AND lease_until <= ?"
+            " ORDER BY priority DESC, next_attempt_at, created_at, id LIMIT ?",
+            (PENDING, now, int(time.time()), limit),
+        )
         return [_submission(r) for r in rows]
 
     def list_submissions(self, status, limit=1000):
-        rows = self._run("SELECT * FROM submissions WHERE status = ? ORDER BY created_at, id LIMIT ?",
-                         (status, limit))
+        rows = self._run("SELECT * FROM submissions WHERE status = ? ORDER BY created_at, id LIMIT ?", (status, limit))
         return [_submission(r) for r in rows]
 
     def count_submissions(self):
@@ -221,13 +249,19 @@ class SqliteStore:
         """Delete submissions delivered, or held as spam, before the ISO time `before`; return how many."""
         rows = self._run(
             "DELETE FROM submissions WHERE (status = ? AND delivered_at < ?) OR (status = ? AND created_at < ?)"
-            " RETURNING id", (DELIVERED, before, SPAM, before))
+            " RETURNING id",
+            (DELIVERED, before, SPAM, before),
+        )
         self._run("DELETE FROM rate_buckets WHERE tat < ?", (time.time(),))
         return len(rows)
 
     def check_writable(self):
-        self._run("INSERT INTO health (id, checked_at) VALUES (1, ?)"
-                  " ON CONFLICT (id) DO UPDATE SET checked_at = excluded.checked_at", (utcnow(),), durable=True)
+        self._run(
+            "INSERT INTO health (id, checked_at) VALUES (1, ?)"
+            " ON CONFLICT (id) DO UPDATE SET checked_at = excluded.checked_at",
+            (utcnow(),),
+            durable=True,
+        )
 
     # rate limits
     def hit_rate_limit(self, key, window_seconds, limit, now=None):
@@ -239,14 +273,22 @@ class SqliteStore:
 
     def use_once(self, key, expires_at):
         self._run("DELETE FROM used_once WHERE expires_at < ?", (int(time.time()),))  # no longer needed: expired
-        return bool(self._run("INSERT INTO used_once (key, expires_at) VALUES (?, ?) ON CONFLICT (key) DO NOTHING"
-                              " RETURNING key", (key, int(expires_at))))
+        return bool(
+            self._run(
+                "INSERT INTO used_once (key, expires_at) VALUES (?, ?) ON CONFLICT (key) DO NOTHING RETURNING key",
+                (key, int(expires_at)),
+            )
+        )
 
     # subscribers
     def add_subscriber(self, subscriber):
         values = dataclasses.asdict(subscriber)
-        self._run(f"INSERT INTO subscribers ({', '.join(values)}) VALUES ({', '.join('?' * len(values))})"
-                  " ON CONFLICT (email) DO NOTHING", tuple(values.values()), durable=True)
+        self._run(
+            f"INSERT INTO subscribers ({', '.join(values)}) VALUES ({', '.join('?' * len(values))})"
+            " ON CONFLICT (email) DO NOTHING",
+            tuple(values.values()),
+            durable=True,
+        )
         return self.get_subscriber(subscriber.email)
 
     def change_subscriber(self, subscriber_id, sources, changes, match=None):
@@ -257,9 +299,11 @@ class SqliteStore:
         rows = self._run(
             f"UPDATE subscribers SET {', '.join(f'{k} = ?' for k in changes)}"
             f" WHERE id = ? AND status IN ({', '.join('?' * len(sources))})"
-            + "".join(f" AND {k} = ?" for k in match) + " RETURNING *",
+            + "".join(f" AND {k} = ?" for k in match)
+            + " RETURNING *",
             (*map(str, changes.values()), subscriber_id, *map(str, sources), *map(str, match.values())),
-            durable=True)
+            durable=True,
+        )
         return Subscriber(**dict(rows[0])) if rows else None
 
     def get_subscriber(self, email):
@@ -286,14 +330,21 @@ class SqliteStore:
             conn.execute("BEGIN IMMEDIATE")
             try:
                 if suppressed_digest:
-                    conn.execute("INSERT INTO suppressed_addresses (digest, created_at) VALUES (?, ?)"
-                                 " ON CONFLICT (digest) DO NOTHING", (suppressed_digest, utcnow()))
-                about = [(row["id"],) for row in conn.execute("SELECT * FROM submissions")
-                         if is_about(_submission(row), email, subscriber_id)]
+                    conn.execute(
+                        "INSERT INTO suppressed_addresses (digest, created_at) VALUES (?, ?)"
+                        " ON CONFLICT (digest) DO NOTHING",
+                        (suppressed_digest, utcnow()),
+                    )
+                about = [
+                    (row["id"],)
+                    for row in conn.execute("SELECT * FROM submissions")
+                    if is_about(_submission(row), email, subscriber_id)
+                ]
                 conn.executemany("DELETE FROM submissions WHERE id = ?", about)
                 sends = conn.execute("DELETE FROM sends WHERE subscriber_id = ?", (subscriber_id,)).rowcount
-                subscriber = conn.execute("DELETE FROM subscribers WHERE id = ? OR email = ?",
-                                          (subscriber_id, email)).rowcount
+                subscriber = conn.execute(
+                    "DELETE FROM subscribers WHERE id = ? OR email = ?", (subscriber_id, email)
+                ).rowcount
                 conn.execute("COMMIT")
             except BaseException:
                 conn.execute("ROLLBACK")
@@ -307,14 +358,18 @@ class SqliteStore:
 
     def has_suppressed_digest(self, digests):
         marks = ", ".join("?" * len(digests))
-        return bool(digests) and bool(self._run(f"SELECT 1 FROM suppressed_addresses WHERE digest IN ({marks})",
-                                                tuple(digests)))
+        return bool(digests) and bool(
+            self._run(f"SELECT 1 FROM suppressed_addresses WHERE digest IN ({marks})", tuple(digests))
+        )
 
     # newsletter: posts and per-recipient send records
     def add_post(self, post):
         values = dataclasses.asdict(post)
-        rows = self._run(f"INSERT INTO posts ({', '.join(values)}) VALUES ({', '.join('?' * len(values))})"
-                         " ON CONFLICT (path) DO NOTHING RETURNING path", tuple(values.values()))
+        rows = self._run(
+            f"INSERT INTO posts ({', '.join(values)}) VALUES ({', '.join('?' * len(values))})"
+            " ON CONFLICT (path) DO NOTHING RETURNING path",
+            tuple(values.values()),
+        )
         return bool(rows)
 
     def list_posts(self):
@@ -335,8 +390,9 @@ class SqliteStore:
         with self._sends_lock:
             try:
                 if self._sends_conn is None:
-                    self._sends_conn = sqlite3.connect(self.path, timeout=10, isolation_level=None,
-                                                       check_same_thread=False)  # used under the lock
+                    self._sends_conn = sqlite3.connect(
+                        self.path, timeout=10, isolation_level=None, check_same_thread=False
+                    )  # used under the lock
                 # durable: the claim is on disk before the email goes; an outcome mark lost to a power cut
                 # only shows the send as interrupted (never sent twice), and spares one fsync per email.
                 self._sends_conn.execute(f"PRAGMA synchronous = {'FULL' if durable else 'NORMAL'}")
@@ -351,12 +407,17 @@ class SqliteStore:
             " ON CONFLICT (path, subscriber_id) DO UPDATE SET status = excluded.status,"
             " claimed_at = excluded.claimed_at, finished_at = '', error = ''"
             " WHERE sends.status = ? OR (sends.status = ? AND sends.claimed_at < ?) RETURNING subscriber_id",
-            (path, subscriber_id, SENDING, utcnow(), FAILED, SENDING, stale_before), durable=True)
+            (path, subscriber_id, SENDING, utcnow(), FAILED, SENDING, stale_before),
+            durable=True,
+        )
         return bool(rows)
 
     def finish_send(self, path, subscriber_id, status, error=""):
-        self._send_record("UPDATE sends SET status = ?, finished_at = ?, error = ? WHERE path = ? AND subscriber_id = ?",
-                          (status, utcnow(), error[:500], path, subscriber_id), durable=False)
+        self._send_record(
+            "UPDATE sends SET status = ?, finished_at = ?, error = ? WHERE path = ? AND subscriber_id = ?",
+            (status, utcnow(), error[:500], path, subscriber_id),
+            durable=False,
+        )
 
     def list_sends(self, path):
         rows = self._run("SELECT subscriber_id, status FROM sends WHERE path = ?", (path,))

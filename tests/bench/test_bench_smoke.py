@@ -1,4 +1,5 @@
 """The benchmark harness's own logic: a seeded corpus, the table, page weighing. No timings asserted."""
+
 import gzip
 
 import yaml
@@ -59,8 +60,7 @@ def test_table_shows_ratio_target_and_verdict():
         Row("Subscribe: known vs new", 5.6, 5.0, "ms", "new", "within 10%", ("ratio", 0.10, "within")),
     ]
     lines = format_table(rows).splitlines()
-    assert [c.strip() for c in lines[0].strip("|").split("|")] == ["figure", "ours", "peer", "ratio", "target",
-                                                                  "met?"]
+    assert [c.strip() for c in lines[0].strip("|").split("|")] == ["figure", "ours", "peer", "ratio", "target", "met?"]
     cells = [[c.strip() for c in line.strip("|").split("|")] for line in lines[2:]]
     assert cells[0] == ["Site: full build", "4.00 s", "1.60 s (Hugo)", "2.50x", "<= 2.0x Hugo", "NO"]
     assert cells[1][3:] == ["0.60x", ">= 0.5x bare", "yes"]
@@ -79,10 +79,12 @@ def test_weigh_counts_requests_and_the_critical_path(tmp_path):
     (tmp_path / "theme" / "site.js").write_bytes(b"console.log(1)")
     page = tmp_path / "blog" / "a"
     page.mkdir(parents=True)
-    html = (b'<html><head><link rel="stylesheet" href="/theme/css/site.css">'
-            b'<script src="/theme/site.js" defer></script></head>'
-            b'<body><img src="data:image/png;base64,AA==" alt=""><img src="https://cdn.example/x.png" alt="">'
-            b'</body></html>')
+    html = (
+        b'<html><head><link rel="stylesheet" href="/theme/css/site.css">'
+        b'<script src="/theme/site.js" defer></script></head>'
+        b'<body><img src="data:image/png;base64,AA==" alt=""><img src="https://cdn.example/x.png" alt="">'
+        b"</body></html>"
+    )
     (page / "index.html").write_bytes(html)
     result = weigh(tmp_path, "blog/a/index.html")
     # html, css, the font the css loads, js, the other origin's image; a data: URI is no request

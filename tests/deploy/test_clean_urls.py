@@ -3,6 +3,7 @@
 Each redirect is also resolved the way a browser resolves a Location header (WHATWG URL, Node's URL class), so
 a Location that would leave the site (//evil.example/, /\\evil.example/) fails the tests whatever its spelling.
 """
+
 import json
 import shutil
 import subprocess
@@ -24,8 +25,17 @@ def function_code():
 
 def run_clean_urls(code, uris, querystring=None):
     """{uri: (answer, where a browser goes)} for viewer-request events of these URIs, in one Node process."""
-    events = [{"request": {"method": "GET", "uri": uri, "querystring": querystring or {},
-                           "headers": {"host": {"value": SITE}}}} for uri in uris]
+    events = [
+        {
+            "request": {
+                "method": "GET",
+                "uri": uri,
+                "querystring": querystring or {},
+                "headers": {"host": {"value": SITE}},
+            }
+        }
+        for uri in uris
+    ]
     script = f"""{code}
 var answers = {json.dumps(events)}.map(function (event) {{
   var answer = handler(event);
@@ -33,14 +43,21 @@ var answers = {json.dumps(events)}.map(function (event) {{
   return [answer, location ? new URL(location.value, {json.dumps(PAGE)}).href : null];
 }});
 process.stdout.write(JSON.stringify(answers));"""
-    result = subprocess.run([shutil.which("node") or "node", "-e", script], capture_output=True, text=True,
-                            check=True)
+    result = subprocess.run([shutil.which("node") or "node", "-e", script], capture_output=True, text=True, check=True)
     return dict(zip(uris, json.loads(result.stdout)))
 
 
 def test_directories_map_to_index_html_and_files_pass_unchanged(function_code):
-    answers = run_clean_urls(function_code, ["/blog/ketamine-for-chronic-pain/", "/", "/theme/css/site.3f9a1c2b.css",
-                                             "/feeds/all.atom.xml", "/images/infusion-room.png"])
+    answers = run_clean_urls(
+        function_code,
+        [
+            "/blog/ketamine-for-chronic-pain/",
+            "/",
+            "/theme/css/site.3f9a1c2b.css",
+            "/feeds/all.atom.xml",
+            "/images/infusion-room.png",
+        ],
+    )
     assert {uri: answer["uri"] for uri, (answer, _) in answers.items()} == {
         "/blog/ketamine-for-chronic-pain/": "/blog/ketamine-for-chronic-pain/index.html",
         "/": "/index.html",
@@ -51,32 +68,44 @@ def test_directories_map_to_index_html_and_files_pass_unchanged(function_code):
 
 
 def test_a_missing_slash_redirects_to_the_same_host_keeping_the_query(function_code):
-    (answer, goes_to), = run_clean_urls(function_code, ["/about"]).values()
+    ((answer, goes_to),) = run_clean_urls(function_code, ["/about"]).values()
     assert (answer["statusCode"], answer["headers"]["location"]["value"]) == (301, f"https://{SITE}/about/")
-    query = {"utm_source": {"value": "email"},
-             "a": {"value": "1", "multiValue": [{"value": "1"}, {"value": "2"}]}}
-    (answer, goes_to), = run_clean_urls(function_code, ["/subscribed"], query).values()
+    query = {"utm_source": {"value": "email"}, "a": {"value": "1", "multiValue": [{"value": "1"}, {"value": "2"}]}}
+    ((answer, goes_to),) = run_clean_urls(function_code, ["/subscribed"], query).values()
     assert answer["headers"]["location"]["value"] == f"https://{SITE}/subscribed/?utm_source=email&a=1&a=2"
 
 
 # Paths that a relative Location would turn into another site's address, in the spellings a browser, curl or a
 # crafted link may send: doubled slashes, backslashes, and their percent-encodings in upper and lower case.
-OFF_SITE_ATTEMPTS = ["//evil.example/login", "//evil.example", "///evil.example/login", "/\\evil.example/x",
-                     "/\\\\evil.example", "\\\\evil.example/x", "/%2F%2Fevil.example/login", "/%2f/evil.example",
-                     "/%5Cevil.example/x", "/%5c%5cevil.example", "/%2F%5Cevil.example", "//evil.example/a.html",
-                     "//evil.example/", "/\\evil.example/"]
+OFF_SITE_ATTEMPTS = [
+    "//evil.example/login",
+    "//evil.example",
+    "///evil.example/login",
+    "/\\evil.example/x",
+    "/\\\\evil.example",
+    "\\\\evil.example/x",
+    "/%2F%2Fevil.example/login",
+    "/%2f/evil.example",
+    "/%5Cevil.example/x",
+    "/%5c%5cevil.example",
+    "/%2F%5Cevil.example",
+    "//evil.example/a.html",
+    "//evil.example/",
+    "/\\evil.example/",
+]
 
 
 @pytest.mark.parametrize("uri", OFF_SITE_ATTEMPTS)
 def test_no_path_redirects_off_the_site(function_code, uri):
-    (answer, goes_to), = run_clean_urls(function_code, [uri]).values()
+    ((answer, goes_to),) = run_clean_urls(function_code, [uri]).values()
     assert answer.get("statusCode") == 301, answer
     assert goes_to.startswith(f"https://{SITE}/evil.example"), goes_to
 
 
 def test_doubled_separators_collapse_into_one_address(function_code):
-    answers = run_clean_urls(function_code, ["/a//b", "/blog//ketamine/", "/blog\\ketamine", "/a%2F%2Fb/c.css",
-                                             "/blog/x//"])
+    answers = run_clean_urls(
+        function_code, ["/a//b", "/blog//ketamine/", "/blog\\ketamine", "/a%2F%2Fb/c.css", "/blog/x//"]
+    )
     assert {uri: goes_to for uri, (_, goes_to) in answers.items()} == {
         "/a//b": f"https://{SITE}/a/b/",
         "/blog//ketamine/": f"https://{SITE}/blog/ketamine/",

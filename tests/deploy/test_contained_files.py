@@ -4,6 +4,7 @@ The attack: a content-only pull request adds content/images/notes.txt -> /proc/s
 Pelican copies the target into output/ and the publisher uploads the publish job's environment to the public
 bucket.
 """
+
 import os
 import shutil
 import subprocess
@@ -58,14 +59,17 @@ def test_lint_reports_a_link_and_never_reads_it(content, name, target):
 def test_lint_reports_control_characters_and_stars_in_names(content, name):
     (content / name).write_bytes(b"x")
     (problem,) = lint(content)
-    assert (problem.path.name, problem.message) == (Path(name).name, "has a control character or * in its name; "
-                                                                     "rename it")
+    assert (problem.path.name, problem.message) == (
+        Path(name).name,
+        "has a control character or * in its name; rename it",
+    )
 
 
 def test_lint_command_fails_on_a_link(content):
     add_link(content, "images/notes.txt", "/proc/self/environ")
-    result = subprocess.run([sys.executable, "-m", "deploy.lint_content", str(content)], cwd=ROOT,
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "deploy.lint_content", str(content)], cwd=ROOT, capture_output=True, text=True
+    )
     assert result.returncode == 1
     assert result.stdout.startswith(f"{content}/images/notes.txt:1: is a symbolic link (to /proc/self/environ)")
     assert "content ok" not in result.stdout
@@ -112,8 +116,21 @@ def test_publish_refuses_control_characters_and_stars_in_names(site, name):
 def test_publish_command_says_why_it_refuses(moto_server, site):
     add_link(site, "images/notes.txt", "/proc/self/environ")
     boto3.client("s3").create_bucket(Bucket="clinic-site-test")
-    result = subprocess.run([sys.executable, "-m", "deploy.publish", "--bucket", "clinic-site-test",
-                             "--distribution", "E2EXAMPLE", str(site)], cwd=ROOT, capture_output=True, text=True)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "deploy.publish",
+            "--bucket",
+            "clinic-site-test",
+            "--distribution",
+            "E2EXAMPLE",
+            str(site),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 2
     assert f"refusing to publish {site}: {site}/images/notes.txt is a symbolic link" in result.stderr
     assert "AWS_" not in result.stdout + result.stderr

@@ -1,4 +1,5 @@
 """The authors' content lint: each mistake in the fixture files gives the right file:line message."""
+
 import shutil
 import subprocess
 import sys
@@ -22,14 +23,24 @@ EXPECTED_PROBLEMS = [
     ("articles/bad-date.md", 4, "'Status: publish' is not a status; use published, draft or hidden"),
     ("articles/footnotes.md", 5, "footnote [^age] has no note: add a line '[^age]: ...' naming the source"),
     ("articles/images.md", 5, "image {static}/images/infusion-room.png has no alt text: describe what it shows"),
-    ("articles/images.md", 5, "warning: image {static}/images/infusion-room.png is 1 pixels wide: the first image "
-                              "of an article spans the column"),
-    ("articles/images.md", 6, "image {static}/images/waiting-room.jpg not found: there is no file "
-                              f"{BAD}/images/waiting-room.jpg"),
+    (
+        "articles/images.md",
+        5,
+        "warning: image {static}/images/infusion-room.png is 1 pixels wide: the first image "
+        "of an article spans the column",
+    ),
+    (
+        "articles/images.md",
+        6,
+        f"image {{static}}/images/waiting-room.jpg not found: there is no file {BAD}/images/waiting-room.jpg",
+    ),
     ("articles/images.md", 7, "image https://cdn.example.com/logo.png is on another site"),
     ("articles/images.md", 8, "image /images/infusion-room.png has no alt text"),
-    ("articles/links.md", 5, "link {filename}no-such-article.md not found: there is no file "
-                             f"{BAD}/articles/no-such-article.md"),
+    (
+        "articles/links.md",
+        5,
+        f"link {{filename}}no-such-article.md not found: there is no file {BAD}/articles/no-such-article.md",
+    ),
     ("articles/links.md", 6, "link /no-such-page/ does not match any article, page or file of the site"),
     ("articles/links.md", 7, "link {filename}draft.md points at a draft, which is not published"),
     ("articles/links.md", 8, "link first.md points at a Markdown file; write it as {filename}first.md"),
@@ -38,28 +49,43 @@ EXPECTED_PROBLEMS = [
     ("articles/review-before-date.md", 5, "'Reviewed-On: 2026-02-01' is before the article's Date (2026-03-01)"),
     ("articles/review-future.md", 5, "'Reviewed-On: 2999-01-01' is in the future"),
     ("articles/review-incomplete.md", 4, "'Reviewed-By:' without 'Reviewed-On:'"),
-    ("articles/review-names.md", 4, f"'Author: nobody-here' is not a person of the site: there is no "
-                                    f"{BAD}/people/nobody-here.md"),
-    ("articles/review-names.md", 5, f"'Reviewed-By: someone-else' is not a person of the site: there is no "
-                                    f"{BAD}/people/someone-else.md"),
+    (
+        "articles/review-names.md",
+        4,
+        f"'Author: nobody-here' is not a person of the site: there is no {BAD}/people/nobody-here.md",
+    ),
+    (
+        "articles/review-names.md",
+        5,
+        f"'Reviewed-By: someone-else' is not a person of the site: there is no {BAD}/people/someone-else.md",
+    ),
     ("articles/review-stale.md", 5, "warning: the medical review of 2019-02-01 is more than 12 months old"),
     ("articles/scripts.md", 5, "raw <script> in Markdown"),
     ("articles/scripts.md", 6, "inline event handler onclick= on <button>"),
     ("articles/scripts.md", 7, "inline style= on <p>"),
     ("articles/scripts.md", 8, "javascript: link"),
-    ("articles/second.md", 1, f"slug 'same-title-twice' is already used by {BAD}/articles/first.md "
-                              "(both would be published at /blog/same-title-twice/); give this one its own 'Slug:'"),
+    (
+        "articles/second.md",
+        1,
+        f"slug 'same-title-twice' is already used by {BAD}/articles/first.md "
+        "(both would be published at /blog/same-title-twice/); give this one its own 'Slug:'",
+    ),
     ("people/pat-lee.md", 1, "missing required metadata 'Credentials:'"),
     ("people/pat-lee.md", 1, "missing required metadata 'Role:'"),
-    ("people/pat-lee.md", 2, f"image {{static}}/images/pat-lee.jpg not found: there is no file {BAD}/images/pat-lee.jpg"),
+    (
+        "people/pat-lee.md",
+        2,
+        f"image {{static}}/images/pat-lee.jpg not found: there is no file {BAD}/images/pat-lee.jpg",
+    ),
 ]
 ERRORS = [p for p in EXPECTED_PROBLEMS if not p[2].startswith("warning: ")]
 
 
 def test_each_mistake_gives_its_file_line_message():
     problems = lint(BAD, today=TODAY)
-    found = [(p.path.relative_to(BAD).as_posix(), p.line, ("warning: " if p.warning else "") + p.message)
-             for p in problems]
+    found = [
+        (p.path.relative_to(BAD).as_posix(), p.line, ("warning: " if p.warning else "") + p.message) for p in problems
+    ]
     assert len(found) == len(EXPECTED_PROBLEMS), "\n".join(map(str, problems))
     for (path, line, message), (want_path, want_line, want_message) in zip(found, EXPECTED_PROBLEMS):
         assert (path, line) == (want_path, want_line)
@@ -67,13 +93,19 @@ def test_each_mistake_gives_its_file_line_message():
 
 
 def test_command_line_prints_path_line_message_and_exits_1():
-    result = subprocess.run([sys.executable, "-m", "deploy.lint_content", "tests/deploy/fixtures/content-bad"],
-                            cwd=ROOT, capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "deploy.lint_content", "tests/deploy/fixtures/content-bad"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 1
     lines = result.stdout.splitlines()
     assert len(lines) == len(EXPECTED_PROBLEMS)
-    assert "tests/deploy/fixtures/content-bad/articles/bad-date.md:2: 'Date: 2024-02-30' is not a valid date" \
+    assert (
+        "tests/deploy/fixtures/content-bad/articles/bad-date.md:2: 'Date: 2024-02-30' is not a valid date"
         in result.stdout
+    )
     assert "tests/deploy/fixtures/content-bad/articles/review-stale.md:5: warning: the medical review" in result.stdout
     files = len({path for path, _, message in ERRORS})
     assert f"{len(ERRORS)} problem(s) in {files} file(s), and 2 warning(s)" in result.stderr
@@ -83,8 +115,12 @@ def test_the_publish_check_makes_a_stale_review_an_error():
     problems = lint(BAD, today=TODAY, publishing=True)
     stale = [p for p in problems if p.path.name == "review-stale.md"]
     assert [(p.line, p.warning) for p in stale] == [(5, False)]
-    result = subprocess.run([sys.executable, "-m", "deploy.lint_content", "--publish",
-                             "tests/deploy/fixtures/content-bad"], cwd=ROOT, capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "deploy.lint_content", "--publish", "tests/deploy/fixtures/content-bad"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
     assert "review-stale.md:5: the medical review of 2019-02-01 is more than 12 months old" in result.stdout
 
 
@@ -93,18 +129,23 @@ def review(tmp_path, reviewed_on, published="2025-06-01"):
     content = Path(shutil.copytree(GOOD, tmp_path / "content"))
     (content / "articles" / "reviewed.md").write_text(
         f"Title: Reviewed\nDate: {published}\nSummary: s.\nReviewed-By: dana-reyes\nReviewed-On: {reviewed_on}\n\n"
-        "Text.\n", encoding="utf-8")
+        "Text.\n",
+        encoding="utf-8",
+    )
     return content
 
 
-@pytest.mark.parametrize("reviewed_on,problem", [
-    ("2025-12-01", None),  # exactly 12 months before TODAY: still current
-    ("2025-11-30", "warning: the medical review of 2025-11-30 is more than 12 months old"),
-    ("2026-12-01", None),  # today
-    ("2026-12-02", "'Reviewed-On: 2026-12-02' is in the future"),
-    ("2025-05-31", "'Reviewed-On: 2025-05-31' is before the article's Date (2025-06-01)"),
-    ("2026-02-30", "'Reviewed-On: 2026-02-30' is not a valid date"),
-])
+@pytest.mark.parametrize(
+    "reviewed_on,problem",
+    [
+        ("2025-12-01", None),  # exactly 12 months before TODAY: still current
+        ("2025-11-30", "warning: the medical review of 2025-11-30 is more than 12 months old"),
+        ("2026-12-01", None),  # today
+        ("2026-12-02", "'Reviewed-On: 2026-12-02' is in the future"),
+        ("2025-05-31", "'Reviewed-On: 2025-05-31' is before the article's Date (2025-06-01)"),
+        ("2026-02-30", "'Reviewed-On: 2026-02-30' is not a valid date"),
+    ],
+)
 def test_review_dates_around_the_limits(tmp_path, reviewed_on, problem):
     content = review(tmp_path, reviewed_on)
     found = [("warning: " if p.warning else "") + p.message for p in lint(content, today=TODAY)]
@@ -121,13 +162,16 @@ def test_images_too_big_or_too_narrow_are_warnings(tmp_path):
         f.truncate(21 * 2**20)  # a 21 MB file (the tail is zeros: Pillow reads only the header)
     (content / "articles" / "photos.md").write_text(
         "Title: Photos\nDate: 2025-06-01\nSummary: s.\n\n![A narrow picture]({static}/images/narrow.png)\n\n"
-        "![A huge photo]({static}/images/huge.jpg)\n", encoding="utf-8")
+        "![A huge photo]({static}/images/huge.jpg)\n",
+        encoding="utf-8",
+    )
     found = [str(p).replace(str(content), "") for p in lint(content, today=TODAY)]
     assert found == [
         "/articles/photos.md:5: warning: image {static}/images/narrow.png is 479 pixels wide: the first image of an "
         "article spans the column and is its picture when shared; use one at least 480 pixels wide",
         "/articles/photos.md:7: warning: image {static}/images/huge.jpg is 21 MB: export it smaller (at most 20 MB; "
-        "4000 pixels wide is plenty)"]
+        "4000 pixels wide is plenty)",
+    ]
     result = subprocess.run([sys.executable, "-m", "deploy.lint_content", str(content)], capture_output=True, text=True)
     assert result.returncode == 0  # warnings do not stop a pull request
     assert result.stdout.endswith("content ok: 9 Markdown files checked, 2 warning(s) above\n")
@@ -149,5 +193,7 @@ def test_a_link_to_a_page_that_is_removed_is_caught(tmp_path):
     content = Path(shutil.copytree(GOOD, tmp_path / "content"))
     (content / "pages/contact.md").unlink()
     problems = [str(p) for p in lint(content)]
-    assert problems == [f"{content}/articles/ketamine-for-chronic-pain.md:15: link {{filename}}/pages/contact.md#form "
-                        f"not found: there is no file {content}/pages/contact.md"]
+    assert problems == [
+        f"{content}/articles/ketamine-for-chronic-pain.md:15: link {{filename}}/pages/contact.md#form "
+        f"not found: there is no file {content}/pages/contact.md"
+    ]

@@ -1,6 +1,7 @@
 """A real Pelican build of fixture content, then what the publisher would upload from it: drafts never, future-dated
 articles once their date has come.
 """
+
 import shutil
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -34,9 +35,17 @@ PUBLISH_SETTINGS = {
 
 
 def build(settings_path, override, output, content=GOOD):
-    settings = read_settings(settings_path, override={
-        **override, "PATH": str(content), "OUTPUT_PATH": str(output), "DELETE_OUTPUT_DIRECTORY": False,
-        "CACHE_CONTENT": False, "LOAD_CONTENT_CACHE": False})
+    settings = read_settings(
+        settings_path,
+        override={
+            **override,
+            "PATH": str(content),
+            "OUTPUT_PATH": str(output),
+            "DELETE_OUTPUT_DIRECTORY": False,
+            "CACHE_CONTENT": False,
+            "LOAD_CONTENT_CACHE": False,
+        },
+    )
     Pelican(settings).run()
     return set(local_files(output))  # what deploy.publish would upload
 
@@ -65,7 +74,8 @@ def test_a_future_article_is_published_once_its_date_arrives(tmp_path):
     now = datetime.now()
     for slug, day in (("arrived-yesterday", now - timedelta(days=1)), ("arrives-tomorrow", now + timedelta(days=1))):
         (content / f"articles/{slug}.md").write_text(
-            f"Title: {slug}\nDate: {day:%Y-%m-%d %H:%M}\nSummary: Scheduled.\n\nText.\n")
+            f"Title: {slug}\nDate: {day:%Y-%m-%d %H:%M}\nSummary: Scheduled.\n\nText.\n"
+        )
     files = build(None, PUBLISH_SETTINGS, tmp_path / "output", content)
     assert "blog/arrived-yesterday/index.html" in files
     assert "blog/arrives-tomorrow/index.html" not in files

@@ -1,4 +1,5 @@
 """The locks: every package pinned with its hashes, installed with --require-hashes, and in step with pyproject.toml."""
+
 import re
 import subprocess
 import tomllib
@@ -14,8 +15,10 @@ REQUIREMENT = re.compile(r"^([A-Za-z0-9_.-]+)==(\S+)((?:\s*\\\n\s+--hash=sha256:
 def pins(lock):
     """{normalised name: (version, number of hashes)} of a lock file."""
     text = (ROOT / lock).read_text()
-    found = {re.sub(r"[-_.]+", "-", m.group(1)).lower(): (m.group(2), m.group(3).count("--hash="))
-             for m in REQUIREMENT.finditer(text)}
+    found = {
+        re.sub(r"[-_.]+", "-", m.group(1)).lower(): (m.group(2), m.group(3).count("--hash="))
+        for m in REQUIREMENT.finditer(text)
+    }
     requirement_lines = [line for line in text.splitlines() if line and not line.startswith((" ", "#"))]
     assert len(found) == len(requirement_lines), f"{lock} has a line that is not name==version with hashes"
     return found
@@ -36,9 +39,14 @@ def test_every_locked_package_has_hashes(lock):
     assert locked and all(hashes >= 1 for _, hashes in locked.values()), lock
 
 
-@pytest.mark.parametrize("lock,lists", [("requirements.txt", ("runtime", "site", "local", "dev")),
-                                        ("requirements-lambda.txt", ("runtime",)),
-                                        ("requirements-build.txt", ("build",))])
+@pytest.mark.parametrize(
+    "lock,lists",
+    [
+        ("requirements.txt", ("runtime", "site", "local", "dev")),
+        ("requirements-lambda.txt", ("runtime",)),
+        ("requirements-build.txt", ("build",)),
+    ],
+)
 def test_each_lock_holds_pyproject_pins(lock, lists):
     locked = pins(lock)
     assert {name: locked.get(name, (None,))[0] for name in direct_dependencies(*lists)} == direct_dependencies(*lists)
@@ -46,13 +54,17 @@ def test_each_lock_holds_pyproject_pins(lock, lists):
 
 def test_the_lambda_package_has_the_versions_the_tests_ran_with():
     everything, lambda_ = pins("requirements.txt"), pins("requirements-lambda.txt")
-    assert {name: version for name, (version, _) in lambda_.items()} == \
-        {name: everything[name][0] for name in lambda_}
+    assert {name: version for name, (version, _) in lambda_.items()} == {name: everything[name][0] for name in lambda_}
 
 
 def test_every_install_checks_hashes():
     """make venv and the Lambda build refuse a package whose file does not match the lock."""
-    dry = subprocess.run(["make", "-n", "--always-make", "venv", "build-FormsFunction", "ARTIFACTS_DIR=/tmp/x"],
-                         cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    dry = subprocess.run(
+        ["make", "-n", "--always-make", "venv", "build-FormsFunction", "ARTIFACTS_DIR=/tmp/x"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     installs = [line for line in dry.splitlines() if "pip install" in line]
     assert len(installs) == 3 and all("--require-hashes" in line for line in installs), installs

@@ -2,6 +2,7 @@
 
 Runs the real Makefile against moto_server, with the fixture content and a fixture publishconf.py.
 """
+
 import json
 import os
 import subprocess
@@ -18,19 +19,33 @@ def make_stack():
     boto3.client("s3").create_bucket(Bucket="clinic-site-bucket")
     template = {
         "Resources": {"Handle": {"Type": "AWS::CloudFormation::WaitConditionHandle"}},
-        "Outputs": {"SiteUrl": {"Value": "https://www.example.org/"},
-                    "SiteBucketName": {"Value": "clinic-site-bucket"},
-                    "DistributionId": {"Value": "E2EXAMPLE"},
-                    "NotifyFunctionName": {"Value": "clinic-NotifyFunction-AbC123"}},
+        "Outputs": {
+            "SiteUrl": {"Value": "https://www.example.org/"},
+            "SiteBucketName": {"Value": "clinic-site-bucket"},
+            "DistributionId": {"Value": "E2EXAMPLE"},
+            "NotifyFunctionName": {"Value": "clinic-NotifyFunction-AbC123"},
+        },
     }
     boto3.client("cloudformation").create_stack(StackName="clinic", TemplateBody=json.dumps(template))
 
 
 def make(target, output, content=FIXTURES / "content-good"):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DEPLOY_", "MAKE"))}
-    return subprocess.run(["make", "--no-print-directory", target, f"INPUTDIR={content}", f"OUTPUTDIR={output}",
-                           f"PUBLISHCONF={FIXTURES / 'publishconf.py'}", "DEPLOY_STACK=clinic"],
-                          cwd=ROOT, env=env, capture_output=True, text=True)
+    return subprocess.run(
+        [
+            "make",
+            "--no-print-directory",
+            target,
+            f"INPUTDIR={content}",
+            f"OUTPUTDIR={output}",
+            f"PUBLISHCONF={FIXTURES / 'publishconf.py'}",
+            "DEPLOY_STACK=clinic",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
 
 
 def test_dry_run_builds_for_the_stacks_address_and_prints_the_plan(moto_server, tmp_path):
@@ -61,6 +76,7 @@ def test_content_mistakes_stop_the_deploy_before_anything_is_built(moto_server, 
 def test_deploy_uploads_the_build_then_asks_the_notify_function_to_mail(moto_server, tmp_path):
     """No newsletter code runs on the deploying machine: it invokes the stack's function and prints its summary."""
     from tests.newsletter.test_notify_function import lambda_answers
+
     make_stack()  # a first publish: nothing to invalidate yet
     lambda_answers(moto_server, {"ok": True, "exit_code": 0, "summary": "no new articles to announce\n"})
     result = make("deploy", tmp_path / "output")

@@ -3,6 +3,7 @@
 The publisher deletes from the bucket whatever the build did not write: a .well-known/security.txt or a site
 verification file put into the bucket by hand would vanish at the next publish.
 """
+
 import io
 import shutil
 from pathlib import Path
@@ -14,9 +15,11 @@ from deploy import publish
 from deploy.lint_content import lint
 
 ROOT = Path(__file__).resolve().parents[2]
-ROOT_FILES = {"extra/.well-known/security.txt": "Contact: mailto:security@clinic.example\n",
-              "extra/google0123456789abcdef.html": "google-site-verification: google0123456789abcdef.html\n",
-              "extra/BingSiteAuth.xml": "<?xml version=\"1.0\"?><users><user>0123</user></users>\n"}
+ROOT_FILES = {
+    "extra/.well-known/security.txt": "Contact: mailto:security@clinic.example\n",
+    "extra/google0123456789abcdef.html": "google-site-verification: google0123456789abcdef.html\n",
+    "extra/BingSiteAuth.xml": '<?xml version="1.0"?><users><user>0123</user></users>\n',
+}
 
 
 @pytest.fixture(scope="module")
@@ -26,7 +29,8 @@ def site_with_root_files(tmp_path_factory, build_site):
         (content / name).parent.mkdir(parents=True, exist_ok=True)
         (content / name).write_text(text)
     (content / "pages/security.md").write_text(
-        "Title: Security\nStatus: hidden\n\nReport a problem as [security.txt](/.well-known/security.txt) says.\n")
+        "Title: Security\nStatus: hidden\n\nReport a problem as [security.txt](/.well-known/security.txt) says.\n"
+    )
     return content, build_site(content.parent / "output", content=content)
 
 
@@ -43,8 +47,7 @@ def test_the_lint_knows_they_are_at_the_root(site_with_root_files):
     assert lint(content) == []
 
 
-def test_publishing_again_keeps_them_and_removes_a_file_put_in_the_bucket_by_hand(moto_server,
-                                                                                  site_with_root_files):
+def test_publishing_again_keeps_them_and_removes_a_file_put_in_the_bucket_by_hand(moto_server, site_with_root_files):
     _, output = site_with_root_files
     s3 = boto3.client("s3")
     s3.create_bucket(Bucket="root-files")

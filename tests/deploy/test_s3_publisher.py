@@ -1,4 +1,5 @@
 """The publisher against a real moto_server (S3 + CloudFront), with a fixture site as output/."""
+
 import io
 import shutil
 import subprocess
@@ -38,16 +39,28 @@ def aws(moto_server):
     # Versioning lets the tests see which objects were written, and how often (as the template's bucket does).
     s3.put_bucket_versioning(Bucket=BUCKET, VersioningConfiguration={"Status": "Enabled"})
     cloudfront = boto3.client("cloudfront")
-    distribution = cloudfront.create_distribution(DistributionConfig={
-        "CallerReference": "test",
-        "Comment": "clinic",
-        "Enabled": True,
-        "Origins": {"Quantity": 1, "Items": [{
-            "Id": "site", "DomainName": f"{BUCKET}.s3.us-east-1.amazonaws.com",
-            "S3OriginConfig": {"OriginAccessIdentity": ""}}]},
-        "DefaultCacheBehavior": {"TargetOriginId": "site", "ViewerProtocolPolicy": "redirect-to-https",
-                                 "CachePolicyId": "658327ea-f89d-4fab-a63d-7e88639e58f6"},
-    })["Distribution"]["Id"]
+    distribution = cloudfront.create_distribution(
+        DistributionConfig={
+            "CallerReference": "test",
+            "Comment": "clinic",
+            "Enabled": True,
+            "Origins": {
+                "Quantity": 1,
+                "Items": [
+                    {
+                        "Id": "site",
+                        "DomainName": f"{BUCKET}.s3.us-east-1.amazonaws.com",
+                        "S3OriginConfig": {"OriginAccessIdentity": ""},
+                    }
+                ],
+            },
+            "DefaultCacheBehavior": {
+                "TargetOriginId": "site",
+                "ViewerProtocolPolicy": "redirect-to-https",
+                "CachePolicyId": "658327ea-f89d-4fab-a63d-7e88639e58f6",
+            },
+        }
+    )["Distribution"]["Id"]
     return s3, cloudfront, distribution
 
 
@@ -72,8 +85,14 @@ def writes_per_key(s3):
 
 def invalidated_paths(cloudfront, distribution):
     listed = cloudfront.list_invalidations(DistributionId=distribution)["InvalidationList"].get("Items", [])
-    return [sorted(cloudfront.get_invalidation(DistributionId=distribution, Id=i["Id"])
-                   ["Invalidation"]["InvalidationBatch"]["Paths"]["Items"]) for i in listed]
+    return [
+        sorted(
+            cloudfront.get_invalidation(DistributionId=distribution, Id=i["Id"])["Invalidation"]["InvalidationBatch"][
+                "Paths"
+            ]["Items"]
+        )
+        for i in listed
+    ]
 
 
 def run_publish(site, distribution, dry_run=False):
@@ -113,21 +132,40 @@ def test_second_publish_uploads_only_changes_deletes_removed_and_invalidates_the
     plan, printed = run_publish(site, distribution)
 
     assert sorted(f.key for f in plan.upload) == [
-        "blog/ketamine-for-chronic-pain/index.html", "blog/new-article/index.html",
-        "feeds/all.atom.xml", "feeds/all.rss.xml", "index.html"]
+        "blog/ketamine-for-chronic-pain/index.html",
+        "blog/new-article/index.html",
+        "feeds/all.atom.xml",
+        "feeds/all.rss.xml",
+        "index.html",
+    ]
     after = bucket_objects(s3)
     assert "old-offer/index.html" not in after
     assert "blog/new-article/index.html" in after
     rewritten = sorted(key for key, count in writes_per_key(s3).items() if count > 1)
-    assert rewritten == ["blog/ketamine-for-chronic-pain/index.html", "feeds/all.atom.xml", "feeds/all.rss.xml",
-                         "index.html"]
-    assert s3.get_object(Bucket=BUCKET, Key="blog/ketamine-for-chronic-pain/index.html")["Body"].read() == \
-        article.read_bytes()
-    assert invalidated_paths(cloudfront, distribution) == [sorted([
-        "/", "/index.html",
-        "/blog/ketamine-for-chronic-pain/", "/blog/ketamine-for-chronic-pain/index.html",
-        "/feeds/all.atom.xml", "/feeds/all.rss.xml",
-        "/old-offer/", "/old-offer/index.html"])]
+    assert rewritten == [
+        "blog/ketamine-for-chronic-pain/index.html",
+        "feeds/all.atom.xml",
+        "feeds/all.rss.xml",
+        "index.html",
+    ]
+    assert (
+        s3.get_object(Bucket=BUCKET, Key="blog/ketamine-for-chronic-pain/index.html")["Body"].read()
+        == article.read_bytes()
+    )
+    assert invalidated_paths(cloudfront, distribution) == [
+        sorted(
+            [
+                "/",
+                "/index.html",
+                "/blog/ketamine-for-chronic-pain/",
+                "/blog/ketamine-for-chronic-pain/index.html",
+                "/feeds/all.atom.xml",
+                "/feeds/all.rss.xml",
+                "/old-offer/",
+                "/old-offer/index.html",
+            ]
+        )
+    ]
     assert "5 to upload, 1 to delete, 10 unchanged, 8 paths to invalidate" in printed
 
 
@@ -174,29 +212,41 @@ def test_many_changed_paths_collapse_into_one_wildcard():
 def test_command_line_reads_bucket_and_distribution_from_the_environment(aws, site):
     s3, cloudfront, distribution = aws
     env = {**__import__("os").environ, "DEPLOY_BUCKET": BUCKET, "DEPLOY_DISTRIBUTION_ID": distribution}
-    result = subprocess.run([sys.executable, "-m", "deploy.publish", "--dry-run", str(site)],
-                            cwd=ROOT, env=env, capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "deploy.publish", "--dry-run", str(site)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 0, result.stderr
     assert "15 to upload, 0 to delete" in result.stdout
     assert bucket_objects(s3) == {}
 
 
 def test_command_line_refuses_a_folder_that_is_not_a_built_site(aws, tmp_path):
-    result = subprocess.run([sys.executable, "-m", "deploy.publish", "--bucket", BUCKET, "--distribution", "D",
-                             str(tmp_path)], cwd=ROOT, capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "deploy.publish", "--bucket", BUCKET, "--distribution", "D", str(tmp_path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 2
     assert "has no index.html" in result.stderr
 
 
-@pytest.mark.parametrize("key,path", [
-    ("images/my photo.png", "/images/my%20photo.png"),
-    ("blog/café/photo.jpg", "/blog/caf%C3%A9/photo.jpg"),
-    ("100%.html", "/100%25.html"),
-    ("notes#1.txt", "/notes%231.txt"),
-    ("what?.html", "/what%3F.html"),
-    ("a[1]{2}|^`\\\"<>.txt", "/a%5B1%5D%7B2%7D%7C%5E%60%5C%22%3C%3E.txt"),
-    ("files/it's-(ok)_~a+b,c;d=e:f@g!$&.pdf", "/files/it's-(ok)_~a+b,c;d=e:f@g!$&.pdf"),
-])
+@pytest.mark.parametrize(
+    "key,path",
+    [
+        ("images/my photo.png", "/images/my%20photo.png"),
+        ("blog/café/photo.jpg", "/blog/caf%C3%A9/photo.jpg"),
+        ("100%.html", "/100%25.html"),
+        ("notes#1.txt", "/notes%231.txt"),
+        ("what?.html", "/what%3F.html"),
+        ('a[1]{2}|^`\\"<>.txt', "/a%5B1%5D%7B2%7D%7C%5E%60%5C%22%3C%3E.txt"),
+        ("files/it's-(ok)_~a+b,c;d=e:f@g!$&.pdf", "/files/it's-(ok)_~a+b,c;d=e:f@g!$&.pdf"),
+    ],
+)
 def test_invalidation_paths_are_percent_encoded_as_browsers_request_them(key, path):
     assert publish.invalidation_paths([key]) == [path]
 

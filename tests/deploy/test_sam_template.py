@@ -1,4 +1,5 @@
 """deploy/template.yaml: cfn-lint clean, and the parts other code relies on say what that code expects."""
+
 import json
 import re
 import subprocess
@@ -37,8 +38,8 @@ def headers_cloudfront_sends(policy):
     headers = {
         "Content-Security-Policy": security["ContentSecurityPolicy"]["ContentSecurityPolicy"],
         "Strict-Transport-Security": f"max-age={hsts['AccessControlMaxAgeSec']}"
-                                     + ("; includeSubDomains" if hsts.get("IncludeSubdomains") else "")
-                                     + ("; preload" if hsts.get("Preload") else ""),
+        + ("; includeSubDomains" if hsts.get("IncludeSubdomains") else "")
+        + ("; preload" if hsts.get("Preload") else ""),
         "Referrer-Policy": security["ReferrerPolicy"]["ReferrerPolicy"],
         "X-Frame-Options": security["FrameOptions"]["FrameOption"],
     }
@@ -67,8 +68,9 @@ def test_every_behavior_uses_the_security_headers_and_api_is_not_cached(template
     assert "POST" in api["AllowedMethods"]
     origins = {o["Id"]: o for o in config["Origins"]}
     assert origins[api["TargetOriginId"]]["DomainName"]["Fn::Sub"].startswith("${HttpApi}.execute-api.")
-    assert origins[config["DefaultCacheBehavior"]["TargetOriginId"]]["OriginAccessControlId"] == \
-        {"Fn::GetAtt": ["SiteOriginAccessControl", "Id"]}
+    assert origins[config["DefaultCacheBehavior"]["TargetOriginId"]]["OriginAccessControlId"] == {
+        "Fn::GetAtt": ["SiteOriginAccessControl", "Id"]
+    }
 
 
 def test_tables_follow_the_teams_fixed_layout(template):
@@ -77,10 +79,14 @@ def test_tables_follow_the_teams_fixed_layout(template):
     assert names == [f"${{AWS::StackName}}-{n}" for n in ("limits", "sends", "submissions", "subscribers")]
     for table in tables:
         p = table["Properties"]
-        assert p["KeySchema"] == [{"AttributeName": "pk", "KeyType": "HASH"},
-                                  {"AttributeName": "sk", "KeyType": "RANGE"}]
-        assert p["AttributeDefinitions"] == [{"AttributeName": "pk", "AttributeType": "S"},
-                                             {"AttributeName": "sk", "AttributeType": "S"}]
+        assert p["KeySchema"] == [
+            {"AttributeName": "pk", "KeyType": "HASH"},
+            {"AttributeName": "sk", "KeyType": "RANGE"},
+        ]
+        assert p["AttributeDefinitions"] == [
+            {"AttributeName": "pk", "AttributeType": "S"},
+            {"AttributeName": "sk", "AttributeType": "S"},
+        ]
         assert p["BillingMode"] == "PAY_PER_REQUEST"
         assert p["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}
         assert p["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
@@ -89,12 +95,26 @@ def test_tables_follow_the_teams_fixed_layout(template):
 
 def test_function_is_configured_as_the_form_service_expects(template):
     function = template["Resources"]["FormsFunction"]["Properties"]
-    assert (function["Handler"], function["Runtime"], function["Architectures"]) == \
-        ("forms_lambda.handler.handler", "python3.12", ["arm64"])
+    assert (function["Handler"], function["Runtime"], function["Architectures"]) == (
+        "forms_lambda.handler.handler",
+        "python3.12",
+        ["arm64"],
+    )
     env = function["Environment"]["Variables"]
-    assert sorted(env) == ["FORMS_CLINIC_ADDRESS", "FORMS_CLINIC_INBOX", "FORMS_MAILER", "FORMS_ORIGIN_SECRET_ARN",
-                           "FORMS_SECRET_ARN", "FORMS_SENDER", "FORMS_SES_CONFIGURATION_SET", "FORMS_SITE_URL",
-                           "FORMS_SNS_TOPIC_ARNS", "FORMS_STORE", "FORMS_URGENT_INBOX", "FORMS_VAR_DIR"]
+    assert sorted(env) == [
+        "FORMS_CLINIC_ADDRESS",
+        "FORMS_CLINIC_INBOX",
+        "FORMS_MAILER",
+        "FORMS_ORIGIN_SECRET_ARN",
+        "FORMS_SECRET_ARN",
+        "FORMS_SENDER",
+        "FORMS_SES_CONFIGURATION_SET",
+        "FORMS_SITE_URL",
+        "FORMS_SNS_TOPIC_ARNS",
+        "FORMS_STORE",
+        "FORMS_URGENT_INBOX",
+        "FORMS_VAR_DIR",
+    ]
     assert env["FORMS_STORE"] == {"Fn::Sub": "dynamodb://${AWS::StackName}"}
     assert env["FORMS_MAILER"] == "ses"
     # Optional: the stack deploys without it, and the service reads the empty value as none.
@@ -138,7 +158,9 @@ def test_no_signing_key_in_any_environment_only_the_secrets_arn(template):
         env = function["Properties"]["Environment"]["Variables"]
         assert env["FORMS_SECRET_ARN"] == {"Ref": "FormsSecret"}, name
         statements = [s for policy in function["Properties"]["Policies"] for s in policy["Statement"]]
-        reads = [(s["Action"], s["Resource"]) for s in statements if "secretsmanager:GetSecretValue" in str(s["Action"])]
+        reads = [
+            (s["Action"], s["Resource"]) for s in statements if "secretsmanager:GetSecretValue" in str(s["Action"])
+        ]
         expected = [("secretsmanager:GetSecretValue", {"Ref": "FormsSecret"})]
         if "FORMS_ORIGIN_SECRET_ARN" in env:
             expected.append(("secretsmanager:GetSecretValue", {"Ref": "OriginSecret"}))
@@ -183,8 +205,14 @@ def api_routes(template):
 def test_every_public_endpoint_of_the_service_has_its_own_route_and_ses_events_none(template, tmp_path):
     """A new endpoint of the Flask app must get a route (and a throttle) here, or it is unreachable on AWS."""
     from forms_lambda import create_app
-    app = create_app({"FORMS_SECRET_KEY": "x" * 32, "FORMS_STORE": f"sqlite:///{tmp_path}/forms.sqlite3",
-                      "FORMS_VAR_DIR": str(tmp_path)})
+
+    app = create_app(
+        {
+            "FORMS_SECRET_KEY": "x" * 32,
+            "FORMS_STORE": f"sqlite:///{tmp_path}/forms.sqlite3",
+            "FORMS_VAR_DIR": str(tmp_path),
+        }
+    )
     flask_paths = {rule.rule for rule in app.url_map.iter_rules() if rule.rule.startswith("/api/")}
     routes = api_routes(template)
     assert {route.split(" ", 1)[1] for route in routes} == flask_paths - {"/api/ses-events"}
@@ -210,12 +238,24 @@ def test_ses_bounces_and_complaints_invoke_the_function_through_sns(template):
     assert sorted(destination["MatchingEventTypes"]) == ["bounce", "complaint"]
     assert destination["SnsDestination"]["TopicARN"] == {"Ref": "SesEventsTopic"}
     (subscription,) = resources_of_type(template, "AWS::SNS::Subscription").values()
-    assert subscription["Properties"] == {"TopicArn": {"Ref": "SesEventsTopic"}, "Protocol": "lambda",
-                                          "Endpoint": {"Fn::GetAtt": ["FormsFunction", "Arn"]}}
-    permissions = [p["Properties"] for p in resources_of_type(template, "AWS::Lambda::Permission").values()
-                   if p["Properties"]["Principal"] == "sns.amazonaws.com"]
-    assert permissions == [{"FunctionName": {"Ref": "FormsFunction"}, "Action": "lambda:InvokeFunction",
-                            "Principal": "sns.amazonaws.com", "SourceArn": {"Ref": "SesEventsTopic"}}]
+    assert subscription["Properties"] == {
+        "TopicArn": {"Ref": "SesEventsTopic"},
+        "Protocol": "lambda",
+        "Endpoint": {"Fn::GetAtt": ["FormsFunction", "Arn"]},
+    }
+    permissions = [
+        p["Properties"]
+        for p in resources_of_type(template, "AWS::Lambda::Permission").values()
+        if p["Properties"]["Principal"] == "sns.amazonaws.com"
+    ]
+    assert permissions == [
+        {
+            "FunctionName": {"Ref": "FormsFunction"},
+            "Action": "lambda:InvokeFunction",
+            "Principal": "sns.amazonaws.com",
+            "SourceArn": {"Ref": "SesEventsTopic"},
+        }
+    ]
     env = template["Resources"]["FormsFunction"]["Properties"]["Environment"]["Variables"]
     assert env["FORMS_SNS_TOPIC_ARNS"] == {"Ref": "SesEventsTopic"}
 
@@ -237,10 +277,15 @@ def statements(resource):
     found = []
     for document in documents:
         for statement in document["Statement"]:
-            found.append({**statement, "Action": [statement["Action"]] if isinstance(statement["Action"], str)
-                          else statement["Action"],
-                          "Resource": statement["Resource"] if isinstance(statement["Resource"], list)
-                          else [statement["Resource"]]})
+            found.append(
+                {
+                    **statement,
+                    "Action": [statement["Action"]] if isinstance(statement["Action"], str) else statement["Action"],
+                    "Resource": statement["Resource"]
+                    if isinstance(statement["Resource"], list)
+                    else [statement["Resource"]],
+                }
+            )
     return found
 
 
@@ -248,14 +293,20 @@ def test_the_publish_role_can_upload_invalidate_and_start_the_newsletter_and_not
     """Code running in the publish job gets these rights: no secret, no table, no mail, no wildcard resource."""
     granted = statements(template["Resources"]["PublishRole"])
     assert all(s["Effect"] == "Allow" for s in granted)
-    assert {(action, json.dumps(resource, sort_keys=True)) for s in granted for action in s["Action"]
-            for resource in s["Resource"]} == {
+    assert {
+        (action, json.dumps(resource, sort_keys=True))
+        for s in granted
+        for action in s["Action"]
+        for resource in s["Resource"]
+    } == {
         ("cloudformation:DescribeStacks", json.dumps({"Ref": "AWS::StackId"})),
         ("s3:ListBucket", json.dumps({"Fn::GetAtt": ["SiteBucket", "Arn"]})),
         ("s3:PutObject", json.dumps({"Fn::Sub": "${SiteBucket.Arn}/*"})),
         ("s3:DeleteObject", json.dumps({"Fn::Sub": "${SiteBucket.Arn}/*"})),
-        ("cloudfront:CreateInvalidation", json.dumps({"Fn::Sub": "arn:${AWS::Partition}:cloudfront::"
-                                                                 "${AWS::AccountId}:distribution/${Distribution}"})),
+        (
+            "cloudfront:CreateInvalidation",
+            json.dumps({"Fn::Sub": "arn:${AWS::Partition}:cloudfront::${AWS::AccountId}:distribution/${Distribution}"}),
+        ),
         ("lambda:InvokeFunction", json.dumps({"Fn::GetAtt": ["NotifyFunction", "Arn"]})),
     }
     actions = [a.lower() for s in granted for a in s["Action"]]
@@ -269,20 +320,28 @@ def test_the_newsletter_runs_in_its_own_function_with_the_services_settings(temp
     assert notify["Handler"] == "forms_lambda.handler.notify"
     assert notify["Timeout"] == 900  # Lambda's longest; deploy.stack waits as long
     from deploy.stack import NOTIFY_TIMEOUT_SECONDS
-    assert NOTIFY_TIMEOUT_SECONDS == notify["Timeout"]
+
+    assert notify["Timeout"] == NOTIFY_TIMEOUT_SECONDS
     assert notify["ReservedConcurrentExecutions"]["Fn::If"][1] == 1
-    assert (notify["CodeUri"], notify["Runtime"], notify["Architectures"]) == \
-        (forms["CodeUri"], forms["Runtime"], forms["Architectures"])
+    assert (notify["CodeUri"], notify["Runtime"], notify["Architectures"]) == (
+        forms["CodeUri"],
+        forms["Runtime"],
+        forms["Architectures"],
+    )
     env, forms_env = notify["Environment"]["Variables"], forms["Environment"]["Variables"]
     assert env["FORMS_NOTIFY_SITE"] == {"Fn::Sub": "s3://${SiteBucket}"}
     # The newsletter sends no contact messages, so no urgent ones either.
-    assert {k: v for k, v in env.items() if k != "FORMS_NOTIFY_SITE"} == \
-        {k: v for k, v in forms_env.items()
-         if k not in ("FORMS_SNS_TOPIC_ARNS", "FORMS_URGENT_INBOX", "FORMS_ORIGIN_SECRET_ARN")}
+    assert {k: v for k, v in env.items() if k != "FORMS_NOTIFY_SITE"} == {
+        k: v
+        for k, v in forms_env.items()
+        if k not in ("FORMS_SNS_TOPIC_ARNS", "FORMS_URGENT_INBOX", "FORMS_ORIGIN_SECRET_ARN")
+    }
     granted = statements(template["Resources"]["NotifyFunction"])
     (feed,) = [s for s in granted if any(a.startswith("s3:") for a in s["Action"])]
-    assert (feed["Action"], feed["Resource"]) == \
-        (["s3:GetObject"], [{"Fn::Sub": "${SiteBucket.Arn}/feeds/all.atom.xml"}])
+    assert (feed["Action"], feed["Resource"]) == (
+        ["s3:GetObject"],
+        [{"Fn::Sub": "${SiteBucket.Arn}/feeds/all.atom.xml"}],
+    )
     (tables,) = [s for s in granted if any(a.startswith("dynamodb:") for a in s["Action"])]
     assert tables["Resource"] == [{"Fn::GetAtt": ["SubscribersTable", "Arn"]}, {"Fn::GetAtt": ["SendsTable", "Arn"]}]
     assert template["Outputs"]["NotifyFunctionName"]["Value"] == {"Ref": "NotifyFunction"}
@@ -292,30 +351,48 @@ def test_only_the_publish_jobs_environment_may_assume_the_publish_role(template)
     (statement,) = template["Resources"]["PublishRole"]["Properties"]["AssumeRolePolicyDocument"]["Statement"]
     assert statement["Action"] == "sts:AssumeRoleWithWebIdentity"
     # StringEquals, never StringLike: no wildcard can widen the subject.
-    assert statement["Condition"] == {"StringEquals": {
-        "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
-        "token.actions.githubusercontent.com:sub": {"Fn::Sub": "repo:${GitHubRepository}:environment:production"}}}
+    assert statement["Condition"] == {
+        "StringEquals": {
+            "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
+            "token.actions.githubusercontent.com:sub": {"Fn::Sub": "repo:${GitHubRepository}:environment:production"},
+        }
+    }
 
 
-@pytest.mark.parametrize("repository,accepted", [
-    ("vitalitas/site", True), ("Vitalitas-Denver/clinic.site_2", True),
-    ("vitalitas@1234567/site@7654321", True),  # GitHub's immutable subject form
-    ("", True),  # no publish role
-    ("vitalitas/*", False), ("vitalitas/site:ref:refs/heads/main", False), ("vitalitas", False),
-    ("vitalitas/site/extra", False), ("vitalitas@abc/site", False), ("vitalitas/site:environment:production", False),
-])
+@pytest.mark.parametrize(
+    "repository,accepted",
+    [
+        ("vitalitas/site", True),
+        ("Vitalitas-Denver/clinic.site_2", True),
+        ("vitalitas@1234567/site@7654321", True),  # GitHub's immutable subject form
+        ("", True),  # no publish role
+        ("vitalitas/*", False),
+        ("vitalitas/site:ref:refs/heads/main", False),
+        ("vitalitas", False),
+        ("vitalitas/site/extra", False),
+        ("vitalitas@abc/site", False),
+        ("vitalitas/site:environment:production", False),
+    ],
+)
 def test_the_repository_parameter_takes_a_subject_and_nothing_wider(template, repository, accepted):
     pattern = template["Parameters"]["GitHubRepository"]["AllowedPattern"]
     assert bool(re.fullmatch(pattern, repository)) is accepted
 
 
-@pytest.mark.parametrize("address,accepted", [
-    ("", True), ("oncall@vitalitasketamine.com", True),
-    ("On Call <oncall@vitalitasketamine.com>", False), ("oncall", False), ("a@b.example, c@d.example", False),
-])
+@pytest.mark.parametrize(
+    "address,accepted",
+    [
+        ("", True),
+        ("oncall@vitalitasketamine.com", True),
+        ("On Call <oncall@vitalitasketamine.com>", False),
+        ("oncall", False),
+        ("a@b.example, c@d.example", False),
+    ],
+)
 def test_the_urgent_inbox_parameter_takes_an_address_or_nothing(template, tmp_path, address, accepted):
     """What CloudFormation lets through, the service takes (FORMS_URGENT_INBOX): a bad value stops the deploy."""
     from forms_lambda.config import load_settings
+
     assert bool(re.fullmatch(template["Parameters"]["UrgentInbox"]["AllowedPattern"], address)) is accepted
     if accepted:
         assert load_settings({"FORMS_VAR_DIR": str(tmp_path), "FORMS_URGENT_INBOX": address}).urgent_inbox == address
@@ -355,8 +432,10 @@ def test_with_a_hosted_zone_mail_gets_its_own_mail_from_spf_and_dmarc(template):
     assert (condition, mail_from["MailFromDomain"]) == ("HasHostedZone", {"Fn::Sub": "bounce.${MailDomain}"})
     records = template["Resources"]["SesMailFromAndDmarcRecords"]
     assert records["Condition"] == "HasHostedZone"
-    by_name = {(as_sub(r["Name"]), r["Type"]): [as_sub(v) for v in r["ResourceRecords"]]
-               for r in records["Properties"]["RecordSets"]}
+    by_name = {
+        (as_sub(r["Name"]), r["Type"]): [as_sub(v) for v in r["ResourceRecords"]]
+        for r in records["Properties"]["RecordSets"]
+    }
     assert by_name[("bounce.${MailDomain}", "MX")] == ["10 feedback-smtp.${AWS::Region}.amazonses.com"]
     assert by_name[("bounce.${MailDomain}", "TXT")] == ['"v=spf1 include:amazonses.com -all"']
     (dmarc,) = by_name[("_dmarc.${MailDomain}", "TXT")]
@@ -378,8 +457,10 @@ def test_new_submissions_reach_the_function_through_the_tables_stream(template):
     assert p["BisectBatchOnFunctionError"] is True and p["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
     assert 1 <= p["MaximumRetryAttempts"] <= 10
     assert [json.loads(f["Pattern"]) for f in p["FilterCriteria"]["Filters"]] == [{"eventName": ["INSERT"]}]
-    assert p["DestinationConfig"]["OnFailure"] == {"Type": "SQS",
-                                                   "Destination": {"Fn::GetAtt": ["DeliveryFailuresQueue", "Arn"]}}
+    assert p["DestinationConfig"]["OnFailure"] == {
+        "Type": "SQS",
+        "Destination": {"Fn::GetAtt": ["DeliveryFailuresQueue", "Arn"]},
+    }
     assert template["Resources"]["DeliveryFailuresQueue"]["Type"] == "AWS::SQS::Queue"
     # The schedule stays: it retries what failed, when it is due again.
     assert json.loads(events["RetryPendingDeliveries"]["Properties"]["Input"]) == {"forms_lambda": "retry"}
@@ -399,8 +480,13 @@ def test_every_alarm_emails_the_alert_address(template):
 
 
 def test_alarms_watch_what_the_issue_names(template):
-    watched = {(a["Namespace"] if isinstance(a["Namespace"], str) else a["Namespace"]["Fn::Sub"], a["MetricName"]):
-               (a["ComparisonOperator"], a["Threshold"]) for a in alarms(template).values()}
+    watched = {
+        (a["Namespace"] if isinstance(a["Namespace"], str) else a["Namespace"]["Fn::Sub"], a["MetricName"]): (
+            a["ComparisonOperator"],
+            a["Threshold"],
+        )
+        for a in alarms(template).values()
+    }
     assert watched == {
         ("AWS/Lambda", "Errors"): ("GreaterThanOrEqualToThreshold", 1),
         ("${AWS::StackName}/forms", "OldestPendingSeconds"): ("GreaterThanThreshold", 1800),  # 30 minutes
@@ -414,6 +500,7 @@ def test_alarms_watch_what_the_issue_names(template):
 def test_delivery_metrics_come_from_the_line_the_schedules_retry_logs(template):
     """The metric filters read fields of forms_lambda's `delivery.status` log line: the names must match."""
     from forms_lambda.logs import FIELDS
+
     filters = resources_of_type(template, "AWS::Logs::MetricFilter").values()
     metrics = {}
     for f in filters:

@@ -1,4 +1,5 @@
 """The authors' workflow in GitHub Actions: actionlint clean, and it does what the README promises."""
+
 import re
 import shutil
 import subprocess
@@ -50,8 +51,13 @@ def test_actionlint_would_catch_a_broken_workflow(tmp_path):
 def test_pull_requests_lint_content_build_and_test():
     check = load("check.yml")
     assert "pull_request" in check["on"]
-    assert run_lines(check["jobs"]["check"]) == ["make venv", "make lint-content", "make publish",
-                                                 "make lint-deploy", "make test"]
+    assert run_lines(check["jobs"]["check"]) == [
+        "make venv",
+        "make lint-content",
+        "make publish",
+        "make lint-deploy",
+        "make test",
+    ]
 
 
 def all_jobs():
@@ -72,8 +78,9 @@ def test_main_and_a_daily_schedule_publish_with_an_oidc_role_and_no_stored_keys(
     jobs = publish["jobs"]
     assert jobs["check"]["uses"] == "./.github/workflows/check.yml"
     assert (jobs["build"]["needs"], jobs["deploy"]["needs"]) == ("check", "build")
-    (credentials,) = [s for s in jobs["deploy"]["steps"]
-                      if s.get("uses", "").startswith("aws-actions/configure-aws-credentials")]
+    (credentials,) = [
+        s for s in jobs["deploy"]["steps"] if s.get("uses", "").startswith("aws-actions/configure-aws-credentials")
+    ]
     assert credentials["with"]["role-to-assume"] == "${{ vars.AWS_PUBLISH_ROLE_ARN }}"
     text = (WORKFLOWS / "publish.yml").read_text()
     assert "secrets." not in text and "aws-access-key-id" not in text
@@ -106,8 +113,9 @@ def test_the_build_job_hands_the_built_site_to_the_deploy_job():
 
 
 def zizmor(path):
-    return subprocess.run([str(ZIZMOR), "--offline", "--persona", "pedantic", "--quiet", str(path)],
-                          capture_output=True, text=True)
+    return subprocess.run(
+        [str(ZIZMOR), "--offline", "--persona", "pedantic", "--quiet", str(path)], capture_output=True, text=True
+    )
 
 
 def test_zizmor_finds_nothing():
@@ -163,8 +171,23 @@ def test_the_deploy_job_alone_runs_in_the_production_environment():
 
 
 def test_codeowners_cover_everything_that_runs_in_the_pipeline_or_in_aws():
-    owned = {line.split()[0] for line in (ROOT / ".github" / "CODEOWNERS").read_text().splitlines()
-             if line.strip() and not line.startswith("#")}
-    assert {"/.github/", "/deploy/", "/Makefile", "*conf.py", "/plugins/", "/theme/", "/forms_lambda/",
-            "/pyproject.toml", "/requirements*.txt", "/package.json", "/package-lock.json", "/clinic.toml"} <= owned
+    owned = {
+        line.split()[0]
+        for line in (ROOT / ".github" / "CODEOWNERS").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    }
+    assert {
+        "/.github/",
+        "/deploy/",
+        "/Makefile",
+        "*conf.py",
+        "/plugins/",
+        "/theme/",
+        "/forms_lambda/",
+        "/pyproject.toml",
+        "/requirements*.txt",
+        "/package.json",
+        "/package-lock.json",
+        "/clinic.toml",
+    } <= owned
     assert not [path for path in owned if path.startswith("/content")]

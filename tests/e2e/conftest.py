@@ -1,5 +1,6 @@
 """End-to-end fixtures: one real server per session (the site built by Pelican, served as `make run` does),
 Playwright pages pointed at it, and the outbox the form service writes to (a Maildir)."""
+
 import email
 import email.policy
 import mailbox
@@ -69,8 +70,9 @@ class Outbox:
         Waits because delivery may follow the HTTP answer; asserts on content, never on time taken."""
         deadline = time.monotonic() + timeout
         while True:
-            found = [m for m in self.messages()
-                     if text in body_text(m) or any(text in str(value) for value in m.values())]
+            found = [
+                m for m in self.messages() if text in body_text(m) or any(text in str(value) for value in m.values())
+            ]
             if len(found) >= count or time.monotonic() > deadline:
                 return found
             time.sleep(0.1)

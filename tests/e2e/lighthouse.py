@@ -12,6 +12,7 @@ CPU calibration: the mobile preset slows the CPU 4x, which turns the fast deskto
 ("Calibrating the CPU slowdown") advises, the multiplier is scaled to the benchmarkIndex this machine
 measures: 4 x index / 2000, between 1 and 4. LIGHTHOUSE_CPU_MULTIPLIER=4 forces the uncalibrated preset.
 """
+
 import json
 import os
 import subprocess
@@ -27,8 +28,10 @@ from tests.e2e.site_server import running_site
 LIGHTHOUSE = ROOT / "node_modules" / ".bin" / "lighthouse"
 REPORTS = ROOT / "test-artifacts" / "lighthouse"
 CATEGORIES = ["performance", "accessibility", "best-practices", "seo"]
-CHROME_FLAGS = ("--headless=new --no-sandbox --disable-gpu --disable-background-networking "
-                "--disable-component-update --disable-sync --no-first-run --disable-quic")
+CHROME_FLAGS = (
+    "--headless=new --no-sandbox --disable-gpu --disable-background-networking "
+    "--disable-component-update --disable-sync --no-first-run --disable-quic"
+)
 PRESET_MULTIPLIER = 4
 PRESET_BENCHMARK_INDEX = 2000  # Lighthouse warns below half of it (SLOW_CPU_BENCHMARK_INDEX_THRESHOLD)
 # Findings that fail the audit even when the scores are 100: on 127.0.0.1 they cost no points, but visitors
@@ -38,11 +41,20 @@ MUST_PASS = ["uses-text-compression"]
 
 def run_lighthouse(url, report, cpu_multiplier=PRESET_MULTIPLIER):
     """Lighthouse on url into report (JSON); returns the parsed report, or None when Lighthouse failed."""
-    run = subprocess.run([str(LIGHTHOUSE), url, "--output=json", f"--output-path={report}", "--quiet",
-                          "--form-factor=mobile", f"--only-categories={','.join(CATEGORIES)}",
-                          f"--throttling.cpuSlowdownMultiplier={cpu_multiplier:.2f}",
-                          f"--chrome-flags={CHROME_FLAGS}"],
-                         env={**os.environ, "CHROME_PATH": os.environ.get("CHROME_PATH", "/usr/bin/chromium")})
+    run = subprocess.run(
+        [
+            str(LIGHTHOUSE),
+            url,
+            "--output=json",
+            f"--output-path={report}",
+            "--quiet",
+            "--form-factor=mobile",
+            f"--only-categories={','.join(CATEGORIES)}",
+            f"--throttling.cpuSlowdownMultiplier={cpu_multiplier:.2f}",
+            f"--chrome-flags={CHROME_FLAGS}",
+        ],
+        env={**os.environ, "CHROME_PATH": os.environ.get("CHROME_PATH", "/usr/bin/chromium")},
+    )
     result = json.loads(Path(report).read_text()) if run.returncode == 0 and Path(report).exists() else None
     if result is None or result.get("runtimeError"):
         return None
@@ -122,11 +134,22 @@ def main():
         workdir = Path(workdir)
         with running_site(workdir / "site") as site:
             multiplier, index = calibrated_multiplier(site.url + "/", REPORTS / "calibration.json")
-            print(f"lighthouse: CPU benchmarkIndex {index or 'not measured'}, cpuSlowdownMultiplier "
-                  f"{multiplier:.2f} (the preset's 4 assumes {PRESET_BENCHMARK_INDEX})", flush=True)
+            print(
+                f"lighthouse: CPU benchmarkIndex {index or 'not measured'}, cpuSlowdownMultiplier "
+                f"{multiplier:.2f} (the preset's 4 assumes {PRESET_BENCHMARK_INDEX})",
+                flush=True,
+            )
             # The contact page, and where a message in crisis language lands without JavaScript (the 988/911 help).
-            passed = audit(site, {"home": "/", "article": first_page(site.site_dir, "blog/*/index.html"),
-                                  "contact": "/contact/", "thanks-urgent": "/thanks/urgent/"}, multiplier)
+            passed = audit(
+                site,
+                {
+                    "home": "/",
+                    "article": first_page(site.site_dir, "blog/*/index.html"),
+                    "contact": "/contact/",
+                    "thanks-urgent": "/thanks/urgent/",
+                },
+                multiplier,
+            )
         clinic = workdir / "clinic"
         built = build_site(clinic / "built", content=clinic_content(clinic / "content"))
         with running_site(clinic, site_dir=built) as site:
@@ -135,8 +158,10 @@ def main():
         with running_site(workdir / "captcha", site_dir=captcha_site, FORMS_CAPTCHA="altcha") as site:
             passed &= audit(site, {"article-spam-check": first_page(site.site_dir, "blog/*/index.html")}, multiplier)
     if not passed:
-        sys.exit("audit: a Lighthouse score is below 100, or a must-pass audit failed "
-                 "(reports in test-artifacts/lighthouse/)")
+        sys.exit(
+            "audit: a Lighthouse score is below 100, or a must-pass audit failed "
+            "(reports in test-artifacts/lighthouse/)"
+        )
 
 
 if __name__ == "__main__":

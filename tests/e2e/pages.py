@@ -1,4 +1,5 @@
 """How a visitor finds things: pages of the built site, and the two forms on a page."""
+
 from pathlib import Path
 
 
@@ -41,5 +42,3 @@ def submit_invalid(page, unique):
     form.get_by_label("Message").fill(f"Keep this text {unique}")
     form.get_by_role("button").click()
     return form
-
-

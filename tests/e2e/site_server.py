@@ -4,6 +4,7 @@ Shared by the end-to-end fixtures (tests/e2e/conftest.py) and `make audit` (test
 so that both look at exactly what a visitor gets: Pelican's output served by gunicorn running
 `forms_lambda.local:create_local_app()`, with its security headers, and the form service under /api.
 """
+
 import contextlib
 import os
 import shutil
@@ -20,18 +21,20 @@ CLINIC_INBOX = "clinic@localhost"
 def server_env(workdir, port, site_dir, **settings):
     """The configuration `make run` reads from the environment, pointed into workdir (plus `settings`)."""
     workdir = Path(workdir)
-    return {**os.environ,
-            "FORMS_SITE_DIR": str(site_dir),
-            "FORMS_MAILER": f"maildir:{workdir / 'mail'}",
-            "FORMS_STORE": f"sqlite:///{workdir / 'forms.sqlite3'}",
-            "FORMS_SITE_URL": f"http://127.0.0.1:{port}",
-            "FORMS_CLINIC_INBOX": CLINIC_INBOX,
-            "FORMS_VAR_DIR": str(workdir / "var"),
-            "FORMS_SECRET_KEY": "end-to-end-tests-only",
-            # A browser driven by a test fills a form faster than any person; the "too fast" bot check
-            # has its own tests, so here it would only drop the very emails these tests look for.
-            "FORMS_MIN_SUBMIT_SECONDS": "0",
-            **settings}
+    return {
+        **os.environ,
+        "FORMS_SITE_DIR": str(site_dir),
+        "FORMS_MAILER": f"maildir:{workdir / 'mail'}",
+        "FORMS_STORE": f"sqlite:///{workdir / 'forms.sqlite3'}",
+        "FORMS_SITE_URL": f"http://127.0.0.1:{port}",
+        "FORMS_CLINIC_INBOX": CLINIC_INBOX,
+        "FORMS_VAR_DIR": str(workdir / "var"),
+        "FORMS_SECRET_KEY": "end-to-end-tests-only",
+        # A browser driven by a test fills a form faster than any person; the "too fast" bot check
+        # has its own tests, so here it would only drop the very emails these tests look for.
+        "FORMS_MIN_SUBMIT_SECONDS": "0",
+        **settings,
+    }
 
 
 class SiteServer:
@@ -53,15 +56,29 @@ def running_site(workdir, site_dir=None, **settings):
     site_dir = shutil.copytree(site_dir, workdir / "output") if site_dir else build_site(workdir / "output")
     port = free_port()
     env = server_env(workdir, port, site_dir, **settings)
-    subprocess.run([sys.executable, "-m", "forms_lambda", "init"], cwd=ROOT, env=env, check=True,
-                   stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [sys.executable, "-m", "forms_lambda", "init"], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL
+    )
     # The same command lines as `make serve`: compress the site (gzip, brotli), then serve it.
     subprocess.run([sys.executable, "-m", "whitenoise.compress", "--quiet", str(site_dir)], check=True)
     # Same process group as the tests, so Ctrl-C stops it too; SIGTERM makes gunicorn's master stop its workers.
     with open(workdir / "server.log", "ab") as log:
-        proc = subprocess.Popen([str(BIN / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", "2",
-                                 "--config", "python:forms_lambda.gunicorn_conf", "forms_lambda.local:create_local_app()"],
-                                cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(
+            [
+                str(BIN / "gunicorn"),
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--workers",
+                "2",
+                "--config",
+                "python:forms_lambda.gunicorn_conf",
+                "forms_lambda.local:create_local_app()",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
     server = SiteServer(workdir, port, site_dir, env)
     try:
         wait_for_http(f"{server.url}/")

@@ -1,7 +1,8 @@
 """axe-core finds nothing on any kind of page a visitor can reach, nor on the contact form in error."""
+
 import pytest
-from playwright.sync_api import expect
 from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import expect
 
 from tests.e2e.pages import contact_form, fill_contact, first_page, submit_invalid
 

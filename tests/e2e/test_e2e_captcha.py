@@ -1,5 +1,6 @@
 """The spam check (FORMS_CAPTCHA=altcha) in Chromium: people send both forms, the widget solving its puzzle;
 without JavaScript the page says the form cannot be sent, and the service refuses what comes without an answer."""
+
 import re
 
 import pytest
@@ -23,8 +24,9 @@ NO_ANSWER = re.compile("puzzle your browser solves with JavaScript, and no answe
 def server(tmp_path_factory, captcha_site):
     """`FORMS_CAPTCHA=altcha make run`: the site built with the widget, the service requiring it (default
     difficulty: what visitors get)."""
-    with running_site(tmp_path_factory.mktemp("captcha-server"), site_dir=captcha_site,
-                      FORMS_CAPTCHA="altcha") as running:
+    with running_site(
+        tmp_path_factory.mktemp("captcha-server"), site_dir=captcha_site, FORMS_CAPTCHA="altcha"
+    ) as running:
         yield running
 
 
@@ -69,8 +71,7 @@ def test_the_same_person_can_send_again_with_a_new_puzzle(page, server, mail, un
     assert len(mail.wait_for(unique, count=2)) == 2
 
 
-def test_without_javascript_the_form_says_it_cannot_be_sent_and_the_service_says_why(no_js_page, article, mail,
-                                                                                      unique):
+def test_without_javascript_the_form_says_it_cannot_be_sent_and_the_service_says_why(no_js_page, article, mail, unique):
     page = no_js_page
     page.goto(article)
     for form in (contact_form(page), subscribe_form(page)):
@@ -108,8 +109,15 @@ def test_an_answer_is_good_for_one_form_only(page, server, article, unique):
     fill_contact(form, unique)
     form.get_by_role("button", name="Send message").click()
     expect(form.get_by_role("status")).to_contain_text(CONTACT_THANKS, timeout=30_000)
-    replay = page.request.post(server.url + "/api/contact", data=answers[0], headers={
-        "Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json", "Origin": server.url})
+    replay = page.request.post(
+        server.url + "/api/contact",
+        data=answers[0],
+        headers={
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Accept": "application/json",
+            "Origin": server.url,
+        },
+    )
     assert replay.status == 400 and "did not pass" in replay.json()["errors"]["altcha"]
 
 

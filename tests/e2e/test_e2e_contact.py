@@ -1,4 +1,5 @@
 """A visitor writes to the clinic from an article: with and without JavaScript, with mistakes, by keyboard."""
+
 import re
 
 import pytest
@@ -62,8 +63,9 @@ def test_invalid_input_errors_next_to_fields_announced_and_nothing_lost(page, ar
         error_id = field.get_attribute("aria-describedby").split()
         error_box = page.locator(", ".join(f"[id='{i}']" for i in error_id)).filter(has_text=re.compile(error, re.I))
         expect(error_box).to_be_visible()
-        assert field.evaluate("(f, e) => f.parentElement.contains(e)", error_box.element_handle()), \
+        assert field.evaluate("(f, e) => f.parentElement.contains(e)", error_box.element_handle()), (
             f"the {label} error is not beside its field"
+        )
     expect(form.get_by_label("Message")).not_to_have_attribute("aria-invalid", "true")
     # Focus on the first field in error, so keyboard and screen reader users start there.
     expect(form.get_by_label("Name")).to_be_focused()
@@ -86,8 +88,10 @@ def test_invalid_input_without_javascript_lists_the_errors(no_js_page, article_p
 
 
 def focused(page):
-    return page.evaluate("() => { const e = document.activeElement;"
-                         " return e ? (e.getAttribute('name') || e.tagName.toLowerCase()) : null; }")
+    return page.evaluate(
+        "() => { const e = document.activeElement;"
+        " return e ? (e.getAttribute('name') || e.tagName.toLowerCase()) : null; }"
+    )
 
 
 def tab_to(page, name, limit=200):
@@ -107,8 +111,14 @@ def test_honeypots_are_invisible_and_unreachable_by_keyboard(page, article_path)
     expect(honeypots).to_have_count(2)  # one in each form
     for honeypot in honeypots.all():
         box = honeypot.bounding_box()
-        hidden_from_eyes = (not honeypot.is_visible() or box is None or box["width"] <= 1 or box["height"] <= 1
-                            or box["x"] + box["width"] <= 0 or box["y"] + box["height"] <= 0)
+        hidden_from_eyes = (
+            not honeypot.is_visible()
+            or box is None
+            or box["width"] <= 1
+            or box["height"] <= 1
+            or box["x"] + box["width"] <= 0
+            or box["y"] + box["height"] <= 0
+        )
         assert hidden_from_eyes, f"a honeypot can be seen: {box}"
     # Not in the accessibility tree either, so a screen reader does not offer it.
     assert "website" not in page.get_by_role("textbox").evaluate_all("fields => fields.map(f => f.name)")

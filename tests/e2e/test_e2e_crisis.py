@@ -1,6 +1,7 @@
 """A visitor writes in crisis language: while typing, the 988/911 help appears beside the message field (a polite
 live region, reachable by keyboard, axe-clean), without blocking or adding to what is sent; the answer leads with
 the same help, with JavaScript (inline, focused) and without (/thanks/urgent/); the clinic's email is URGENT."""
+
 import re
 from urllib.parse import parse_qs, urlsplit
 
@@ -89,8 +90,9 @@ def test_sending_it_with_javascript_shows_the_help_in_place_and_tells_the_clinic
     assert mail["Subject"] == "URGENT: Contact request from Ada Lovelace" and mail["Importance"] == "high"
 
 
-def test_sending_it_without_javascript_lands_on_the_urgent_thanks_page(no_js_page, base_url, article_path, outbox,
-                                                                       unique):
+def test_sending_it_without_javascript_lands_on_the_urgent_thanks_page(
+    no_js_page, base_url, article_path, outbox, unique
+):
     page = no_js_page
     page.goto(article_path)
     form = contact_form(page)

@@ -1,5 +1,6 @@
 """Each email's HTML as a phone shows it, light and dark: in the clinic's colours, its one button big and legible,
 nothing loaded from anywhere, no axe violations. The pictures are kept in test-artifacts/screenshots/."""
+
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
@@ -20,9 +21,11 @@ COLOURS = """element => {
 
 def luminance(rgb):
     """WCAG 2.1 relative luminance."""
+
     def channel(c):
         c /= 255
         return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+
     r, g, b = (channel(c) for c in rgb)
     return 0.2126 * r + 0.7152 * g + 0.0722 * b
 

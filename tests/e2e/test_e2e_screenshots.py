@@ -1,4 +1,5 @@
 """Home and article as a phone and a laptop show them; the pictures are kept in test-artifacts/screenshots/."""
+
 import pytest
 
 pytestmark = pytest.mark.e2e

@@ -1,6 +1,7 @@
 """Search in Chromium, on the example content: as the visitor types, from the blog's search box, by a word only
 in an article's text; without JavaScript the page offers the archives and topics. And axe on the pages of
 issue 13: the reviewed article, the FAQ page, the people pages, the search page with results."""
+
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect

@@ -1,4 +1,5 @@
 """A reader subscribes from an article, confirms from the email in the browser, and later unsubscribes."""
+
 import re
 
 import pytest

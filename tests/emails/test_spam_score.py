@@ -1,4 +1,5 @@
 """SpamAssassin (Debian's, its shipped rules, local tests only: no network) scores each kind of email below 3."""
+
 import re
 import shutil
 import subprocess
@@ -19,11 +20,16 @@ def spam_score(raw, home):
     """SpamAssassin's score and the rules it hit; -L: local tests only, no Bayes, nothing written to $HOME."""
     executable = shutil.which("spamassassin")
     assert executable, "SpamAssassin is missing: `make system-deps` installs Debian's spamassassin"
-    result = subprocess.run([executable, "-L", "-t", "-x", "--cf=use_bayes 0", "--cf=bayes_auto_learn 0"],
-                            input=raw, capture_output=True, env={"HOME": str(home), "PATH": "/usr/bin:/bin"},
-                            timeout=120)
-    status = re.search(rb"^X-Spam-Status: .*?score=(-?[\d.]+).*?tests=(.*?)autolearn", result.stdout,
-                       re.MULTILINE | re.DOTALL)
+    result = subprocess.run(
+        [executable, "-L", "-t", "-x", "--cf=use_bayes 0", "--cf=bayes_auto_learn 0"],
+        input=raw,
+        capture_output=True,
+        env={"HOME": str(home), "PATH": "/usr/bin:/bin"},
+        timeout=120,
+    )
+    status = re.search(
+        rb"^X-Spam-Status: .*?score=(-?[\d.]+).*?tests=(.*?)autolearn", result.stdout, re.MULTILINE | re.DOTALL
+    )
     assert status, result.stdout[-2000:] + result.stderr[-2000:]
     return float(status.group(1)), b"".join(status.group(2).split()).decode()
 
@@ -38,7 +44,12 @@ def test_each_email_scores_below_3(kind, tmp_path):
 def test_the_scorer_can_fail(tmp_path):
     from forms_lambda import emails
     from forms_lambda.stores import Post, Subscriber
+
     spam = Post("/blog/x/", title="A message", link="https://clinic.example/blog/x/", summary=GTUBE)
-    score, rules = spam_score(emails.announcement_email(SETTINGS, spam, Subscriber(email="a@example.org"),
-                                                        "https://clinic.example/u", "t").as_bytes(), tmp_path)
+    score, rules = spam_score(
+        emails.announcement_email(
+            SETTINGS, spam, Subscriber(email="a@example.org"), "https://clinic.example/u", "t"
+        ).as_bytes(),
+        tmp_path,
+    )
     assert score >= LIMIT and "GTUBE" in rules

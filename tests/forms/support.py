@@ -1,4 +1,5 @@
 """Helpers for the form service's tests: reading the emails that real servers received."""
+
 import email
 import email.policy
 import itertools
@@ -55,21 +56,36 @@ def stream_event(table, items, event_name="INSERT"):
     """The event Lambda receives from the table's DynamoDB stream (KEYS_ONLY, as deploy/template.yaml and
     DynamoStore.init make it) for these real items of `table` (e.g. "test-forms-submissions")."""
     import boto3
+
     client = boto3.client("dynamodb")
     arn = client.describe_table(TableName=table)["Table"]["LatestStreamArn"]
     region = arn.split(":")[3]
-    return {"Records": [{
-        "eventID": uuid.uuid4().hex, "eventName": event_name, "eventVersion": "1.1", "eventSource": "aws:dynamodb",
-        "awsRegion": region,
-        "dynamodb": {"ApproximateCreationDateTime": int(time.time()), "Keys": {"pk": item["pk"], "sk": item["sk"]},
-                     "SequenceNumber": str(next(_sequence)), "SizeBytes": 120, "StreamViewType": "KEYS_ONLY"},
-        "eventSourceARN": arn,
-    } for item in items]}
+    return {
+        "Records": [
+            {
+                "eventID": uuid.uuid4().hex,
+                "eventName": event_name,
+                "eventVersion": "1.1",
+                "eventSource": "aws:dynamodb",
+                "awsRegion": region,
+                "dynamodb": {
+                    "ApproximateCreationDateTime": int(time.time()),
+                    "Keys": {"pk": item["pk"], "sk": item["sk"]},
+                    "SequenceNumber": str(next(_sequence)),
+                    "SizeBytes": 120,
+                    "StreamViewType": "KEYS_ONLY",
+                },
+                "eventSourceARN": arn,
+            }
+            for item in items
+        ]
+    }
 
 
 def table_items(table):
     """Every item of a DynamoDB table, as the low-level API returns them (typed attribute values)."""
     import boto3
+
     return boto3.client("dynamodb").scan(TableName=table, ConsistentRead=True)["Items"]
 
 

@@ -3,6 +3,7 @@
 The browser's part is played by the `altcha` library's own solver here; tests/e2e/test_e2e_captcha.py has Chromium
 and the real widget do it.
 """
+
 import base64
 import itertools
 import json
@@ -62,10 +63,13 @@ def test_a_solved_challenge_sends_one_form_and_only_one(checked_app):
     for form, data in (("contact", CONTACT), ("subscribe", SUBSCRIBE)):
         again = client.post(f"/api/{form}", data={**data, "altcha": answer}, headers=JSON)
         assert again.status_code == 400
-        assert again.json["errors"] == {"altcha": "The check that a person is sending this form did not pass. "
-                                                  "Please send the form again."}
+        assert again.json["errors"] == {
+            "altcha": "The check that a person is sending this form did not pass. Please send the form again."
+        }
     assert submissions(checked_app) == {("contact", "delivered"): 1}
-    subscribed = checked_app.test_client().post("/api/subscribe", data={**SUBSCRIBE, "altcha": solve(client)}, headers=JSON)
+    subscribed = checked_app.test_client().post(
+        "/api/subscribe", data={**SUBSCRIBE, "altcha": solve(client)}, headers=JSON
+    )
     assert subscribed.status_code == 200 and ("subscribe", "delivered") in submissions(checked_app)
 
 
@@ -93,6 +97,7 @@ def edited(change):
         data = decoded(solve(client))
         change(data)
         return encoded(data)
+
     return edit
 
 
@@ -105,7 +110,8 @@ WRONG_ANSWERS = {
     "the derived key changed": edited(lambda d: d["solution"].update(derivedKey="00" * 32)),
     "a derived key that is not hex": edited(lambda d: d["solution"].update(derivedKey="zz")),
     "another challenge's solution": lambda client: encoded(
-        {"challenge": decoded(solve(client))["challenge"], "solution": decoded(solve(client))["solution"]}),
+        {"challenge": decoded(solve(client))["challenge"], "solution": decoded(solve(client))["solution"]}
+    ),
     "the signature removed": edited(lambda d: d["challenge"].pop("signature")),
     "an easier challenge, same signature": edited(lambda d: d["challenge"]["parameters"].update(keyPrefix="00")),
     "the key signature removed": edited(lambda d: d["challenge"]["parameters"].pop("keySignature")),
@@ -136,8 +142,14 @@ def test_an_answer_that_is_not_text_is_refused(checked_app, value):
 
 def test_an_expired_challenge_is_refused_with_its_own_message(checked_app):
     challenge_secret, key_secret = Altcha._secrets(SECRET)
-    challenge = altcha.create_challenge("PBKDF2/SHA-256", 100, counter=10, expires_at=int(time.time()) - 1,
-                                        hmac_secret=challenge_secret, hmac_key_secret=key_secret)
+    challenge = altcha.create_challenge(
+        "PBKDF2/SHA-256",
+        100,
+        counter=10,
+        expires_at=int(time.time()) - 1,
+        hmac_secret=challenge_secret,
+        hmac_key_secret=key_secret,
+    )
     answer = altcha.Payload(challenge, altcha.solve_challenge(challenge)).to_base64()
     r = checked_app.test_client().post("/api/subscribe", data={**SUBSCRIBE, "altcha": answer}, headers=JSON)
     assert r.status_code == 400 and "has expired" in r.json["errors"]["altcha"]

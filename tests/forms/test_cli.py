@@ -1,4 +1,5 @@
 """`python -m forms_lambda`: init, retry, export; and `make serve`'s gunicorn command, as real processes."""
+
 import csv
 import io
 import os
@@ -19,10 +20,15 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.fixture
 def env(tmp_path):
-    return {**{k: v for k, v in os.environ.items() if not k.startswith("FORMS_")},
-            "PYTHONPATH": str(ROOT), "FORMS_VAR_DIR": str(tmp_path / "var"), "FORMS_SECRET_KEY": SECRET,
-            "FORMS_STORE": f"sqlite:///{tmp_path}/forms.sqlite3", "FORMS_MAILER": f"maildir:{tmp_path}/mail",
-            "FORMS_DELIVERY": "inline"}
+    return {
+        **{k: v for k, v in os.environ.items() if not k.startswith("FORMS_")},
+        "PYTHONPATH": str(ROOT),
+        "FORMS_VAR_DIR": str(tmp_path / "var"),
+        "FORMS_SECRET_KEY": SECRET,
+        "FORMS_STORE": f"sqlite:///{tmp_path}/forms.sqlite3",
+        "FORMS_MAILER": f"maildir:{tmp_path}/mail",
+        "FORMS_DELIVERY": "inline",
+    }
 
 
 def cli(env, *args):
@@ -42,6 +48,7 @@ def test_configuration_errors_name_the_variable(env):
 
 def test_retry_delivers_what_was_left_pending(env, smtp_server):
     from forms_lambda import create_app
+
     down = create_app({**env, "FORMS_MAILER": "smtp://127.0.0.1:9"})
     down.test_client().post("/api/contact", data={"name": "Ann", "email": "ann@example.com", "message": "Hi"})
     r = cli({**env, "FORMS_MAILER": "smtp://127.0.0.1:9"}, "retry")
@@ -55,6 +62,7 @@ def test_retry_delivers_what_was_left_pending(env, smtp_server):
 
 def test_export_writes_subscribers_with_consent_as_csv(env):
     from forms_lambda import create_app
+
     app = create_app({**env, "FORMS_DOUBLE_OPT_IN": "0"})
     for address in ("b@example.com", "a@example.com"):
         app.test_client().post("/api/subscribe", data={"email": address, "page": "/blog/x/"})
@@ -63,8 +71,7 @@ def test_export_writes_subscribers_with_consent_as_csv(env):
     rows = list(csv.DictReader(io.StringIO(r.stdout)))
     # both were created in the same second: the order between them is not defined
     assert sorted(row["email"] for row in rows) == ["a@example.com", "b@example.com"]
-    assert all(row["status"] == "confirmed" and row["opt_in_page"] == "/blog/x/" and row["opt_in_at"]
-               for row in rows)
+    assert all(row["status"] == "confirmed" and row["opt_in_page"] == "/blog/x/" and row["opt_in_at"] for row in rows)
     assert cli(env, "export", "--status", "pending").stdout.strip().count("\n") == 0  # header only
 
 
@@ -78,10 +85,19 @@ def test_gunicorn_serves_site_and_forms_on_one_port(env, tmp_path, maildir):
     port = free_port()
     server_env = {k: v for k, v in env.items() if k != "FORMS_DELIVERY"}  # the server's default
     server = subprocess.Popen(
-        [str(Path(sys.executable).parent / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", "1",
-         "forms_lambda.local:create_local_app()"],
-        env={**server_env, "FORMS_SITE_DIR": str(site)}, cwd=tmp_path, stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL)
+        [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "1",
+            "forms_lambda.local:create_local_app()",
+        ],
+        env={**server_env, "FORMS_SITE_DIR": str(site)},
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         wait_for_http(f"http://127.0.0.1:{port}/")
         data = urllib.parse.urlencode({"name": "Ann", "email": "ann@example.com", "message": "Hello"}).encode()
@@ -101,9 +117,13 @@ def test_export_cells_are_never_spreadsheet_formulas(env, address):
     """A valid address may start with =, + or -: in a spreadsheet the cell would be a formula (CSV injection)."""
     from forms_lambda import create_app
     from forms_lambda.stores import Subscriber
+
     store = create_app(env).extensions["forms_lambda"].store
-    store.add_subscriber(Subscriber(email=address, opt_in_page="=HYPERLINK(\"https://evil.example\")",
-                                    opt_in_at="2026-11-28T10:00:00+00:00"))
+    store.add_subscriber(
+        Subscriber(
+            email=address, opt_in_page='=HYPERLINK("https://evil.example")', opt_in_at="2026-11-28T10:00:00+00:00"
+        )
+    )
     [row] = list(csv.DictReader(io.StringIO(cli(env, "export").stdout)))
     assert row["email"] == "'" + address and row["opt_in_page"].startswith("'=HYPERLINK")
     assert row["opt_in_at"] == "2026-11-28T10:00:00+00:00"  # ordinary cells as they are

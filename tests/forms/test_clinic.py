@@ -1,4 +1,5 @@
 """The clinic's facts come from clinic.toml for the site and the service alike; the environment overrides them."""
+
 import re
 import shlex
 import subprocess
@@ -20,7 +21,7 @@ def settings(tmp_path, **env):
 
 def test_the_service_and_the_site_read_the_same_facts(tmp_path):
     facts = clinic.read_clinic()
-    assert pelicanconf.CLINIC == facts
+    assert facts == pelicanconf.CLINIC
     assert pelicanconf.FORMS_CAPTCHA == settings(tmp_path).captcha == clinic.read_shared()["forms"]["captcha"]
     loaded = settings(tmp_path)
     assert loaded.clinic_name == facts["name"] == "Vitalitas Denver Ketamine Infusion Center"
@@ -42,17 +43,23 @@ FORMS = '\n[forms]\ncaptcha = "off"\n'
 FACTS = '[clinic]\nname = "V"\nphone = "1"\nstreet = "1 Main"\ncity = "Denver"\nregion = "CO"\npostal_code = "80202"\n'
 
 
-@pytest.mark.parametrize("text,missing", [
-    (None, "cannot read"),
-    ("[clinic\nname = 1", "cannot read"),
-    ('[other]\nname = "x"', "needs [clinic] name, [clinic] phone, [clinic] street, [clinic] city, [clinic] region, "
-                            "[clinic] postal_code, [forms] captcha"),
-    (FACTS.replace('"1 Main"', '" "') + FORMS, "needs [clinic] street"),
-    (FACTS.replace('"80202"', "80202") + FORMS, "needs [clinic] postal_code"),
-    (FACTS, "needs [forms] captcha"),
-    (FACTS + FORMS.replace('"off"', "false"), "needs [forms] captcha"),
-    (FACTS + FORMS.replace('"off"', '"turnstile"'), "must be off or altcha, got 'turnstile'"),
-])
+@pytest.mark.parametrize(
+    "text,missing",
+    [
+        (None, "cannot read"),
+        ("[clinic\nname = 1", "cannot read"),
+        (
+            '[other]\nname = "x"',
+            "needs [clinic] name, [clinic] phone, [clinic] street, [clinic] city, [clinic] region, "
+            "[clinic] postal_code, [forms] captcha",
+        ),
+        (FACTS.replace('"1 Main"', '" "') + FORMS, "needs [clinic] street"),
+        (FACTS.replace('"80202"', "80202") + FORMS, "needs [clinic] postal_code"),
+        (FACTS, "needs [forms] captcha"),
+        (FACTS + FORMS.replace('"off"', "false"), "needs [forms] captcha"),
+        (FACTS + FORMS.replace('"off"', '"turnstile"'), "must be off or altcha, got 'turnstile'"),
+    ],
+)
 def test_a_missing_or_broken_clinic_file_stops_startup_naming_it(tmp_path, monkeypatch, text, missing):
     path = tmp_path / "clinic.toml"
     if text is not None:
@@ -63,10 +70,13 @@ def test_a_missing_or_broken_clinic_file_stops_startup_naming_it(tmp_path, monke
     assert str(path) in str(error.value) or "clinic.toml" in str(error.value)
 
 
-@pytest.mark.parametrize("in_file,in_environment,result", [
-    ("off", "", "off"), ("altcha", "", "altcha"), ("altcha", "off", "off"), ("off", "ALTCHA ", "altcha")])
-def test_the_spam_check_is_clinic_tomls_unless_the_environment_says(tmp_path, monkeypatch, in_file,
-                                                                     in_environment, result):
+@pytest.mark.parametrize(
+    "in_file,in_environment,result",
+    [("off", "", "off"), ("altcha", "", "altcha"), ("altcha", "off", "off"), ("off", "ALTCHA ", "altcha")],
+)
+def test_the_spam_check_is_clinic_tomls_unless_the_environment_says(
+    tmp_path, monkeypatch, in_file, in_environment, result
+):
     path = tmp_path / "clinic.toml"
     path.write_text(FACTS + FORMS.replace('"off"', f'"{in_file}"'))
     monkeypatch.setattr(clinic, "CLINIC_FILE", path)
@@ -81,14 +91,23 @@ def test_a_bad_difficulty_stops_startup_naming_it(tmp_path, value):
 
 def test_the_lambda_package_carries_the_clinic_file(tmp_path):
     """The code `make build-FormsFunction` copies into the package, run from there: the same facts, no repository."""
-    dry = subprocess.run(["make", "-n", "--always-make", "build-FormsFunction", f"ARTIFACTS_DIR={tmp_path}"],
-                         cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    dry = subprocess.run(
+        ["make", "-n", "--always-make", "build-FormsFunction", f"ARTIFACTS_DIR={tmp_path}"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     copy = next(part for line in dry.splitlines() for part in line.split("&&") if part.strip().startswith("cp "))
     subprocess.run(shlex.split(copy), cwd=ROOT, check=True)
-    script = ("import sys; sys.path.insert(0, '.'); import forms_lambda; assert forms_lambda.__file__.startswith('.')"
-              " or forms_lambda.__file__.startswith(sys.argv[1]); from forms_lambda.config import load_settings; "
-              "print(load_settings({'FORMS_VAR_DIR': '/tmp/unused', 'FORMS_SECRET_KEY': 'k' * 32}).clinic_address)")
+    script = (
+        "import sys; sys.path.insert(0, '.'); import forms_lambda; assert forms_lambda.__file__.startswith('.')"
+        " or forms_lambda.__file__.startswith(sys.argv[1]); from forms_lambda.config import load_settings; "
+        "print(load_settings({'FORMS_VAR_DIR': '/tmp/unused', 'FORMS_SECRET_KEY': 'k' * 32}).clinic_address)"
+    )
     # -I: neither the repository (PYTHONPATH, the current folder) nor anything else is on the path, only the package
-    run = subprocess.run([sys.executable, "-I", "-c", script, str(tmp_path)], cwd=tmp_path, capture_output=True, text=True)
+    run = subprocess.run(
+        [sys.executable, "-I", "-c", script, str(tmp_path)], cwd=tmp_path, capture_output=True, text=True
+    )
     assert run.returncode == 0, run.stderr
     assert run.stdout.strip() == clinic.postal_address(clinic.read_clinic())

@@ -1,4 +1,5 @@
 """Settings from the environment: local defaults, and startup errors that name the variable."""
+
 import multiprocessing
 import os
 import stat
@@ -18,8 +19,13 @@ def test_defaults_serve_make_run(tmp_path):
     assert settings.site_url == "http://127.0.0.1:8000"
     assert str(settings.timezone) == "America/Denver"
     assert settings.double_opt_in is True
-    assert (settings.delivery, settings.max_attempts, settings.retry_base_seconds, settings.retry_max_seconds,
-            settings.delivery_poll_seconds) == ("worker", 8, 60, 3600, 30)
+    assert (
+        settings.delivery,
+        settings.max_attempts,
+        settings.retry_base_seconds,
+        settings.retry_max_seconds,
+        settings.delivery_poll_seconds,
+    ) == ("worker", 8, 60, 3600, 30)
 
 
 def test_the_urgent_inbox_is_optional(tmp_path):
@@ -57,8 +63,9 @@ def test_processes_starting_at_once_agree_on_one_secret_key(tmp_path, processes)
         Path(var).mkdir(parents=True)
     context = multiprocessing.get_context("fork")
     barrier, keys = context.Barrier(processes), context.Queue()
-    racing = [context.Process(target=_read_secret_keys_at_once, args=(barrier, var_dirs, keys))
-              for _ in range(processes)]
+    racing = [
+        context.Process(target=_read_secret_keys_at_once, args=(barrier, var_dirs, keys)) for _ in range(processes)
+    ]
     for process in racing:
         process.start()
     read = {}
@@ -73,37 +80,40 @@ def test_processes_starting_at_once_agree_on_one_secret_key(tmp_path, processes)
         assert [p.name for p in Path(var).iterdir()] == ["secret_key"]  # no temporary file left behind
 
 
-@pytest.mark.parametrize("env,variable", [
-    ({"AWS_LAMBDA_FUNCTION_NAME": "forms"}, "FORMS_SECRET_KEY"),
-    ({"FORMS_SECRET_KEY": "short"}, "FORMS_SECRET_KEY"),
-    ({"FORMS_MAILER": "ses"}, "FORMS_SENDER"),
-    ({"FORMS_MAILER": "carrier-pigeon"}, "FORMS_MAILER"),
-    ({"FORMS_STORE": "postgres://db"}, "FORMS_STORE"),
-    ({"FORMS_STORE": "dynamodb://bad prefix"}, "FORMS_STORE"),
-    ({"FORMS_SENDER": "Clinic <no-reply@localhost>\r\nBcc: x@example.com"}, "FORMS_SENDER"),
-    ({"FORMS_SENDER": "not an address"}, "FORMS_SENDER"),
-    ({"FORMS_CLINIC_INBOX": "Front Desk <desk@clinic.example>"}, "FORMS_CLINIC_INBOX"),
-    ({"FORMS_SITE_URL": "clinic.example"}, "FORMS_SITE_URL"),
-    ({"FORMS_SITE_URL": "https://clinic.example/blog"}, "FORMS_SITE_URL"),
-    ({"FORMS_TIMEZONE": "Mars/Olympus"}, "FORMS_TIMEZONE"),
-    ({"FORMS_DOUBLE_OPT_IN": "maybe"}, "FORMS_DOUBLE_OPT_IN"),
-    ({"FORMS_CONFIRM_MAX_AGE": "soon"}, "FORMS_CONFIRM_MAX_AGE"),
-    ({"FORMS_MAX_BYTES": "10"}, "FORMS_MAX_BYTES"),
-    ({"FORMS_DELIVERY": "queue"}, "FORMS_DELIVERY"),
-    ({"FORMS_MAX_ATTEMPTS": "0"}, "FORMS_MAX_ATTEMPTS"),
-    ({"FORMS_MAX_ATTEMPTS": "eight"}, "FORMS_MAX_ATTEMPTS"),
-    ({"FORMS_RETRY_BASE_SECONDS": "-1"}, "FORMS_RETRY_BASE_SECONDS"),
-    ({"FORMS_RETRY_BASE_SECONDS": "nan"}, "FORMS_RETRY_BASE_SECONDS"),
-    ({"FORMS_RETRY_MAX_SECONDS": "a while"}, "FORMS_RETRY_MAX_SECONDS"),
-    ({"FORMS_DELIVERY_POLL_SECONDS": "0"}, "FORMS_DELIVERY_POLL_SECONDS"),
-    ({"FORMS_DELIVERY_POLL_SECONDS": "inf"}, "FORMS_DELIVERY_POLL_SECONDS"),
-    ({"FORMS_URGENT_INBOX": "on call"}, "FORMS_URGENT_INBOX"),
-    ({"FORMS_URGENT_INBOX": "On Call <oncall@clinic.example>"}, "FORMS_URGENT_INBOX"),
-    ({"FORMS_URGENT_INBOX": "oncall@clinic.example\r\nBcc: x@example.com"}, "FORMS_URGENT_INBOX"),
-    ({"FORMS_URGENT_INBOX": "oncall@clinic.example\n"}, "FORMS_URGENT_INBOX"),
-    ({"FORMS_URGENT_INBOX": "oncall@clinic"}, "FORMS_URGENT_INBOX"),
-    ({"FORMS_URGENT_INBOX": " "}, "FORMS_URGENT_INBOX"),
-])
+@pytest.mark.parametrize(
+    "env,variable",
+    [
+        ({"AWS_LAMBDA_FUNCTION_NAME": "forms"}, "FORMS_SECRET_KEY"),
+        ({"FORMS_SECRET_KEY": "short"}, "FORMS_SECRET_KEY"),
+        ({"FORMS_MAILER": "ses"}, "FORMS_SENDER"),
+        ({"FORMS_MAILER": "carrier-pigeon"}, "FORMS_MAILER"),
+        ({"FORMS_STORE": "postgres://db"}, "FORMS_STORE"),
+        ({"FORMS_STORE": "dynamodb://bad prefix"}, "FORMS_STORE"),
+        ({"FORMS_SENDER": "Clinic <no-reply@localhost>\r\nBcc: x@example.com"}, "FORMS_SENDER"),
+        ({"FORMS_SENDER": "not an address"}, "FORMS_SENDER"),
+        ({"FORMS_CLINIC_INBOX": "Front Desk <desk@clinic.example>"}, "FORMS_CLINIC_INBOX"),
+        ({"FORMS_SITE_URL": "clinic.example"}, "FORMS_SITE_URL"),
+        ({"FORMS_SITE_URL": "https://clinic.example/blog"}, "FORMS_SITE_URL"),
+        ({"FORMS_TIMEZONE": "Mars/Olympus"}, "FORMS_TIMEZONE"),
+        ({"FORMS_DOUBLE_OPT_IN": "maybe"}, "FORMS_DOUBLE_OPT_IN"),
+        ({"FORMS_CONFIRM_MAX_AGE": "soon"}, "FORMS_CONFIRM_MAX_AGE"),
+        ({"FORMS_MAX_BYTES": "10"}, "FORMS_MAX_BYTES"),
+        ({"FORMS_DELIVERY": "queue"}, "FORMS_DELIVERY"),
+        ({"FORMS_MAX_ATTEMPTS": "0"}, "FORMS_MAX_ATTEMPTS"),
+        ({"FORMS_MAX_ATTEMPTS": "eight"}, "FORMS_MAX_ATTEMPTS"),
+        ({"FORMS_RETRY_BASE_SECONDS": "-1"}, "FORMS_RETRY_BASE_SECONDS"),
+        ({"FORMS_RETRY_BASE_SECONDS": "nan"}, "FORMS_RETRY_BASE_SECONDS"),
+        ({"FORMS_RETRY_MAX_SECONDS": "a while"}, "FORMS_RETRY_MAX_SECONDS"),
+        ({"FORMS_DELIVERY_POLL_SECONDS": "0"}, "FORMS_DELIVERY_POLL_SECONDS"),
+        ({"FORMS_DELIVERY_POLL_SECONDS": "inf"}, "FORMS_DELIVERY_POLL_SECONDS"),
+        ({"FORMS_URGENT_INBOX": "on call"}, "FORMS_URGENT_INBOX"),
+        ({"FORMS_URGENT_INBOX": "On Call <oncall@clinic.example>"}, "FORMS_URGENT_INBOX"),
+        ({"FORMS_URGENT_INBOX": "oncall@clinic.example\r\nBcc: x@example.com"}, "FORMS_URGENT_INBOX"),
+        ({"FORMS_URGENT_INBOX": "oncall@clinic.example\n"}, "FORMS_URGENT_INBOX"),
+        ({"FORMS_URGENT_INBOX": "oncall@clinic"}, "FORMS_URGENT_INBOX"),
+        ({"FORMS_URGENT_INBOX": " "}, "FORMS_URGENT_INBOX"),
+    ],
+)
 def test_invalid_settings_stop_startup_naming_the_variable(tmp_path, env, variable):
     with pytest.raises(ConfigError, match=variable):
         load_settings({"FORMS_VAR_DIR": str(tmp_path / "var"), **env})
@@ -116,8 +126,9 @@ def test_smtp_password_is_not_echoed(tmp_path):
 
 
 def test_ses_with_a_real_sender_is_accepted(tmp_path):
-    settings = load_settings({"FORMS_VAR_DIR": str(tmp_path), "FORMS_MAILER": "ses",
-                              "FORMS_SENDER": "Vitalitas <no-reply@clinic.example>"})
+    settings = load_settings(
+        {"FORMS_VAR_DIR": str(tmp_path), "FORMS_MAILER": "ses", "FORMS_SENDER": "Vitalitas <no-reply@clinic.example>"}
+    )
     assert settings.sender_domain == "clinic.example"
 
 
@@ -131,7 +142,13 @@ def test_create_app_reads_the_environment(monkeypatch, tmp_path):
 
 
 def test_test_config_may_use_python_values(tmp_path):
-    app = create_app({"FORMS_VAR_DIR": str(tmp_path), "FORMS_STORE": f"sqlite:///{tmp_path}/t.sqlite3",
-                      "FORMS_DOUBLE_OPT_IN": False, "FORMS_CONFIRM_MAX_AGE": 600})
+    app = create_app(
+        {
+            "FORMS_VAR_DIR": str(tmp_path),
+            "FORMS_STORE": f"sqlite:///{tmp_path}/t.sqlite3",
+            "FORMS_DOUBLE_OPT_IN": False,
+            "FORMS_CONFIRM_MAX_AGE": 600,
+        }
+    )
     settings = app.extensions["forms_lambda"].settings
     assert settings.double_opt_in is False and settings.confirm_max_age == 600

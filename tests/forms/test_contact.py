@@ -1,4 +1,5 @@
 """POST /api/contact: stored first, then emailed to the clinic's inbox."""
+
 from email.utils import parsedate_to_datetime
 
 import pytest
@@ -6,12 +7,17 @@ from bs4 import BeautifulSoup
 
 from forms_lambda import create_app
 from forms_lambda.emails import message_id
-
 from tests.forms.support import INBOX, JSON, html_body, text_body
 
-CONTACT = {"name": "Ann Patient", "email": "ann@example.com", "phone": "303-555-0123",
-           "message": "I have <b>chronic</b> pain & questions.\nCan I call?", "page": "/contact/",
-           "website": "", "elapsed_ms": "45000"}
+CONTACT = {
+    "name": "Ann Patient",
+    "email": "ann@example.com",
+    "phone": "303-555-0123",
+    "message": "I have <b>chronic</b> pain & questions.\nCan I call?",
+    "page": "/contact/",
+    "website": "",
+    "elapsed_ms": "45000",
+}
 
 
 def test_contact_json_is_stored_delivered_and_answered(client, store, maildir):
@@ -116,8 +122,11 @@ def test_honeypot_filled_sends_nothing_but_looks_successful(client, maildir):
 
 def test_non_ascii_contact_is_sent_7bit_and_reads_back_intact(smtp_server, config):
     app = create_app({**config, "FORMS_MAILER": smtp_server.url})
-    r = app.test_client().post("/api/contact", headers=JSON, data={
-        **CONTACT, "name": "Zoë Müller", "message": "Ça va? Schmerzen seit 3 Jahren — bitte anrufen."})
+    r = app.test_client().post(
+        "/api/contact",
+        headers=JSON,
+        data={**CONTACT, "name": "Zoë Müller", "message": "Ça va? Schmerzen seit 3 Jahren — bitte anrufen."},
+    )
     assert r.status_code == 200
     [envelope] = smtp_server.handler.envelopes
     assert max(envelope.content) < 128  # nothing 8-bit on the wire

@@ -1,4 +1,5 @@
 """The HTTP contract's edges: field errors, wrong type, too large, wrong method; never a 500."""
+
 import pytest
 from bs4 import BeautifulSoup
 
@@ -9,16 +10,22 @@ GOOD = {"name": "Ann", "email": "ann@example.com", "message": "Hello"}
 
 
 def test_field_errors_as_json(client):
-    r = client.post("/api/contact", data={"name": "Ann\r\nBcc: victim@example.com", "email": "not-an-email",
-                                          "message": "", "phone": "12"}, headers=JSON)
+    r = client.post(
+        "/api/contact",
+        data={"name": "Ann\r\nBcc: victim@example.com", "email": "not-an-email", "message": "", "phone": "12"},
+        headers=JSON,
+    )
     assert r.status_code == 400
     assert r.json["ok"] is False
     assert set(r.json["errors"]) == {"name", "email", "message", "phone"}
 
 
 def test_field_errors_as_an_accessible_page(client):
-    r = client.post("/api/contact", data={"email": "ann@", "page": "/contact/"},
-                    headers={"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"})
+    r = client.post(
+        "/api/contact",
+        data={"email": "ann@", "page": "/contact/"},
+        headers={"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"},
+    )
     assert r.status_code == 400 and r.mimetype == "text/html"
     page = BeautifulSoup(r.data, "lxml")
     assert page.html["lang"] == "en"
@@ -89,6 +96,7 @@ def test_security_headers_on_every_answer(client):
 
 def test_store_failure_is_503_not_500(config, tmp_path):
     from forms_lambda import create_app
+
     app = create_app(config)
     (tmp_path / "forms.sqlite3").unlink()
     (tmp_path / "forms.sqlite3").mkdir()  # the database file is gone and cannot be recreated

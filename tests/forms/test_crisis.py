@@ -1,6 +1,7 @@
 """The crisis phrase list (forms_lambda/crisis_phrases.json) is matched the same way by the service
 (forms_lambda/crisis.py) and by the page's script (theme/static/js/forms.js, run in Node): one set of cases
 (crisis_cases.json, near-misses included), then random texts on which the two must agree."""
+
 import fnmatch
 import json
 import shutil
@@ -32,8 +33,13 @@ process.stdin.on("end", () => {
 
 
 def page_script_matches(texts, phrase_list=None):
-    run = subprocess.run([NODE, "-e", NODE_MATCH, str(FORMS_JS)], capture_output=True, text=True, timeout=60,
-                         input=json.dumps({"list": phrase_list or crisis.load_list(), "texts": texts}))
+    run = subprocess.run(
+        [NODE, "-e", NODE_MATCH, str(FORMS_JS)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        input=json.dumps({"list": phrase_list or crisis.load_list(), "texts": texts}),
+    )
     assert run.returncode == 0, run.stderr
     return json.loads(run.stdout)
 
@@ -51,21 +57,66 @@ def test_the_page_script_matches_each_case_as_the_service_does():
 
 def test_the_cases_cover_the_issues_phrases_and_near_misses():
     urgent = " ".join(crisis.normalise(c["text"]) for c in CASES if c["urgent"])
-    for phrase in ("suicide", "kill myself", "end my life", "want to die", "no reason to live", "overdose",
-                   "hurt myself", "self harm"):
+    for phrase in (
+        "suicide",
+        "kill myself",
+        "end my life",
+        "want to die",
+        "no reason to live",
+        "overdose",
+        "hurt myself",
+        "self harm",
+    ):
         assert phrase in urgent, phrase
-    assert {"Do you take part in suicide prevention research?", "The pain is killing me"} <= \
-        {c["text"] for c in CASES if not c["urgent"]}
+    assert {"Do you take part in suicide prevention research?", "The pain is killing me"} <= {
+        c["text"] for c in CASES if not c["urgent"]
+    }
 
 
 # Texts that put the list's phrases in every shape normalisation must treat alike in both languages: cases,
 # full-width letters, apostrophes, hyphens, underscores, line breaks, spaces of other kinds, combining marks,
 # digits of other scripts, emoji, glued to their neighbours or not; and other text around them.
 LIST = crisis.load_list()
-SEPARATORS = ["", " ", "  ", "-", "_", ".", "\n", "\t", "\u00a0", "\u2028", "\u2019", "'", "\u02bc", "\u200b",
-              "\u0301", "\U0001f600", "\uff12", "\u0663", "*", "\\", "(?!)"]
-OTHER = ["I", "\u0130", "\u01c5", "\u03a3", "\u00df", "\ufb01", "\u00e9", "e\u0301", "me", "endless", "prevention",
-         "research", "killing", "hope", "ok"]
+SEPARATORS = [
+    "",
+    " ",
+    "  ",
+    "-",
+    "_",
+    ".",
+    "\n",
+    "\t",
+    "\u00a0",
+    "\u2028",
+    "\u2019",
+    "'",
+    "\u02bc",
+    "\u200b",
+    "\u0301",
+    "\U0001f600",
+    "\uff12",
+    "\u0663",
+    "*",
+    "\\",
+    "(?!)",
+]
+OTHER = [
+    "I",
+    "\u0130",
+    "\u01c5",
+    "\u03a3",
+    "\u00df",
+    "\ufb01",
+    "\u00e9",
+    "e\u0301",
+    "me",
+    "endless",
+    "prevention",
+    "research",
+    "killing",
+    "hope",
+    "ok",
+]
 
 
 def fullwidth(word):
@@ -88,12 +139,17 @@ texts = st.one_of(phrase_texts(), st.text(max_size=40))
 
 
 # No shrinking: each try starts Node, and the texts on which the two disagree are listed anyway.
-@settings(max_examples=8, deadline=None, phases=[Phase.explicit, Phase.reuse, Phase.generate],
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(
+    max_examples=8,
+    deadline=None,
+    phases=[Phase.explicit, Phase.reuse, Phase.generate],
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 @given(st.lists(texts, min_size=100, max_size=100))
 def test_service_and_page_script_agree_on_any_text(batch):
-    disagree = [text for text, urgent in zip(batch, page_script_matches(batch))
-                if urgent is not crisis.in_crisis_language(text)]
+    disagree = [
+        text for text, urgent in zip(batch, page_script_matches(batch)) if urgent is not crisis.in_crisis_language(text)
+    ]
     assert disagree == []
 
 
@@ -110,8 +166,13 @@ def test_the_rule_is_the_same_for_another_list():
 def test_a_phrase_without_letters_is_refused(phrase):
     with pytest.raises(ValueError, match="crisis phrase"):
         crisis.compile_list({"phrases": [phrase], "exceptions": []})
-    run = subprocess.run([NODE, "-e", NODE_MATCH, str(FORMS_JS)], capture_output=True, text=True, timeout=60,
-                         input=json.dumps({"list": {"phrases": [phrase], "exceptions": []}, "texts": []}))
+    run = subprocess.run(
+        [NODE, "-e", NODE_MATCH, str(FORMS_JS)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        input=json.dumps({"list": {"phrases": [phrase], "exceptions": []}, "texts": []}),
+    )
     assert run.returncode != 0 and "crisis phrase" in run.stderr
 
 
@@ -135,8 +196,9 @@ def test_the_list_ships_in_the_package():
     """Read from the package (the Lambda zip copies forms_lambda/ whole; a wheel takes pyproject's package-data)."""
     patterns = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]
     package = ROOT / "forms_lambda"
-    data_files = [p.relative_to(package).as_posix() for p in package.rglob("*")
-                  if p.is_file() and p.suffix not in (".py", ".pyc")]
+    data_files = [
+        p.relative_to(package).as_posix() for p in package.rglob("*") if p.is_file() and p.suffix not in (".py", ".pyc")
+    ]
     assert "crisis_phrases.json" in data_files
     for name in data_files:
         assert any(fnmatch.fnmatch(name, pattern) for pattern in patterns["forms_lambda"]), name

@@ -3,20 +3,27 @@ fair sweeps, the DynamoDB Streams handler, the local worker thread, and the staf
 
 Through gunicorn with real relays (500 posts with an outage and poison, a 7-second relay): tests/security/test_faults.py.
 """
+
 import json
 import time
 
 import pytest
 
 import forms_lambda.handler
-from forms_lambda import cli, create_app, services as services_module
+from forms_lambda import cli, create_app
+from forms_lambda import services as services_module
 from forms_lambda.services import ANY_TIME, PENDING_ALERT_SECONDS
 from forms_lambda.stores import Submission, Subscriber
 from forms_lambda.stores.base import iso_time
 from tests.forms.support import JSON, new_submissions_event, ses_messages, stream_event, table_items, wait_until
 
-PATIENT = {"name": "Ann Patient", "email": "ann@example.com", "message": "Please call me back.", "page": "/contact/",
-           "elapsed_ms": "46000"}
+PATIENT = {
+    "name": "Ann Patient",
+    "email": "ann@example.com",
+    "message": "Please call me back.",
+    "page": "/contact/",
+    "elapsed_ms": "46000",
+}
 # An RFC 2047 encoded-word that decodes to a byte no charset maps: the email package cannot write the
 # header out (as_bytes() raises UnicodeEncodeError) on the Pythons tried, whatever text follows.
 UNWRITABLE_NAMES = ["=?utf-8?q?=FF?= Zoë", "=?utf-8?b?/w==?= Müller", "=?utf-8?q?=FF?=(Ann)"]
@@ -41,14 +48,17 @@ def engine(backend):
 
 
 def add(services, kind="contact", created_at=None, **payload):
-    submission = Submission(kind=kind, payload={**PATIENT, **payload}, **({"created_at": created_at} if created_at else {}))
+    submission = Submission(
+        kind=kind, payload={**PATIENT, **payload}, **({"created_at": created_at} if created_at else {})
+    )
     services.store.add_submission(submission)
     return submission
 
 
 def test_backoff_doubles_from_the_base_up_to_the_cap(config):
-    services = create_app({**config, "FORMS_RETRY_BASE_SECONDS": "60", "FORMS_RETRY_MAX_SECONDS": "3600"}
-                          ).extensions["forms_lambda"]
+    services = create_app({**config, "FORMS_RETRY_BASE_SECONDS": "60", "FORMS_RETRY_MAX_SECONDS": "3600"}).extensions[
+        "forms_lambda"
+    ]
     assert [services.backoff_seconds(n) for n in range(1, 9)] == [60, 120, 240, 480, 960, 1920, 3600, 3600]
 
 
@@ -78,8 +88,10 @@ def test_a_name_the_email_package_cannot_write_never_blocks_the_others(config, m
     assert client.post("/api/contact", data={**PATIENT, "name": name}, headers=JSON).status_code == 200
     assert client.post("/api/contact", data={**PATIENT, "name": "Next Patient"}, headers=JSON).status_code == 200
     services.deliver_due(now=ANY_TIME)
-    first, second = sorted(services.store.list_submissions("delivered") + services.store.list_submissions("failed"),
-                           key=lambda s: s.payload["name"] != name)
+    first, second = sorted(
+        services.store.list_submissions("delivered") + services.store.list_submissions("failed"),
+        key=lambda s: s.payload["name"] != name,
+    )
     assert first.status in ("delivered", "failed") and second.status == "delivered" and second.attempts == 1
     assert "Contact request from Next Patient" in [m["Subject"] for m in maildir()]
 
@@ -116,16 +128,17 @@ def test_subscribe_request_does_the_same_work_whatever_the_addresss_past(config,
     if history != "new":
         store.add_subscriber(Subscriber(email="reader@example.com", status=history))
     before = store.list_subscribers()
-    r = app.test_client().post("/api/subscribe", data={"email": "Reader@Example.com", "page": "/blog/x/"},
-                               headers=JSON)
+    r = app.test_client().post("/api/subscribe", data={"email": "Reader@Example.com", "page": "/blog/x/"}, headers=JSON)
     assert (r.status_code, r.json["ok"]) == (200, True)
     assert store.list_subscribers() == before  # not even looked up in the request
     [submission] = store.list_submissions("pending")
     assert (submission.kind, submission.payload) == ("subscribe", {"email": "reader@example.com", "page": "/blog/x/"})
 
 
-@pytest.mark.parametrize("history, confirmation", [("new", True), ("pending", True), ("unsubscribed", True),
-                                                   ("confirmed", False), ("suppressed", False)])
+@pytest.mark.parametrize(
+    "history, confirmation",
+    [("new", True), ("pending", True), ("unsubscribed", True), ("confirmed", False), ("suppressed", False)],
+)
 def test_delivery_decides_whom_to_ask_for_confirmation(config, maildir, history, confirmation):
     app = create_app(config)
     store = app.extensions["forms_lambda"].store
@@ -152,6 +165,7 @@ def test_the_confirmation_limit_counts_requests_not_retries(config, maildir, tmp
 
 # --- On AWS: the DynamoDB stream's batches (records built from the table's real items) -------------------------
 
+
 @pytest.fixture
 def on_lambda(monkeypatch, moto_server, dynamo_config):
     """The environment the template gives the function (stream delivery), on moto_server; returns the handler."""
@@ -165,6 +179,7 @@ def on_lambda(monkeypatch, moto_server, dynamo_config):
 
 def post_through_api_gateway(handler, fields, path="/api/contact"):
     from tests.forms.test_handler import JSON_BODY, http_api_event
+
     response = handler(http_api_event("POST", path, json.dumps(fields).encode(), JSON_BODY), None)
     assert response["statusCode"] == 200
 
@@ -179,8 +194,9 @@ def test_stream_batch_with_one_poison_record_delivers_the_others(on_lambda, moto
     event = new_submissions_event("test-forms")
     assert len(event["Records"]) == 5
     assert on_lambda(event, None) == {"batchItemFailures": []}
-    assert sorted(m["Subject"] for m in ses_messages(moto_server)) == [f"Contact request from Patient {i}"
-                                                                        for i in range(4)]
+    assert sorted(m["Subject"] for m in ses_messages(moto_server)) == [
+        f"Contact request from Patient {i}" for i in range(4)
+    ]
     held = store.get_submission(poison.id)
     assert (held.status, held.attempts, held.last_error) == ("pending", 1, "unexpected RuntimeError")
     # The stream may deliver a batch again (a retry after a timeout): nobody gets a second email.
@@ -196,8 +212,10 @@ def test_stream_reports_only_the_records_it_could_not_handle(on_lambda, moto_ser
     event = stream_event("test-forms-submissions", [items[1], foreign, items[0]])
     answer = on_lambda(event, None)
     assert answer == {"batchItemFailures": [{"itemIdentifier": event["Records"][1]["dynamodb"]["SequenceNumber"]}]}
-    assert sorted(m["Subject"] for m in ses_messages(moto_server)) == ["Contact request from After",
-                                                                        "Contact request from Before"]
+    assert sorted(m["Subject"] for m in ses_messages(moto_server)) == [
+        "Contact request from After",
+        "Contact request from Before",
+    ]
 
 
 def test_stream_ignores_spam_and_updates(on_lambda, moto_server):
@@ -215,8 +233,9 @@ def test_stream_with_the_store_unreachable_reports_every_record(on_lambda, moto_
     monkeypatch.setattr(forms_lambda.handler, "_lambda_handler", None)
     monkeypatch.setenv("FORMS_STORE", "dynamodb://no-such-tables")  # every read and write fails
     answer = on_lambda(event, None)
-    assert answer == {"batchItemFailures": [{"itemIdentifier": r["dynamodb"]["SequenceNumber"]}
-                                            for r in event["Records"]]}
+    assert answer == {
+        "batchItemFailures": [{"itemIdentifier": r["dynamodb"]["SequenceNumber"]} for r in event["Records"]]
+    }
     assert ses_messages(moto_server) == []
 
 
@@ -231,10 +250,12 @@ def test_status_task_for_the_alarms(on_lambda, moto_server, capsys):
 
 # --- Locally: the worker thread of a server process ----------------------------------------------------------
 
+
 @pytest.fixture
 def worker_app(config):
-    app = create_app({**config, "FORMS_DELIVERY": "worker", "FORMS_DELIVERY_POLL_SECONDS": "0.1",
-                      "FORMS_RETRY_BASE_SECONDS": "0.1"})
+    app = create_app(
+        {**config, "FORMS_DELIVERY": "worker", "FORMS_DELIVERY_POLL_SECONDS": "0.1", "FORMS_RETRY_BASE_SECONDS": "0.1"}
+    )
     yield app
     app.extensions["forms_lambda"].worker.stop()
 
@@ -258,16 +279,18 @@ def test_worker_goes_on_after_a_poison_and_sweeps_what_is_due(worker_app, maildi
     with worker_app.test_client().post("/api/contact", data={**PATIENT, "name": "Later Patient"}, headers=JSON):
         pass
     assert sorted(m["Subject"] for m in wait_until(lambda: len(maildir()) == 2 and maildir())) == [
-        "Contact request from Later Patient", "Contact request from Swept Patient"]
+        "Contact request from Later Patient",
+        "Contact request from Swept Patient",
+    ]
 
 
 # --- Staff commands, on both stores --------------------------------------------------------------------------
 
+
 @pytest.fixture(params=["sqlite", "dynamodb"])
 def staff(request, monkeypatch, config, smtp_server):
     """The command line against each store, with a relay that can refuse; returns (run, relay, store)."""
-    settings = {**config, "FORMS_MAILER": smtp_server.url, "FORMS_MAX_ATTEMPTS": "2",
-                "FORMS_RETRY_BASE_SECONDS": "0"}
+    settings = {**config, "FORMS_MAILER": smtp_server.url, "FORMS_MAX_ATTEMPTS": "2", "FORMS_RETRY_BASE_SECONDS": "0"}
     if request.param == "dynamodb":
         settings.update(FORMS_STORE=request.getfixturevalue("dynamo_config")["FORMS_STORE"])
     for name, value in settings.items():
@@ -293,7 +316,9 @@ def test_status_is_healthy_then_names_what_failed(staff, exploding_kind):
     code, out = run("status")
     assert code == 1
     assert [line.split()[:5] for line in out.splitlines()[1:3]] == [
-        ["contact", "0", "1", "0", "0"], ["exploding", "0", "0", "1", "0"]]
+        ["contact", "0", "1", "0", "0"],
+        ["exploding", "0", "0", "1", "0"],
+    ]
     assert poison.id in out and "unexpected RuntimeError" in out
 
 

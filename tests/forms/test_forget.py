@@ -1,8 +1,9 @@
 """`python -m forms_lambda forget EMAIL` and the retention of subscribers, on both stores, as the privacy page
 promises them: everything about the person goes; a suppressed address alone leaves a keyed hash, and stays unmailed."""
+
 import dataclasses
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import boto3
 import pytest
@@ -10,10 +11,10 @@ import pytest
 from forms_lambda import create_app
 from forms_lambda.cli import main
 from forms_lambda.forget import address_digest, stays_unmailed
-from forms_lambda.subscribers import suppress
 from forms_lambda.signing_keys import SigningKeys
 from forms_lambda.stores import SENT, Post, Subscriber
 from forms_lambda.stores.base import is_about
+from forms_lambda.subscribers import suppress
 from forms_lambda.tokens import Tokens
 from tests.forms.support import JSON, SECRET, link, ses_messages
 from tests.security.conftest import CONTACT
@@ -60,8 +61,10 @@ def holds(app, kind, address):
         files = [store.path, store.path.with_name(store.path.name + "-wal")]
         return any(address.encode() in f.read_bytes().lower() for f in files if f.exists())
     client = boto3.client("dynamodb")
-    return any(address in json.dumps(client.scan(TableName=f"{store.prefix}-{table}")["Items"]).lower()
-               for table in ("submissions", "subscribers", "sends", "limits"))
+    return any(
+        address in json.dumps(client.scan(TableName=f"{store.prefix}-{table}")["Items"]).lower()
+        for table in ("submissions", "subscribers", "sends", "limits")
+    )
 
 
 def forget(capsys, address):
@@ -145,17 +148,20 @@ def test_the_hash_survives_a_key_rotation(setup, capsys):
     assert not stays_unmailed(forgotten_key, ANN)  # rotate-key --forget-previous drops it (docs/deploy.md)
 
 
-@pytest.mark.parametrize("address,code,said", [
-    ("nobody@example.org", 0, "deleted: subscriber record 0, submissions 0, send records 0"),
-    ("not an address", 2, "not an email address"),
-])
+@pytest.mark.parametrize(
+    "address,code,said",
+    [
+        ("nobody@example.org", 0, "deleted: subscriber record 0, submissions 0, send records 0"),
+        ("not an address", 2, "not an email address"),
+    ],
+)
 def test_unknown_and_invalid_addresses(setup, capsys, address, code, said):
     result, out = forget(capsys, address)
     assert result == code and said in out.out + out.err
 
 
 def days_ago(days):
-    return (datetime.now(timezone.utc) - timedelta(days=days)).isoformat(timespec="seconds")
+    return (datetime.now(UTC) - timedelta(days=days)).isoformat(timespec="seconds")
 
 
 def test_purge_forgets_who_unsubscribed_or_never_confirmed_a_retention_period_ago(setup, capsys):
@@ -174,4 +180,8 @@ def test_purge_forgets_who_unsubscribed_or_never_confirmed_a_retention_period_ag
     assert main(["purge"]) == 0
     assert "forgot 2 subscribers" in capsys.readouterr().out
     assert sorted(s.email for s in store.list_subscribers()) == [
-        "bounced@example.org", "left-yesterday@example.org", "reader@example.org", "still-deciding@example.org"]
+        "bounced@example.org",
+        "left-yesterday@example.org",
+        "reader@example.org",
+        "still-deciding@example.org",
+    ]

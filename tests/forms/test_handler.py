@@ -1,4 +1,5 @@
 """The Lambda entry with events built the way API Gateway sends them (HTTP API 2.0 and REST 1.0)."""
+
 import base64
 import json
 from urllib.parse import urlencode, urlsplit
@@ -14,21 +15,40 @@ CONTACT = {"name": "Ann Patient", "email": "ann@example.com", "message": "Please
 
 
 def http_api_event(method, path, body=b"", headers=None, query="", base64_body=True):
-    headers = {"host": "abc123.execute-api.us-east-1.amazonaws.com", "x-forwarded-proto": "https",
-               "x-forwarded-port": "443", "x-forwarded-for": "203.0.113.9", "user-agent": "Mozilla/5.0",
-               **{k.lower(): v for k, v in (headers or {}).items()}}
+    headers = {
+        "host": "abc123.execute-api.us-east-1.amazonaws.com",
+        "x-forwarded-proto": "https",
+        "x-forwarded-port": "443",
+        "x-forwarded-for": "203.0.113.9",
+        "user-agent": "Mozilla/5.0",
+        **{k.lower(): v for k, v in (headers or {}).items()},
+    }
     if body:
         headers["content-length"] = str(len(body))
     return {
-        "version": "2.0", "routeKey": "$default", "rawPath": path, "rawQueryString": query,
+        "version": "2.0",
+        "routeKey": "$default",
+        "rawPath": path,
+        "rawQueryString": query,
         "headers": headers,
         **({"queryStringParameters": dict(p.split("=", 1) for p in query.split("&"))} if query else {}),
         "requestContext": {
-            "accountId": "123456789012", "apiId": "abc123", "domainName": headers["host"],
-            "domainPrefix": "abc123", "requestId": "JKJaXmPLvHcESHA=", "routeKey": "$default",
-            "stage": "$default", "time": "28/Nov/2026:10:00:00 +0000", "timeEpoch": 1796032800000,
-            "http": {"method": method, "path": path, "protocol": "HTTP/1.1", "sourceIp": "203.0.113.9",
-                     "userAgent": "Mozilla/5.0"},
+            "accountId": "123456789012",
+            "apiId": "abc123",
+            "domainName": headers["host"],
+            "domainPrefix": "abc123",
+            "requestId": "JKJaXmPLvHcESHA=",
+            "routeKey": "$default",
+            "stage": "$default",
+            "time": "28/Nov/2026:10:00:00 +0000",
+            "timeEpoch": 1796032800000,
+            "http": {
+                "method": method,
+                "path": path,
+                "protocol": "HTTP/1.1",
+                "sourceIp": "203.0.113.9",
+                "userAgent": "Mozilla/5.0",
+            },
         },
         "body": base64.b64encode(body).decode() if base64_body else body.decode(),
         "isBase64Encoded": base64_body,
@@ -36,19 +56,35 @@ def http_api_event(method, path, body=b"", headers=None, query="", base64_body=T
 
 
 def rest_event(method, path, body=b"", headers=None, query=None, base64_body=False):
-    headers = {"Host": "abc123.execute-api.us-east-1.amazonaws.com", "X-Forwarded-Proto": "https",
-               "X-Forwarded-Port": "443", "X-Forwarded-For": "203.0.113.9", "User-Agent": "Mozilla/5.0",
-               **(headers or {})}
+    headers = {
+        "Host": "abc123.execute-api.us-east-1.amazonaws.com",
+        "X-Forwarded-Proto": "https",
+        "X-Forwarded-Port": "443",
+        "X-Forwarded-For": "203.0.113.9",
+        "User-Agent": "Mozilla/5.0",
+        **(headers or {}),
+    }
     return {
-        "resource": "/{proxy+}", "path": path, "httpMethod": method,
-        "headers": headers, "multiValueHeaders": {k: [v] for k, v in headers.items()},
-        "queryStringParameters": query, "multiValueQueryStringParameters":
-            {k: [v] for k, v in query.items()} if query else None,
-        "pathParameters": {"proxy": path.lstrip("/")}, "stageVariables": None,
-        "requestContext": {"resourcePath": "/{proxy+}", "httpMethod": method, "path": f"/prod{path}",
-                           "stage": "prod", "requestId": "c6af9ac6-7b61-11e6-9a41-93e8deadbeef",
-                           "identity": {"sourceIp": "203.0.113.9", "userAgent": "Mozilla/5.0"},
-                           "accountId": "123456789012", "apiId": "abc123", "protocol": "HTTP/1.1"},
+        "resource": "/{proxy+}",
+        "path": path,
+        "httpMethod": method,
+        "headers": headers,
+        "multiValueHeaders": {k: [v] for k, v in headers.items()},
+        "queryStringParameters": query,
+        "multiValueQueryStringParameters": {k: [v] for k, v in query.items()} if query else None,
+        "pathParameters": {"proxy": path.lstrip("/")},
+        "stageVariables": None,
+        "requestContext": {
+            "resourcePath": "/{proxy+}",
+            "httpMethod": method,
+            "path": f"/prod{path}",
+            "stage": "prod",
+            "requestId": "c6af9ac6-7b61-11e6-9a41-93e8deadbeef",
+            "identity": {"sourceIp": "203.0.113.9", "userAgent": "Mozilla/5.0"},
+            "accountId": "123456789012",
+            "apiId": "abc123",
+            "protocol": "HTTP/1.1",
+        },
         "body": (base64.b64encode(body).decode() if base64_body else body.decode()) if body else None,
         "isBase64Encoded": base64_body,
     }
@@ -92,8 +128,13 @@ def test_contact_through_api_gateway(lambda_env, maildir, make_event, encoding):
         body, headers = json.dumps(CONTACT).encode(), JSON_BODY
     else:
         body, headers = urlencode(CONTACT).encode(), FORM
-    event = make_event("POST", "/api/contact", body, headers, base64_body=encoding != "json" and
-                       (make_event is http_api_event or encoding == "form-base64"))
+    event = make_event(
+        "POST",
+        "/api/contact",
+        body,
+        headers,
+        base64_body=encoding != "json" and (make_event is http_api_event or encoding == "form-base64"),
+    )
     response = handler(event, None)
     assert response["statusCode"] == 200
     assert body_json(response)["ok"] is True
@@ -149,8 +190,9 @@ def test_subscribe_flow_on_lambda_backends(moto_server, dynamo_config, monkeypat
     assert response["statusCode"] == 303 and header(response, "Location") == "/subscribed/"
 
     unsubscribe = urlsplit(link(msg, "/api/unsubscribe"))
-    response = handler(http_api_event("POST", unsubscribe.path, b"List-Unsubscribe=One-Click",
-                                      FORM, query=unsubscribe.query), None)
+    response = handler(
+        http_api_event("POST", unsubscribe.path, b"List-Unsubscribe=One-Click", FORM, query=unsubscribe.query), None
+    )
     assert response["statusCode"] == 200 and body_json(response)["ok"] is True
 
     subscriber = DynamoStore("test-forms").get_subscriber("reader@example.com")
@@ -161,6 +203,7 @@ def test_missing_secret_on_lambda_fails_loudly(monkeypatch, tmp_path):
     monkeypatch.setattr(forms_lambda.handler, "_lambda_handler", None)
     monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", "clinic-forms")
     from forms_lambda import ConfigError
+
     with pytest.raises(ConfigError, match="FORMS_SECRET_KEY"):
         handler(http_api_event("GET", "/api/health"), None)
 
@@ -171,10 +214,22 @@ def test_boto3_is_imported_only_for_aws_backends(tmp_path):
     import subprocess
     import sys
     from pathlib import Path
-    code = ("import sys, forms_lambda.handler; from forms_lambda import create_app; create_app(); "
-            "print('boto3' in sys.modules)")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                         cwd=Path(forms_lambda.__file__).parent.parent,
-                         env={**os.environ, "FORMS_VAR_DIR": str(tmp_path), "FORMS_STORE": f"sqlite:///{tmp_path}/f.db",
-                              "FORMS_MAILER": f"maildir:{tmp_path}/mail"})
+
+    code = (
+        "import sys, forms_lambda.handler; from forms_lambda import create_app; create_app(); "
+        "print('boto3' in sys.modules)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(forms_lambda.__file__).parent.parent,
+        env={
+            **os.environ,
+            "FORMS_VAR_DIR": str(tmp_path),
+            "FORMS_STORE": f"sqlite:///{tmp_path}/f.db",
+            "FORMS_MAILER": f"maildir:{tmp_path}/mail",
+        },
+    )
     assert out.stdout.strip() == "False"

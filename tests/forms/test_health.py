@@ -1,4 +1,5 @@
 """/api/health says whether the store can save a submission, on both stores: 503 when it cannot."""
+
 import boto3
 import pytest
 
@@ -23,12 +24,17 @@ def test_health_is_503_when_sqlite_cannot_write(app, tmp_path, fault):
     r = client.get("/api/health", headers=JSON)
     assert r.status_code == 503 and r.json["ok"] is False and r.json["store"] == "sqlite"
     assert "cannot save" in r.json["error"]
-    assert client.post("/api/contact", data={"name": "Ann", "email": "ann@example.com", "message": "Hi"},
-                       headers=JSON).status_code == 503
+    assert (
+        client.post(
+            "/api/contact", data={"name": "Ann", "email": "ann@example.com", "message": "Hi"}, headers=JSON
+        ).status_code
+        == 503
+    )
 
 
 def test_health_is_503_when_the_dynamodb_table_is_gone(dynamo_config):
     from forms_lambda import create_app
+
     app = create_app({**dynamo_config, "TESTING": True})
     boto3.client("dynamodb").delete_table(TableName="test-forms-limits")
     r = app.test_client().get("/api/health", headers=JSON)

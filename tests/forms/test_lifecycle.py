@@ -1,5 +1,6 @@
 """The subscriber lifecycle (forms_lambda/subscribers.py) on both stores: which transitions happen, that each is
 one conditional write, and that requests racing each other end in the state their last answer told the person."""
+
 import threading
 
 import pytest
@@ -19,9 +20,15 @@ def in_state(store, state, email="reader@example.com"):
 
 def test_the_transitions_are_the_diagrams():
     edges = {(source, t.target) for t in subscribers.TRANSITIONS for source in t.sources}
-    assert edges == {("unsubscribed", "pending"), ("pending", "confirmed"), ("pending", "unsubscribed"),
-                     ("confirmed", "unsubscribed"), ("pending", "suppressed"), ("confirmed", "suppressed"),
-                     ("unsubscribed", "suppressed")}
+    assert edges == {
+        ("unsubscribed", "pending"),
+        ("pending", "confirmed"),
+        ("pending", "unsubscribed"),
+        ("confirmed", "unsubscribed"),
+        ("pending", "suppressed"),
+        ("confirmed", "suppressed"),
+        ("unsubscribed", "suppressed"),
+    }
     assert not any(t.target == State.SUPPRESSED for t in subscribers.TRANSITIONS if State.SUPPRESSED in t.sources)
 
 
@@ -48,7 +55,11 @@ def test_a_confirmation_is_good_for_its_own_opt_in_only(any_store):
     again = subscribers.opt_in(any_store, "reader@example.com", "2026-11-02T10:00:00+00:00", "/blog/c/")
     assert again.id == first.id and again.status == State.PENDING and again.opt_in_id != first.opt_in_id
     assert (again.opt_in_at, again.opt_in_page, again.confirmed_at, again.unsubscribed_at) == (
-        "2026-11-02T10:00:00+00:00", "/blog/c/", "", "")
+        "2026-11-02T10:00:00+00:00",
+        "/blog/c/",
+        "",
+        "",
+    )
     assert subscribers.confirm(any_store, first.id, first.opt_in_id, "t", "/p") is None
     confirmed = subscribers.confirm(any_store, first.id, again.opt_in_id, "2026-11-02T10:05:00+00:00", "/p")
     assert confirmed.status == State.CONFIRMED and confirmed.confirmed_at == "2026-11-02T10:05:00+00:00"
@@ -97,8 +108,10 @@ def at_once(*calls):
 
 def links(app, subscriber):
     tokens = app.extensions["forms_lambda"].tokens
-    return (f"/api/subscribe/confirm?token={tokens.confirm_token(subscriber.id, subscriber.opt_in_id)}",
-            f"/api/unsubscribe?token={tokens.unsubscribe_token(subscriber.id)}")
+    return (
+        f"/api/subscribe/confirm?token={tokens.confirm_token(subscriber.id, subscriber.opt_in_id)}",
+        f"/api/unsubscribe?token={tokens.unsubscribe_token(subscriber.id)}",
+    )
 
 
 def welcomes(app):
@@ -117,8 +130,9 @@ def test_confirm_racing_unsubscribe_ends_unsubscribed_as_the_last_answer_says(ra
     for i in range(ROUNDS):
         subscriber = subscribers.opt_in(store, f"reader{i}@example.com", "2026-11-01T10:00:00+00:00", "/")
         confirm, unsubscribe = links(race_app, subscriber)
-        confirmed, unsubscribed = at_once(lambda: client.post(confirm, headers=JSON),
-                                          lambda: client.post(unsubscribe, headers=JSON))
+        confirmed, unsubscribed = at_once(
+            lambda: client.post(confirm, headers=JSON), lambda: client.post(unsubscribe, headers=JSON)
+        )
         assert unsubscribed.status_code == 200 and unsubscribed.json["message"].startswith("You have been unsubscribed")
         after = store.get_subscriber_by_id(subscriber.id)
         # Unsubscribing always comes last: before it a confirm may have happened (and said so), after it none can.
@@ -147,7 +161,7 @@ def test_confirm_racing_confirm_confirms_once_and_asks_for_one_welcome(race_app)
         assert {r.json["message"] for r in answers} == {"You've been subscribed! Watch your inbox for updates!"}
         assert store.get_subscriber_by_id(subscriber.id).status == State.CONFIRMED
         ids.append(subscriber.id)
-    assert welcomes(race_app) == {sid: 1 for sid in ids}
+    assert welcomes(race_app) == dict.fromkeys(ids, 1)
 
 
 @pytest.mark.parametrize("transition", ["unsubscribe", "suppress"])
@@ -169,16 +183,27 @@ def test_head_never_changes_state_on_any_route(backend):
     client = app.test_client()
     pending = subscribers.opt_in(services.store, "pending@example.com", "t", "/")
     confirmed = in_state(services.store, State.CONFIRMED, "confirmed@example.com")
-    tokens = {"/api/subscribe/confirm": services.tokens.confirm_token(pending.id, pending.opt_in_id),
-              "/api/unsubscribe": services.tokens.unsubscribe_token(confirmed.id)}
+    tokens = {
+        "/api/subscribe/confirm": services.tokens.confirm_token(pending.id, pending.opt_in_id),
+        "/api/unsubscribe": services.tokens.unsubscribe_token(confirmed.id),
+    }
     before = (services.store.list_subscribers(), services.store.count_submissions())
     paths = {rule.rule for rule in app.url_map.iter_rules() if rule.rule.startswith("/api/")}
-    assert paths >= {"/api/contact", "/api/subscribe", "/api/subscribe/confirm", "/api/unsubscribe",
-                     "/api/health", "/api/ses-events"}
+    assert paths >= {
+        "/api/contact",
+        "/api/subscribe",
+        "/api/subscribe/confirm",
+        "/api/unsubscribe",
+        "/api/health",
+        "/api/ses-events",
+    }
     for path in paths:
-        r = client.open(path, method="HEAD", query_string={"token": tokens.get(path, "")},
-                        data={"email": "head@example.com", "name": "Head", "message": "hi",
-                              "List-Unsubscribe": "One-Click"})
+        r = client.open(
+            path,
+            method="HEAD",
+            query_string={"token": tokens.get(path, "")},
+            data={"email": "head@example.com", "name": "Head", "message": "hi", "List-Unsubscribe": "One-Click"},
+        )
         # 200 where GET is answered; the spam check's challenge is 404 while the check is off; 405 elsewhere.
         expected = 200 if path in tokens or path == "/api/health" else 404 if path == "/api/challenge" else 405
         assert r.status_code == expected, path

@@ -1,4 +1,5 @@
 """The local server: the built site and /api on one origin, security headers on everything."""
+
 import pytest
 from bs4 import BeautifulSoup
 from werkzeug.test import Client
@@ -15,8 +16,10 @@ def site(tmp_path):
     root = tmp_path / "site"
     (root / "theme" / "css").mkdir(parents=True)
     (root / "thanks").mkdir()
-    (root / "index.html").write_text('<!doctype html><html lang="en"><title>Home</title>'
-                                     '<link rel="stylesheet" href="/theme/css/site.3f9a1c2b.css"><h1>Home</h1>')
+    (root / "index.html").write_text(
+        '<!doctype html><html lang="en"><title>Home</title>'
+        '<link rel="stylesheet" href="/theme/css/site.3f9a1c2b.css"><h1>Home</h1>'
+    )
     (root / "thanks" / "index.html").write_text("<!doctype html><title>Thanks</title><h1>Thank you</h1>")
     (root / "theme" / "css" / "site.3f9a1c2b.css").write_text("body { color: #222; }")
     (root / "404.html").write_text("<!doctype html><title>Not found</title><h1>Page not found</h1>")
@@ -54,8 +57,7 @@ def test_unknown_paths_get_the_sites_404_page(local):
 
 
 def test_security_headers_on_static_api_and_404(local):
-    for r in (local.get("/"), local.get("/theme/css/site.3f9a1c2b.css"), local.get("/nope"),
-              local.get("/api/health")):
+    for r in (local.get("/"), local.get("/theme/css/site.3f9a1c2b.css"), local.get("/nope"), local.get("/api/health")):
         for name, value in SECURITY_HEADERS.items():
             assert r.headers.get_all(name) == [value], name
 
@@ -67,15 +69,17 @@ def test_site_dir_from_environment(monkeypatch, app, site):
 
 
 @pytest.mark.parametrize("built_with,serving_with", [("altcha", "off"), ("off", "altcha")])
-def test_a_site_built_with_another_spam_check_than_the_service_stops_startup(site, config, built_with,
-                                                                               serving_with):
+def test_a_site_built_with_another_spam_check_than_the_service_stops_startup(site, config, built_with, serving_with):
     """Both read clinic.toml, but FORMS_CAPTCHA may be set for only one: visitors would all be refused (or shown
     a check that does nothing)."""
     (site / "contact").mkdir()
     widget = '<altcha-widget challenge="/api/challenge"></altcha-widget>' if built_with == "altcha" else ""
     (site / "contact" / "index.html").write_text(f'<!doctype html><form id="contact">{widget}</form>')
-    with pytest.raises(ConfigError, match=f"FORMS_CAPTCHA is {serving_with} here, but the site .* was built with "
-                                          f"the spam check {'on' if built_with == 'altcha' else 'off'}"):
+    with pytest.raises(
+        ConfigError,
+        match=f"FORMS_CAPTCHA is {serving_with} here, but the site .* was built with "
+        f"the spam check {'on' if built_with == 'altcha' else 'off'}",
+    ):
         create_local_app(site_dir=str(site), api=create_app({**config, "FORMS_CAPTCHA": serving_with}))
     agreeing = create_app({**config, "FORMS_CAPTCHA": built_with})
     assert Client(create_local_app(site_dir=str(site), api=agreeing)).get("/contact/").status_code == 200

@@ -1,4 +1,5 @@
 """Each Mailer delivers a whole EmailMessage, every header ours, or raises MailerError."""
+
 import boto3
 import pytest
 from aiosmtpd.controller import Controller
@@ -14,6 +15,7 @@ from tests.forms.support import ses_messages, text_body
 
 def message(sender="Clinic <no-reply@clinic.example>"):
     from email.message import EmailMessage
+
     msg = EmailMessage(policy=POLICY)
     msg["From"] = sender
     msg["To"] = "frontdesk@clinic.example"
@@ -48,8 +50,9 @@ def test_smtp_with_auth():
 
     handler = RecordingHandler()
     port = free_port()
-    controller = Controller(handler, hostname="127.0.0.1", port=port, authenticator=authenticator,
-                            auth_require_tls=False)
+    controller = Controller(
+        handler, hostname="127.0.0.1", port=port, authenticator=authenticator, auth_require_tls=False
+    )
     controller.start()
     try:
         make_mailer(f"smtp://forms:p%40ss%20word@127.0.0.1:{port}").send(message())

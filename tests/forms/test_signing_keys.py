@@ -1,4 +1,5 @@
 """Token keys: several accepted at once (a rotation), the newest signs, read from Secrets Manager by ARN."""
+
 import json
 
 import boto3
@@ -15,9 +16,15 @@ OLD, NEW, STRANGER = "old-key-0123456789abcdef", "new-key-0123456789abcdef", "so
 def test_with_two_keys_tokens_of_either_are_accepted_and_the_newest_signs():
     both = Tokens(SigningKeys([OLD, NEW]), 3600)
     # (make a token, read one, what the link carries)
-    kinds = [("unsubscribe_token", "read_unsubscribe_token", lambda n: (f"sub-{n}",), lambda n: f"sub-{n}"),
-             ("confirm_token", "read_confirm_token", lambda n: (f"sub-{n}", f"opt-in-{n}"),
-              lambda n: (f"sub-{n}", f"opt-in-{n}"))]
+    kinds = [
+        ("unsubscribe_token", "read_unsubscribe_token", lambda n: (f"sub-{n}",), lambda n: f"sub-{n}"),
+        (
+            "confirm_token",
+            "read_confirm_token",
+            lambda n: (f"sub-{n}", f"opt-in-{n}"),
+            lambda n: (f"sub-{n}", f"opt-in-{n}"),
+        ),
+    ]
     for make, read, args, ids in kinds:
         assert getattr(both, read)(getattr(Tokens(OLD, 3600), make)(*args(1))) == ids(1)
         assert getattr(both, read)(getattr(Tokens(NEW, 3600), make)(*args(2))) == ids(2)
@@ -88,27 +95,37 @@ def secret(moto_server):
     def make(value):
         text = value if isinstance(value, str) else json.dumps(value)
         return boto3.client("secretsmanager").create_secret(Name=f"key-{abs(hash(text))}", SecretString=text)["ARN"]
+
     return make
 
 
 def test_the_function_reads_its_keys_from_the_secret_at_startup(secret, tmp_path):
     arn = secret({"key": NEW, "previous": [OLD]})
-    app = create_app({"FORMS_SECRET_ARN": arn, "FORMS_VAR_DIR": str(tmp_path / "var"),
-                      "FORMS_STORE": f"sqlite:///{tmp_path}/forms.sqlite3", "FORMS_MAILER": f"maildir:{tmp_path}/m",
-                      "AWS_LAMBDA_FUNCTION_NAME": "forms"})
+    app = create_app(
+        {
+            "FORMS_SECRET_ARN": arn,
+            "FORMS_VAR_DIR": str(tmp_path / "var"),
+            "FORMS_STORE": f"sqlite:///{tmp_path}/forms.sqlite3",
+            "FORMS_MAILER": f"maildir:{tmp_path}/m",
+            "AWS_LAMBDA_FUNCTION_NAME": "forms",
+        }
+    )
     tokens = app.extensions["forms_lambda"].tokens
     assert tokens.keys.keys == [OLD, NEW]
     assert Tokens(NEW, 60).read_unsubscribe_token(tokens.unsubscribe_token("sub-1")) == "sub-1"
     assert not (tmp_path / "var" / "secret_key").exists()
 
 
-@pytest.mark.parametrize("value,message", [
-    ("not json " + NEW, "the secret is not JSON"),
-    (["a list"], 'not a JSON object with a "key"'),
-    ({"key": "short"}, "at least 16 characters"),
-    ({"key": NEW, "previous": OLD}, '"previous" in the secret is not a list'),
-    ({"key": NEW, "previous": [12345678901234567890]}, "at least 16 characters"),
-])
+@pytest.mark.parametrize(
+    "value,message",
+    [
+        ("not json " + NEW, "the secret is not JSON"),
+        (["a list"], 'not a JSON object with a "key"'),
+        ({"key": "short"}, "at least 16 characters"),
+        ({"key": NEW, "previous": OLD}, '"previous" in the secret is not a list'),
+        ({"key": NEW, "previous": [12345678901234567890]}, "at least 16 characters"),
+    ],
+)
 def test_a_malformed_secret_stops_startup_without_quoting_it(secret, value, message):
     arn = secret(value)
     with pytest.raises(ConfigError, match="FORMS_SECRET_ARN") as error:
@@ -122,14 +139,22 @@ def test_a_missing_secret_stops_startup_naming_the_variable(moto_server):
         from_secret(arn)
 
 
-@pytest.mark.parametrize("env,message", [
-    ({"FORMS_SECRET_ARN": "my-secret"}, "FORMS_SECRET_ARN must be the ARN of a Secrets Manager secret"),
-    ({"FORMS_SECRET_ARN": "arn:aws:s3:::bucket"}, "FORMS_SECRET_ARN must be the ARN"),
-    ({"FORMS_SECRET_ARN": "arn:aws:secretsmanager:us-east-1:123456789012:secret:k-AbCdEf",
-      "FORMS_SECRET_KEY": NEW}, "FORMS_SECRET_ARN and FORMS_SECRET_KEY are both set"),
-    ({"AWS_LAMBDA_FUNCTION_NAME": "forms"}, "FORMS_SECRET_ARN (or FORMS_SECRET_KEY) is required on AWS Lambda"),
-    ({"FORMS_ORIGIN_SECRET_ARN": "origin-value"}, "FORMS_ORIGIN_SECRET_ARN must be the ARN of a Secrets Manager"),
-])
+@pytest.mark.parametrize(
+    "env,message",
+    [
+        ({"FORMS_SECRET_ARN": "my-secret"}, "FORMS_SECRET_ARN must be the ARN of a Secrets Manager secret"),
+        ({"FORMS_SECRET_ARN": "arn:aws:s3:::bucket"}, "FORMS_SECRET_ARN must be the ARN"),
+        (
+            {
+                "FORMS_SECRET_ARN": "arn:aws:secretsmanager:us-east-1:123456789012:secret:k-AbCdEf",
+                "FORMS_SECRET_KEY": NEW,
+            },
+            "FORMS_SECRET_ARN and FORMS_SECRET_KEY are both set",
+        ),
+        ({"AWS_LAMBDA_FUNCTION_NAME": "forms"}, "FORMS_SECRET_ARN (or FORMS_SECRET_KEY) is required on AWS Lambda"),
+        ({"FORMS_ORIGIN_SECRET_ARN": "origin-value"}, "FORMS_ORIGIN_SECRET_ARN must be the ARN of a Secrets Manager"),
+    ],
+)
 def test_invalid_key_settings_stop_startup_naming_the_variable(tmp_path, env, message):
     with pytest.raises(ConfigError) as error:
         load_settings({"FORMS_VAR_DIR": str(tmp_path / "var"), **env})
@@ -139,5 +164,10 @@ def test_invalid_key_settings_stop_startup_naming_the_variable(tmp_path, env, me
 def test_an_unreadable_origin_secret_stops_startup_naming_its_variable(moto_server, tmp_path):
     arn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:no-origin-AbCdEf"
     with pytest.raises(ConfigError, match=f"FORMS_ORIGIN_SECRET_ARN: cannot read the keys from {arn}"):
-        create_app({"FORMS_ORIGIN_SECRET_ARN": arn, "FORMS_VAR_DIR": str(tmp_path / "var"),
-                    "FORMS_STORE": f"sqlite:///{tmp_path}/forms.sqlite3"})
+        create_app(
+            {
+                "FORMS_ORIGIN_SECRET_ARN": arn,
+                "FORMS_VAR_DIR": str(tmp_path / "var"),
+                "FORMS_STORE": f"sqlite:///{tmp_path}/forms.sqlite3",
+            }
+        )

@@ -1,9 +1,9 @@
 """One behaviour for both Store backends: SqliteStore and DynamoStore (on moto_server)."""
+
 import pytest
 
 from forms_lambda.stores import Submission, Subscriber
 from forms_lambda.stores.dynamo import DynamoStore
-
 
 NOW = "2026-11-28T12:00:00.000+00:00"
 
@@ -101,11 +101,17 @@ def test_an_address_is_known_once(any_store):
 
 
 def test_a_change_is_conditional_and_keeps_the_consent_record(any_store):
-    sub = any_store.add_subscriber(Subscriber(email="reader@example.com", opt_in_page="/blog/x/", opt_in_id="o1",
-                                              opt_in_at="2026-11-28T10:00:00+00:00"))
-    confirmed = any_store.change_subscriber(sub.id, {"pending"}, {"status": "confirmed",
-                                            "confirmed_at": "2026-11-28T10:05:00+00:00",
-                                            "confirm_page": "/api/subscribe/confirm"}, match={"opt_in_id": "o1"})
+    sub = any_store.add_subscriber(
+        Subscriber(
+            email="reader@example.com", opt_in_page="/blog/x/", opt_in_id="o1", opt_in_at="2026-11-28T10:00:00+00:00"
+        )
+    )
+    confirmed = any_store.change_subscriber(
+        sub.id,
+        {"pending"},
+        {"status": "confirmed", "confirmed_at": "2026-11-28T10:05:00+00:00", "confirm_page": "/api/subscribe/confirm"},
+        match={"opt_in_id": "o1"},
+    )
     assert confirmed.status == "confirmed" and confirmed.updated_at >= sub.updated_at
     assert (confirmed.opt_in_at, confirmed.opt_in_page) == ("2026-11-28T10:00:00+00:00", "/blog/x/")
     assert (confirmed.confirmed_at, confirmed.confirm_page) == ("2026-11-28T10:05:00+00:00", "/api/subscribe/confirm")
@@ -121,8 +127,9 @@ def test_a_change_is_conditional_and_keeps_the_consent_record(any_store):
 
 def test_list_subscribers_by_status(any_store):
     for i, status in enumerate(["pending", "confirmed", "confirmed", "unsubscribed"]):
-        any_store.add_subscriber(Subscriber(email=f"r{i}@example.com", status=status,
-                                            created_at=f"2026-11-28T10:00:0{i}+00:00"))
+        any_store.add_subscriber(
+            Subscriber(email=f"r{i}@example.com", status=status, created_at=f"2026-11-28T10:00:0{i}+00:00")
+        )
     assert [s.email for s in any_store.list_subscribers()] == [f"r{i}@example.com" for i in range(4)]
     assert [s.email for s in any_store.list_subscribers("confirmed")] == ["r1@example.com", "r2@example.com"]
 
@@ -136,12 +143,15 @@ def test_init_is_idempotent(any_store):
 
 def test_dynamodb_tables_follow_the_team_layout(moto_server):
     import boto3
+
     DynamoStore("layout").init()
     client = boto3.client("dynamodb")
     for suffix in ("submissions", "subscribers", "sends", "limits"):
         table = client.describe_table(TableName=f"layout-{suffix}")["Table"]
-        assert table["KeySchema"] == [{"AttributeName": "pk", "KeyType": "HASH"},
-                                      {"AttributeName": "sk", "KeyType": "RANGE"}]
+        assert table["KeySchema"] == [
+            {"AttributeName": "pk", "KeyType": "HASH"},
+            {"AttributeName": "sk", "KeyType": "RANGE"},
+        ]
         assert table["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
         assert not table.get("GlobalSecondaryIndexes")
         ttl = client.describe_time_to_live(TableName=f"layout-{suffix}")["TimeToLiveDescription"]
@@ -157,14 +167,19 @@ def test_an_older_sqlite_file_gets_the_delivery_columns(tmp_path):
     from contextlib import closing
 
     from forms_lambda.stores.sqlite import SqliteStore
+
     path = tmp_path / "old.sqlite3"
     with closing(sqlite3.connect(path)) as conn, conn:
-        conn.execute("CREATE TABLE submissions (id TEXT PRIMARY KEY, kind TEXT NOT NULL, created_at TEXT NOT NULL,"
-                     " status TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, last_error TEXT NOT NULL DEFAULT '',"
-                     " delivered_at TEXT NOT NULL DEFAULT '', payload TEXT NOT NULL,"
-                     " lease_until INTEGER NOT NULL DEFAULT 0)")
-        conn.execute("INSERT INTO submissions (id, kind, created_at, status, attempts, payload) VALUES"
-                     " ('old', 'contact', '2026-11-01T10:00:00+00:00', 'pending', 2, '{}')")
+        conn.execute(
+            "CREATE TABLE submissions (id TEXT PRIMARY KEY, kind TEXT NOT NULL, created_at TEXT NOT NULL,"
+            " status TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, last_error TEXT NOT NULL DEFAULT '',"
+            " delivered_at TEXT NOT NULL DEFAULT '', payload TEXT NOT NULL,"
+            " lease_until INTEGER NOT NULL DEFAULT 0)"
+        )
+        conn.execute(
+            "INSERT INTO submissions (id, kind, created_at, status, attempts, payload) VALUES"
+            " ('old', 'contact', '2026-11-01T10:00:00+00:00', 'pending', 2, '{}')"
+        )
     store = SqliteStore(path)
     [old] = store.due_submissions(NOW)
     assert (old.id, old.attempts, old.priority) == ("old", 2, 0)

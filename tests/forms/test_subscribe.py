@@ -1,4 +1,5 @@
 """Subscribe with double opt-in: confirmation email -> link -> confirmed -> unsubscribe, on both backends."""
+
 import time
 
 import pytest
@@ -15,8 +16,9 @@ def test_full_subscription_flow(backend):
     client = app.test_client()
     store = app.extensions["forms_lambda"].store
 
-    r = client.post("/api/subscribe", data={"email": "Reader@Example.COM", "page": "/blog/ketamine/",
-                                             "website": ""}, headers=JSON)
+    r = client.post(
+        "/api/subscribe", data={"email": "Reader@Example.COM", "page": "/blog/ketamine/", "website": ""}, headers=JSON
+    )
     assert r.status_code == 200 and r.json["ok"] is True
     subscriber = store.get_subscriber("reader@example.com")
     assert subscriber.status == "pending"
@@ -46,7 +48,10 @@ def test_full_subscription_flow(backend):
     assert confirmed.opt_in_page == "/blog/ketamine/"
 
     r = client.post(confirm, headers=JSON)  # confirming twice is harmless
-    assert r.status_code == 200 and r.json == {"ok": True, "message": "You've been subscribed! Watch your inbox for updates!"}
+    assert r.status_code == 200 and r.json == {
+        "ok": True,
+        "message": "You've been subscribed! Watch your inbox for updates!",
+    }
     assert store.get_subscriber("reader@example.com").confirmed_at == confirmed.confirmed_at
     r = client.get(confirm)  # the link, once confirmed, goes straight to the page that says so
     assert r.status_code == 303 and r.headers["Location"] == "/subscribed/"
@@ -114,6 +119,7 @@ def test_expired_confirmation_link_is_refused(config, maildir):
     client.post("/api/subscribe", data={"email": "reader@example.com"}, headers=JSON)
     store = app.extensions["forms_lambda"].store
     subscriber = store.get_subscriber("reader@example.com")
+
     # A token signed two minutes ago, made the way the service makes them.
     class TwoMinutesAgo(TimestampSigner):
         def get_timestamp(self):
@@ -121,8 +127,11 @@ def test_expired_confirmation_link_is_refused(config, maildir):
 
     old = URLSafeTimedSerializer(SECRET, salt=CONFIRM_SALT, signer=TwoMinutesAgo)
     for method in ("GET", "POST"):
-        r = client.open(f"/api/subscribe/confirm?token={old.dumps([subscriber.id, subscriber.opt_in_id])}",
-                        method=method, headers=JSON)
+        r = client.open(
+            f"/api/subscribe/confirm?token={old.dumps([subscriber.id, subscriber.opt_in_id])}",
+            method=method,
+            headers=JSON,
+        )
         assert r.status_code == 400 and "expired" in r.json["errors"]["token"]
     assert store.get_subscriber("reader@example.com").status == "pending"
 
@@ -145,8 +154,10 @@ def test_confirmation_and_unsubscribe_tokens_are_not_interchangeable(client, sto
     assert confirm_token != unsubscribe_token
     for method in ("GET", "POST"):
         assert client.open(f"/api/unsubscribe?token={confirm_token}", method=method, headers=JSON).status_code == 400
-        assert client.open(f"/api/subscribe/confirm?token={unsubscribe_token}", method=method,
-                           headers=JSON).status_code == 400
+        assert (
+            client.open(f"/api/subscribe/confirm?token={unsubscribe_token}", method=method, headers=JSON).status_code
+            == 400
+        )
     assert store.get_subscriber("reader@example.com").status == "pending"
 
 

@@ -1,6 +1,7 @@
 """A contact message in crisis language (forms_lambda/crisis.py) on the server, on both stores and every mailer:
 stored urgent, answered with the 988/911 help (/thanks/urgent/ or "urgent": true), emailed as URGENT with a copy
 to FORMS_URGENT_INBOX, delivered before everything else that is due, marked for staff."""
+
 import pytest
 from bs4 import BeautifulSoup
 
@@ -12,8 +13,14 @@ from tests.forms.support import INBOX, JSON, ses_messages, text_body
 from tests.forms.test_delivery import staff  # noqa: F401 (the command line on both stores, with a relay)
 
 ONCALL = "oncall@clinic.example"
-CONTACT = {"name": "Ann Patient", "email": "ann@example.com", "phone": "303-555-0123", "page": "/contact/",
-           "message": "I don't see the point anymore.\nSometimes I want to end my life.", "elapsed_ms": "46000"}
+CONTACT = {
+    "name": "Ann Patient",
+    "email": "ann@example.com",
+    "phone": "303-555-0123",
+    "page": "/contact/",
+    "message": "I don't see the point anymore.\nSometimes I want to end my life.",
+    "elapsed_ms": "46000",
+}
 NEAR_MISS = {**CONTACT, "message": "Do you take part in suicide prevention research?"}
 HTML = {"Accept": "text/html,*/*;q=0.8"}
 
@@ -83,19 +90,32 @@ def test_without_an_urgent_inbox_only_the_clinic_gets_it(client, maildir):
     assert msg["Cc"] is None and str(msg["To"]) == INBOX
 
 
-@pytest.mark.parametrize("message", [
-    "I want to kill myself", "i cant go on", "Self-harm again last night", "I took an OVERDOSE",
-    "thinking about\nsuicide", "ｋｉｌｌ ｍｙｓｅｌｆ", "I read your suicide research and I want to die",
-])
+@pytest.mark.parametrize(
+    "message",
+    [
+        "I want to kill myself",
+        "i cant go on",
+        "Self-harm again last night",
+        "I took an OVERDOSE",
+        "thinking about\nsuicide",
+        "ｋｉｌｌ ｍｙｓｅｌｆ",
+        "I read your suicide research and I want to die",
+    ],
+)
 def test_without_javascript_an_urgent_message_lands_on_the_urgent_thanks_page(client, maildir, message):
     r = client.post("/api/contact", data={**CONTACT, "message": message}, headers=HTML)
     assert r.status_code == 303 and r.headers["Location"] == "/thanks/urgent/"
     assert maildir()[0]["Subject"].startswith("URGENT: ")
 
 
-@pytest.mark.parametrize("message", [
-    "Do you take part in suicide prevention research?", "The pain is killing me", "Do you take my insurance?",
-])
+@pytest.mark.parametrize(
+    "message",
+    [
+        "Do you take part in suicide prevention research?",
+        "The pain is killing me",
+        "Do you take my insurance?",
+    ],
+)
 def test_without_javascript_a_near_miss_lands_on_the_usual_thanks_page(client, maildir, message):
     r = client.post("/api/contact", data={**CONTACT, "message": message}, headers=HTML)
     assert r.status_code == 303 and r.headers["Location"] == "/thanks/"
@@ -114,8 +134,7 @@ def test_a_form_sent_back_for_a_mistake_leads_with_the_help_and_says_nothing_was
     # An ordinary mistake: only the mistake.
     r = client.post("/api/contact", data={**NEAR_MISS, "email": "ann@example"}, headers=HTML)
     assert b"988" not in r.data
-    assert "urgent" not in client.post("/api/contact", data={**NEAR_MISS, "email": "ann@example"},
-                                       headers=JSON).json
+    assert "urgent" not in client.post("/api/contact", data={**NEAR_MISS, "email": "ann@example"}, headers=JSON).json
     assert maildir() == []
 
 

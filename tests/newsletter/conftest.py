@@ -1,4 +1,5 @@
 """Fixtures for the newsletter tests: an SNS signer with its own key and certificate, served from 127.0.0.1."""
+
 import base64
 import datetime
 import http.server
@@ -21,11 +22,17 @@ TOPIC_ARN = "arn:aws:sns:us-east-1:123456789012:ses-events"
 def make_certificate(common_name="sns.amazonaws.com"):
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
-    now = datetime.datetime.now(datetime.timezone.utc)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(now - datetime.timedelta(days=1)).not_valid_after(now + datetime.timedelta(days=30))
-            .sign(key, hashes.SHA256()))
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=30))
+        .sign(key, hashes.SHA256())
+    )
     return key, cert.public_bytes(serialization.Encoding.PEM)
 
 
@@ -44,7 +51,11 @@ class FakeSnsEndpoint:
 
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_GET(self):
-                body = endpoint.pem if urllib.parse.urlsplit(self.path).path.endswith(".pem") else b"<ConfirmSubscriptionResponse/>"
+                body = (
+                    endpoint.pem
+                    if urllib.parse.urlsplit(self.path).path.endswith(".pem")
+                    else b"<ConfirmSubscriptionResponse/>"
+                )
                 self.send_response(200)
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
@@ -72,20 +83,37 @@ class FakeSnsEndpoint:
     @staticmethod
     def timestamp(seconds_ago=0):
         """A Timestamp as SNS writes them: now, or `seconds_ago`."""
-        when = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(seconds=seconds_ago)
+        when = datetime.datetime.now(datetime.UTC) - datetime.timedelta(seconds=seconds_ago)
         return when.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
     def notification(self, event, version="2", **fields):
         import json
-        return self.sign({"Type": "Notification", "MessageId": "a1b2", "TopicArn": TOPIC_ARN,
-                          "Message": json.dumps(event), "Timestamp": self.timestamp(), **fields}, version)
+
+        return self.sign(
+            {
+                "Type": "Notification",
+                "MessageId": "a1b2",
+                "TopicArn": TOPIC_ARN,
+                "Message": json.dumps(event),
+                "Timestamp": self.timestamp(),
+                **fields,
+            },
+            version,
+        )
 
     def subscription_confirmation(self):
-        return self.sign({"Type": "SubscriptionConfirmation", "MessageId": "c3d4", "Token": "tok123",
-                          "TopicArn": TOPIC_ARN, "Message": "You have chosen to subscribe...",
-                          "SubscribeURL": "https://sns.us-east-1.amazonaws.com/?Action=ConfirmSubscription"
-                                          "&TopicArn=" + TOPIC_ARN + "&Token=tok123",
-                          "Timestamp": self.timestamp()})
+        return self.sign(
+            {
+                "Type": "SubscriptionConfirmation",
+                "MessageId": "c3d4",
+                "Token": "tok123",
+                "TopicArn": TOPIC_ARN,
+                "Message": "You have chosen to subscribe...",
+                "SubscribeURL": "https://sns.us-east-1.amazonaws.com/?Action=ConfirmSubscription"
+                "&TopicArn=" + TOPIC_ARN + "&Token=tok123",
+                "Timestamp": self.timestamp(),
+            }
+        )
 
     def close(self):
         self.server.shutdown()
@@ -112,8 +140,14 @@ def write_feed(site_dir, articles, site_url=""):
     for slug, title, summary, date in articles:
         link = urllib.parse.urljoin(site_url + "/", f"blog/{slug}/")
         when = datetime.datetime.fromisoformat(date)
-        feed.add_item(title=title, link=link, unique_id=get_tag_uri(link, when), description=summary,
-                      content=f"<p>Full text of {title}</p>", pubdate=when)
+        feed.add_item(
+            title=title,
+            link=link,
+            unique_id=get_tag_uri(link, when),
+            description=summary,
+            content=f"<p>Full text of {title}</p>",
+            pubdate=when,
+        )
     path = Path(site_dir) / "feeds" / "all.atom.xml"
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "w", encoding="utf-8") as f:

@@ -1,4 +1,5 @@
 """Reading a built site's Atom feed, and the announcement email built from it."""
+
 import email
 import email.policy
 import re
@@ -13,8 +14,12 @@ from forms_lambda.stores import Post, Subscriber
 
 ARTICLES = [
     ("newer", "Newer & better", "<p>Second <em>summary</em>.</p><p>More.</p>", "2026-03-01T09:00:00-07:00"),
-    ("ketamine-for-chronic-pain", "Ketamine for Chronic Pain", "<p>Ketamine &amp; pain.</p>",
-     "2026-01-15T10:00:00-07:00"),
+    (
+        "ketamine-for-chronic-pain",
+        "Ketamine for Chronic Pain",
+        "<p>Ketamine &amp; pain.</p>",
+        "2026-01-15T10:00:00-07:00",
+    ),
 ]
 
 
@@ -45,9 +50,15 @@ def test_long_summaries_are_cut_at_a_word():
 
 
 def settings(**env):
-    return load_settings({"FORMS_SECRET_KEY": "s" * 32, "FORMS_SENDER": "Vitalitas <news@clinic.example>",
-                          "FORMS_SITE_URL": "https://clinic.example",
-                          "FORMS_CLINIC_ADDRESS": "1 Main Street; Denver, CO 80202", **env})
+    return load_settings(
+        {
+            "FORMS_SECRET_KEY": "s" * 32,
+            "FORMS_SENDER": "Vitalitas <news@clinic.example>",
+            "FORMS_SITE_URL": "https://clinic.example",
+            "FORMS_CLINIC_ADDRESS": "1 Main Street; Denver, CO 80202",
+            **env,
+        }
+    )
 
 
 def mailto_url(token):
@@ -55,8 +66,12 @@ def mailto_url(token):
 
 
 def test_announcement_email_has_title_summary_link_footer_and_list_headers():
-    post = Post("/blog/a/", title="Ketamine & pain: what to know", link="https://clinic.example/blog/a/",
-                summary="First paragraph.\n\nSecond <b>one</b>.")
+    post = Post(
+        "/blog/a/",
+        title="Ketamine & pain: what to know",
+        link="https://clinic.example/blog/a/",
+        summary="First paragraph.\n\nSecond <b>one</b>.",
+    )
     subscriber = Subscriber(email="pat@example.org")
     token = "t" * 150  # long: headers must keep it whole
     url = f"https://clinic.example/api/unsubscribe?token={token}"
@@ -72,8 +87,13 @@ def test_announcement_email_has_title_summary_link_footer_and_list_headers():
     assert mailto.startswith("mailto:clinic@localhost?subject=")
     assert parse_qs(urlsplit(mailto).query)["subject"] == [f"unsubscribe {token}"]
     text = msg.get_body(("plain",)).get_content()
-    for expected in ("Ketamine & pain: what to know", "First paragraph.", "https://clinic.example/blog/a/",
-                     "1 Main Street\nDenver, CO 80202", url):
+    for expected in (
+        "Ketamine & pain: what to know",
+        "First paragraph.",
+        "https://clinic.example/blog/a/",
+        "1 Main Street\nDenver, CO 80202",
+        url,
+    ):
         assert expected in text
     soup = BeautifulSoup(msg.get_body(("html",)).get_content(), "html.parser")
     assert soup.h1.get_text() == "Ketamine & pain: what to know"

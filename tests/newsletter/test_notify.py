@@ -1,4 +1,5 @@
 """`python -m forms_lambda notify`: new articles reach each confirmed subscriber exactly once (real SMTP server)."""
+
 import email
 import email.policy
 import os
@@ -17,8 +18,12 @@ from forms_lambda.stores import Subscriber
 from tests.emails.support import LIST_HEADERS, header_names
 
 ARCHIVE = [("ketamine-for-chronic-pain", "Ketamine for Chronic Pain", "<p>Old news.</p>", "2026-01-15T10:00:00-07:00")]
-NEW = ("what-to-expect", "What to Expect at Your First Infusion", "<p>A calm room &amp; a nurse.</p>",
-       "2026-11-20T09:00:00-07:00")
+NEW = (
+    "what-to-expect",
+    "What to Expect at Your First Infusion",
+    "<p>A calm room &amp; a nurse.</p>",
+    "2026-11-20T09:00:00-07:00",
+)
 SITE_URL = "https://clinic.example"
 
 
@@ -53,17 +58,23 @@ def app(env):
 
 
 def add(store, address, status):
-    return store.add_subscriber(Subscriber(
-        email=address, status=status, opt_in_at="2026-01-01T00:00:00+00:00",
-        opt_in_page="/blog/ketamine-for-chronic-pain/",
-        confirmed_at="" if status == "pending" else "2026-01-01T00:01:00+00:00"))
+    return store.add_subscriber(
+        Subscriber(
+            email=address,
+            status=status,
+            opt_in_at="2026-01-01T00:00:00+00:00",
+            opt_in_page="/blog/ketamine-for-chronic-pain/",
+            confirmed_at="" if status == "pending" else "2026-01-01T00:01:00+00:00",
+        )
+    )
 
 
 def subscribers(app, confirmed=3):
     store = app.extensions["forms_lambda"].store
     people = {f"reader{i}@example.org": "confirmed" for i in range(confirmed)}
-    people.update({"waiting@example.org": "pending", "gone@example.org": "unsubscribed",
-                   "bounced@example.org": "suppressed"})
+    people.update(
+        {"waiting@example.org": "pending", "gone@example.org": "unsubscribed", "bounced@example.org": "suppressed"}
+    )
     for address, status in people.items():
         add(store, address, status)
     return sorted(a for a, s in people.items() if s == "confirmed")
@@ -79,7 +90,8 @@ def recipients(smtp_server):
 
 
 def test_first_run_records_the_archive_then_each_new_article_goes_once_to_each_confirmed_subscriber(
-        app, site, smtp_server, feed_writer, capsys):
+    app, site, smtp_server, feed_writer, capsys
+):
     confirmed = subscribers(app)
     code, out = notify(site, capsys)
     assert code == 0 and "first run: 1 existing article" in out.out
@@ -89,7 +101,7 @@ def test_first_run_records_the_archive_then_each_new_article_goes_once_to_each_c
     code, out = notify(site, capsys)
     assert code == 0
     assert recipients(smtp_server) == confirmed
-    assert f"\"{NEW[1]}\": 3 sent" in out.out
+    assert f'"{NEW[1]}": 3 sent' in out.out
     assert "3/3 (3 sent, 0 failed)" in out.err
     assert not any("@" in line for line in (out.out + out.err).splitlines())  # no addresses in the output
 
@@ -124,7 +136,7 @@ def test_the_unsubscribe_link_of_a_received_email_works(app, site, smtp_server, 
     # a person: GET shows a page with a button (and unsubscribes nobody), the button's POST does it
     link = str(by_address["reader0@example.org"]["List-Unsubscribe"]).split(",")[0].strip(" <>")
     assert link.startswith(SITE_URL)
-    path = link[len(SITE_URL):]
+    path = link[len(SITE_URL) :]
     page = client.get(path)
     assert page.status_code == 200
     soup = BeautifulSoup(page.data, "html.parser")
@@ -141,8 +153,9 @@ def test_the_unsubscribe_link_of_a_received_email_works(app, site, smtp_server, 
 
     # a mail provider: RFC 8058 one-click POST, 200 at once, whatever the content type
     link = str(by_address["reader1@example.org"]["List-Unsubscribe"]).split(",")[0].strip(" <>")
-    answer = client.post(link[len(SITE_URL):], data="List-Unsubscribe=One-Click",
-                         content_type="application/x-www-form-urlencoded")
+    answer = client.post(
+        link[len(SITE_URL) :], data="List-Unsubscribe=One-Click", content_type="application/x-www-form-urlencoded"
+    )
     assert answer.status_code == 200
     assert "unsubscribed" in BeautifulSoup(answer.data, "html.parser").get_text()
     assert store.get_subscriber("reader1@example.org").status == "unsubscribed"
@@ -194,8 +207,9 @@ def test_a_refused_send_is_retried_by_the_next_run_and_only_that_one(app, site, 
     assert notify(site, capsys)[1].out.strip() == "no new articles to announce"
 
 
-def test_without_an_address_set_the_email_carries_the_one_the_site_shows(env, site, feed_writer, smtp_server,
-                                                                        monkeypatch, capsys):
+def test_without_an_address_set_the_email_carries_the_one_the_site_shows(
+    env, site, feed_writer, smtp_server, monkeypatch, capsys
+):
     monkeypatch.delenv("FORMS_CLINIC_ADDRESS")
     subscribers(create_app({"TESTING": True}), confirmed=1)
     assert notify(site, capsys)[0] == 0
@@ -211,8 +225,9 @@ def test_a_site_without_a_feed_is_an_error(app, tmp_path, capsys):
     assert code == 2 and "all.atom.xml" in out.err
 
 
-def test_a_run_killed_part_way_and_run_again_sends_nobody_anything_twice(env, app, site, smtp_server, feed_writer,
-                                                                        capsys):
+def test_a_run_killed_part_way_and_run_again_sends_nobody_anything_twice(
+    env, app, site, smtp_server, feed_writer, capsys
+):
     confirmed = subscribers(app, confirmed=12)
     notify(site, capsys)
     feed_writer(site, [*ARCHIVE, NEW])
@@ -248,7 +263,7 @@ def test_a_run_killed_part_way_and_run_again_sends_nobody_anything_twice(env, ap
     code, out = notify_resending(site, capsys)
     assert "1 interrupted" in out.out and len(smtp_server.messages) == len(confirmed)
     # ... and resends one left by a crash more than 15 minutes ago: at least once, so here a duplicate
-    with sqlite3.connect(env["FORMS_STORE"][len("sqlite:///"):]) as db:
+    with sqlite3.connect(env["FORMS_STORE"][len("sqlite:///") :]) as db:
         db.execute("UPDATE sends SET claimed_at = '2026-01-01T00:00:00+00:00' WHERE status = 'sending'")
     code, out = notify_resending(site, capsys)
     assert code == 0 and "1 sent" in out.out and "0 interrupted" in out.out
@@ -261,9 +276,11 @@ def notify_resending(site, capsys):
     return code, capsys.readouterr()
 
 
-def test_a_mailto_unsubscribe_request_is_honoured_with_the_unsubscribe_command(app, site, smtp_server, feed_writer,
-                                                                             capsys):
+def test_a_mailto_unsubscribe_request_is_honoured_with_the_unsubscribe_command(
+    app, site, smtp_server, feed_writer, capsys
+):
     from urllib.parse import parse_qs
+
     subscribers(app, confirmed=2)
     notify(site, capsys)
     feed_writer(site, [*ARCHIVE, NEW])
@@ -278,12 +295,13 @@ def test_a_mailto_unsubscribe_request_is_honoured_with_the_unsubscribe_command(a
     assert main(["unsubscribe", "nobody@example.org"]) == 1
     store = app.extensions["forms_lambda"].store
     assert {s.email: s.status for s in store.list_subscribers(status="unsubscribed")}.keys() >= {
-        "reader0@example.org", "reader1@example.org"}
+        "reader0@example.org",
+        "reader1@example.org",
+    }
     assert "@" not in capsys.readouterr().out
 
 
-def test_encoded_words_in_a_title_or_a_stored_address_never_reach_a_header(app, site, smtp_server, feed_writer,
-                                                                           capsys):
+def test_encoded_words_in_a_title_or_a_stored_address_never_reach_a_header(app, site, smtp_server, feed_writer, capsys):
     """The title goes out as text; an address stored before the form refused "=?" (Python would decode it to
     victim@example.org) fails alone, and the others still get the article."""
     confirmed = subscribers(app, confirmed=2)
@@ -297,5 +315,7 @@ def test_encoded_words_in_a_title_or_a_stored_address_never_reach_a_header(app, 
     assert sorted(rcpt for e in smtp_server.handler.envelopes for rcpt in e.rcpt_tos) == confirmed
     for envelope in smtp_server.handler.envelopes:
         assert header_names(envelope.content) == LIST_HEADERS
-        assert email.message_from_bytes(envelope.content, policy=email.policy.default)["Subject"] == \
-            "New = ?utf-8?q?=0D=0ABcc:_victim@example.org?= article"
+        assert (
+            email.message_from_bytes(envelope.content, policy=email.policy.default)["Subject"]
+            == "New = ?utf-8?q?=0D=0ABcc:_victim@example.org?= article"
+        )

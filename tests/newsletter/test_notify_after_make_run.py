@@ -1,5 +1,6 @@
 """`make notify` as the README has a new user try it: after `make run`, a subscription and a new article, with no
 FORMS_* variable set. The clinic's postal address (CAN-SPAM) comes from clinic.toml, the file the site reads too."""
+
 import email
 import email.policy
 import mailbox
@@ -35,8 +36,16 @@ pytestmark = pytest.mark.slow
 @pytest.fixture
 def checkout(tmp_path):
     """A fresh copy of the repository's files (no var/, no output/), as a clone has them."""
-    files = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=ROOT,
-                           capture_output=True, check=True).stdout.decode().split("\0")
+    files = (
+        subprocess.run(
+            ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+            cwd=ROOT,
+            capture_output=True,
+            check=True,
+        )
+        .stdout.decode()
+        .split("\0")
+    )
     copy = tmp_path / "clinic-site"
     for name in filter(None, files):
         if (ROOT / name).is_file():
@@ -47,14 +56,26 @@ def checkout(tmp_path):
 
 def make(checkout, env, *targets, **variables):
     args = [f"{k}={v}" for k, v in {"VENV": VENV, **variables}.items()]
-    return subprocess.run(["make", "--no-print-directory", *targets, *args], cwd=checkout, env=env,
-                          capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        ["make", "--no-print-directory", *targets, *args],
+        cwd=checkout,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 def forms_lambda(checkout, env, *command):
     """`.venv/bin/python -m forms_lambda ...` in the checkout, as the README has it: its output."""
-    return subprocess.run([VENV / "bin" / "python", "-m", "forms_lambda", *command], cwd=checkout, env=env,
-                          capture_output=True, text=True, check=True).stdout
+    return subprocess.run(
+        [VENV / "bin" / "python", "-m", "forms_lambda", *command],
+        cwd=checkout,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
 
 
 def messages(maildir):
@@ -92,8 +113,14 @@ def test_make_notify_after_make_run_mails_the_address_the_site_shows(checkout):
     assert make(checkout, env, "html").returncode == 0
     forms_lambda(checkout, env, "init")
     log = open(checkout / "serve.log", "wb")
-    server = subprocess.Popen(["make", "--no-print-directory", "serve", f"VENV={VENV}", f"PORT={port}"],
-                              cwd=checkout, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    server = subprocess.Popen(
+        ["make", "--no-print-directory", "serve", f"VENV={VENV}", f"PORT={port}"],
+        cwd=checkout,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     try:
         wait_for_http(f"http://127.0.0.1:{port}/")
         body = urllib.parse.urlencode({"email": "reader@example.org", "page": "/"}).encode()

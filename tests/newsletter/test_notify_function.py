@@ -4,6 +4,7 @@ S3, DynamoDB, SES and Secrets Manager are moto_server; the function's entry (for
 the environment the template gives it. `python -m deploy.stack notify` (what the publish job runs) is checked
 against moto's Lambda, which answers an invocation with what the real entry returned.
 """
+
 import email
 import email.policy
 import json
@@ -29,13 +30,21 @@ NEW = [("what-to-expect", "What to Expect", "<p>A calm room.</p>", "2026-11-20T0
 def notify_function(moto_server, monkeypatch, tmp_path):
     """The NotifyFunction's environment (as deploy/template.yaml sets it) on moto_server; returns the store."""
     secret = boto3.client("secretsmanager").create_secret(
-        Name="clinic-forms-keys", SecretString=json.dumps({"key": "signing-key-of-the-stack-0123456789"}))
-    for name, value in {"AWS_LAMBDA_FUNCTION_NAME": "clinic-site-NotifyFunction",
-                        "FORMS_STORE": "dynamodb://clinic", "FORMS_MAILER": "ses",
-                        "FORMS_SENDER": "Vitalitas <news@clinic.example>", "FORMS_CLINIC_INBOX": "desk@clinic.example",
-                        "FORMS_SITE_URL": "https://clinic.example", "FORMS_SECRET_ARN": secret["ARN"],
-                        "FORMS_CLINIC_ADDRESS": "1 Main Street; Denver, CO 80202", "FORMS_SEND_RATE": "500",
-                        "FORMS_VAR_DIR": str(tmp_path / "var"), "FORMS_NOTIFY_SITE": f"s3://{BUCKET}"}.items():
+        Name="clinic-forms-keys", SecretString=json.dumps({"key": "signing-key-of-the-stack-0123456789"})
+    )
+    for name, value in {
+        "AWS_LAMBDA_FUNCTION_NAME": "clinic-site-NotifyFunction",
+        "FORMS_STORE": "dynamodb://clinic",
+        "FORMS_MAILER": "ses",
+        "FORMS_SENDER": "Vitalitas <news@clinic.example>",
+        "FORMS_CLINIC_INBOX": "desk@clinic.example",
+        "FORMS_SITE_URL": "https://clinic.example",
+        "FORMS_SECRET_ARN": secret["ARN"],
+        "FORMS_CLINIC_ADDRESS": "1 Main Street; Denver, CO 80202",
+        "FORMS_SEND_RATE": "500",
+        "FORMS_VAR_DIR": str(tmp_path / "var"),
+        "FORMS_NOTIFY_SITE": f"s3://{BUCKET}",
+    }.items():
         monkeypatch.setenv(name, value)
     monkeypatch.delenv("FORMS_SECRET_KEY", raising=False)
     monkeypatch.setattr(forms_lambda.handler, "_app", None)
@@ -56,8 +65,10 @@ def publish_feed(feed_writer, tmp_path, articles):
 
 
 def sent(moto_server):
-    return [email.message_from_string(m["raw_data"], policy=email.policy.default)
-            for m in moto_server.data()["ses"].get("RawMessage", [])]
+    return [
+        email.message_from_string(m["raw_data"], policy=email.policy.default)
+        for m in moto_server.data()["ses"].get("RawMessage", [])
+    ]
 
 
 def test_the_function_mails_each_new_published_article_once(notify_function, moto_server, feed_writer, tmp_path):
@@ -74,7 +85,9 @@ def test_the_function_mails_each_new_published_article_once(notify_function, mot
     assert '"What to Expect": 2 sent, 0 already sent before, 0 failed' in second["summary"]
     messages = sent(moto_server)
     assert sorted((str(m["To"]), str(m["Subject"])) for m in messages) == [
-        ("a@example.org", "What to Expect"), ("b@example.org", "What to Expect")]
+        ("a@example.org", "What to Expect"),
+        ("b@example.org", "What to Expect"),
+    ]
     for m in messages:
         assert str(m["List-Unsubscribe"]).startswith("<https://clinic.example/api/unsubscribe?token=")
         assert "https://clinic.example/blog/what-to-expect/" in m.get_body(("plain",)).get_content()
@@ -93,35 +106,47 @@ def test_no_published_feed_is_a_failed_run_not_a_crash(notify_function, moto_ser
 def test_the_command_line_reads_the_feed_from_the_bucket_too(notify_function, moto_server, feed_writer, tmp_path):
     """An operator's `deploy.stack run -- python -m forms_lambda notify` takes the same path as the function."""
     publish_feed(feed_writer, tmp_path, ARCHIVE)
-    result = subprocess.run([sys.executable, "-m", "forms_lambda", "notify"], cwd=ROOT, capture_output=True,
-                            text=True)
+    result = subprocess.run([sys.executable, "-m", "forms_lambda", "notify"], cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert "first run: 1 existing article(s) recorded" in result.stdout
 
 
 def lambda_answers(moto_server, *answers):
     """moto's Lambda without Docker: each invocation answers the next of these payloads."""
+
     def post(path, body):
-        urllib.request.urlopen(urllib.request.Request(f"{moto_server.url}{path}", data=json.dumps(body).encode(),
-                                                      method="POST", headers={"Content-Type": "application/json"}))
+        urllib.request.urlopen(
+            urllib.request.Request(
+                f"{moto_server.url}{path}",
+                data=json.dumps(body).encode(),
+                method="POST",
+                headers={"Content-Type": "application/json"},
+            )
+        )
+
     post("/moto-api/config", {"lambda": {"use_docker": False}})
-    post("/moto-api/static/lambda-simple/response", {"results": [json.dumps(a) for a in answers],
-                                                     "region": "us-east-1"})
+    post(
+        "/moto-api/static/lambda-simple/response", {"results": [json.dumps(a) for a in answers], "region": "us-east-1"}
+    )
 
 
 def make_stack():
-    template = {"Resources": {"Handle": {"Type": "AWS::CloudFormation::WaitConditionHandle"}},
-                "Outputs": {"NotifyFunctionName": {"Value": "clinic-site-NotifyFunction-AbC123"}}}
+    template = {
+        "Resources": {"Handle": {"Type": "AWS::CloudFormation::WaitConditionHandle"}},
+        "Outputs": {"NotifyFunctionName": {"Value": "clinic-site-NotifyFunction-AbC123"}},
+    }
     boto3.client("cloudformation").create_stack(StackName="clinic", TemplateBody=json.dumps(template))
 
 
 def deploy_stack_notify():
-    return subprocess.run([sys.executable, "-m", "deploy.stack", "notify", "--stack", "clinic"], cwd=ROOT,
-                          capture_output=True, text=True)
+    return subprocess.run(
+        [sys.executable, "-m", "deploy.stack", "notify", "--stack", "clinic"], cwd=ROOT, capture_output=True, text=True
+    )
 
 
-def test_the_publish_job_starts_the_function_and_reports_its_summary(notify_function, moto_server, feed_writer,
-                                                                      tmp_path):
+def test_the_publish_job_starts_the_function_and_reports_its_summary(
+    notify_function, moto_server, feed_writer, tmp_path
+):
     publish_feed(feed_writer, tmp_path, ARCHIVE)
     forms_lambda.handler.notify({}, None)
     publish_feed(feed_writer, tmp_path, ARCHIVE + NEW)

@@ -1,4 +1,5 @@
 """The newsletter's store methods behave the same on SqliteStore and DynamoStore (moto_server)."""
+
 import pytest
 
 from forms_lambda.stores import FAILED, SENDING, SENT, Post
@@ -9,8 +10,10 @@ def test_posts_are_added_once_and_listed_by_date(any_store):
     assert any_store.add_post(Post("/blog/a/", title="A", published="2026-01-01T00:00:00+00:00", status="archived"))
     assert not any_store.add_post(Post("/blog/a/", title="A again", published="2026-03-01T00:00:00+00:00"))
     posts = any_store.list_posts()
-    assert [(p.path, p.title, p.status) for p in posts] == [("/blog/a/", "A", "archived"),
-                                                           ("/blog/b/", "B", "announcing")]
+    assert [(p.path, p.title, p.status) for p in posts] == [
+        ("/blog/a/", "A", "archived"),
+        ("/blog/b/", "B", "announcing"),
+    ]
     any_store.set_post_status("/blog/b/", "announced")
     assert any_store.list_posts()[1].status == "announced"
     with pytest.raises(ValueError):

@@ -1,4 +1,5 @@
 """The sender loop: every job once, never more than `concurrency` at a time, spaced at `rate` per second."""
+
 import threading
 
 import pytest

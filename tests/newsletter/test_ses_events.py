@@ -1,4 +1,5 @@
 """POST /api/ses-events: verified SNS messages suppress hard-bounced and complaining addresses; others get 403."""
+
 import json
 
 import pytest
@@ -9,10 +10,17 @@ from forms_lambda.stores import Subscriber
 
 @pytest.fixture
 def app(tmp_path, sns_endpoint):
-    return create_app({"TESTING": True, "SNS_FETCH": sns_endpoint.fetch, "FORMS_SNS_TOPIC_ARNS": sns_endpoint.topic_arn,
-                       "FORMS_STORE": f"sqlite:///{tmp_path}/forms.sqlite3",
-                       "FORMS_MAILER": f"maildir:{tmp_path}/mail", "FORMS_VAR_DIR": str(tmp_path / "var"),
-                       "FORMS_SECRET_KEY": "a-test-secret-key-of-some-length"})
+    return create_app(
+        {
+            "TESTING": True,
+            "SNS_FETCH": sns_endpoint.fetch,
+            "FORMS_SNS_TOPIC_ARNS": sns_endpoint.topic_arn,
+            "FORMS_STORE": f"sqlite:///{tmp_path}/forms.sqlite3",
+            "FORMS_MAILER": f"maildir:{tmp_path}/mail",
+            "FORMS_VAR_DIR": str(tmp_path / "var"),
+            "FORMS_SECRET_KEY": "a-test-secret-key-of-some-length",
+        }
+    )
 
 
 @pytest.fixture
@@ -25,15 +33,19 @@ def store(app):
 
 def post(app, message):
     # as SNS does: JSON in a text/plain body
-    return app.test_client().post("/api/ses-events", data=json.dumps(message),
-                                  content_type="text/plain; charset=UTF-8")
+    return app.test_client().post("/api/ses-events", data=json.dumps(message), content_type="text/plain; charset=UTF-8")
 
 
 def bounce(kind, *addresses):
-    return {"notificationType": "Bounce", "bounce": {
-        "bounceType": kind, "bounceSubType": "General",
-        "bouncedRecipients": [{"emailAddress": a, "action": "failed", "status": "5.1.1"} for a in addresses]},
-        "mail": {"destination": list(addresses)}}
+    return {
+        "notificationType": "Bounce",
+        "bounce": {
+            "bounceType": kind,
+            "bounceSubType": "General",
+            "bouncedRecipients": [{"emailAddress": a, "action": "failed", "status": "5.1.1"} for a in addresses],
+        },
+        "mail": {"destination": list(addresses)},
+    }
 
 
 def statuses(store):
@@ -48,8 +60,10 @@ def test_a_hard_bounce_suppresses_the_recipient(app, store, sns_endpoint, versio
 
 
 def test_a_complaint_suppresses_the_recipient_event_publishing_format(app, store, sns_endpoint):
-    event = {"eventType": "Complaint", "complaint": {"complainedRecipients": [{"emailAddress": "sam@example.org"}],
-                                                      "complaintFeedbackType": "abuse"}}
+    event = {
+        "eventType": "Complaint",
+        "complaint": {"complainedRecipients": [{"emailAddress": "sam@example.org"}], "complaintFeedbackType": "abuse"},
+    }
     assert post(app, sns_endpoint.notification(event)).status_code == 200
     assert statuses(store)["sam@example.org"] == "suppressed"
 
@@ -65,8 +79,9 @@ def test_a_bounce_for_an_unknown_address_keeps_it_suppressed_for_the_future(app,
     assert post(app, sns_endpoint.notification(bounce("Permanent", "stranger@example.org"))).status_code == 200
     assert statuses(store)["stranger@example.org"] == "suppressed"
     # subscribing again is answered as usual, but no confirmation is mailed and the status stays
-    answer = app.test_client().post("/api/subscribe", data={"email": "stranger@example.org", "page": "/"},
-                                    headers={"Accept": "application/json"})
+    answer = app.test_client().post(
+        "/api/subscribe", data={"email": "stranger@example.org", "page": "/"}, headers={"Accept": "application/json"}
+    )
     assert answer.status_code == 200
     assert statuses(store)["stranger@example.org"] == "suppressed"
 
@@ -86,10 +101,16 @@ def test_a_forged_signature_is_rejected_with_403(app, store, sns_endpoint):
 
 
 def test_a_foreign_certificate_host_is_rejected_with_403(app, store, sns_endpoint):
-    message = sns_endpoint.sign({"Type": "Notification", "MessageId": "m", "TopicArn": sns_endpoint.topic_arn,
-                                 "Message": json.dumps(bounce("Permanent", "pat@example.org")),
-                                 "Timestamp": "2026-11-28T10:00:00.000Z"},
-                                cert_url="https://sns.us-east-1.amazonaws.com.attacker.example/cert.pem")
+    message = sns_endpoint.sign(
+        {
+            "Type": "Notification",
+            "MessageId": "m",
+            "TopicArn": sns_endpoint.topic_arn,
+            "Message": json.dumps(bounce("Permanent", "pat@example.org")),
+            "Timestamp": "2026-11-28T10:00:00.000Z",
+        },
+        cert_url="https://sns.us-east-1.amazonaws.com.attacker.example/cert.pem",
+    )
     fetched = len(sns_endpoint.fetched)
     assert post(app, message).status_code == 403
     assert len(sns_endpoint.fetched) == fetched
@@ -110,20 +131,35 @@ def test_a_large_genuine_notification_is_accepted(app, store, sns_endpoint):
 
 
 def test_only_the_configured_topics_are_accepted(tmp_path, sns_endpoint):
-    app = create_app({"SNS_FETCH": sns_endpoint.fetch, "FORMS_STORE": f"sqlite:///{tmp_path}/f.sqlite3",
-                      "FORMS_VAR_DIR": str(tmp_path / "var"), "FORMS_SECRET_KEY": "a-test-secret-key-of-some-length",
-                      "FORMS_SNS_TOPIC_ARNS": "arn:aws:sns:us-east-1:123456789012:other-topic"})
+    app = create_app(
+        {
+            "SNS_FETCH": sns_endpoint.fetch,
+            "FORMS_STORE": f"sqlite:///{tmp_path}/f.sqlite3",
+            "FORMS_VAR_DIR": str(tmp_path / "var"),
+            "FORMS_SECRET_KEY": "a-test-secret-key-of-some-length",
+            "FORMS_SNS_TOPIC_ARNS": "arn:aws:sns:us-east-1:123456789012:other-topic",
+        }
+    )
     assert post(app, sns_endpoint.notification(bounce("Permanent", "pat@example.org"))).status_code == 403
 
 
 def test_without_a_configured_topic_nothing_is_trusted(tmp_path, sns_endpoint):
     """FORMS_SNS_TOPIC_ARNS unset: every AWS account's topic would have a valid signature, so none is accepted."""
-    app = create_app({"TESTING": True, "SNS_FETCH": sns_endpoint.fetch, "FORMS_STORE": f"sqlite:///{tmp_path}/f.db",
-                      "FORMS_MAILER": f"maildir:{tmp_path}/mail", "FORMS_VAR_DIR": str(tmp_path / "var"),
-                      "FORMS_SECRET_KEY": "a-test-secret-key-of-some-length"})
+    app = create_app(
+        {
+            "TESTING": True,
+            "SNS_FETCH": sns_endpoint.fetch,
+            "FORMS_STORE": f"sqlite:///{tmp_path}/f.db",
+            "FORMS_MAILER": f"maildir:{tmp_path}/mail",
+            "FORMS_VAR_DIR": str(tmp_path / "var"),
+            "FORMS_SECRET_KEY": "a-test-secret-key-of-some-length",
+        }
+    )
     before = len(sns_endpoint.fetched)
-    for message in (sns_endpoint.notification(bounce("Permanent", "pat@example.org")),
-                    sns_endpoint.subscription_confirmation()):
+    for message in (
+        sns_endpoint.notification(bounce("Permanent", "pat@example.org")),
+        sns_endpoint.subscription_confirmation(),
+    ):
         assert post(app, message).status_code == 403
     assert app.extensions["forms_lambda"].store.list_subscribers() == []
     assert len(sns_endpoint.fetched) == before  # not even a certificate fetched

@@ -1,8 +1,8 @@
 """SNS signature verification against a certificate served from 127.0.0.1 through the injectable fetcher."""
+
 import pytest
 
 from forms_lambda.sns import InvalidSnsMessage, SnsVerifier, is_sns_url
-
 
 EVENT = {"notificationType": "Bounce", "bounce": {"bounceType": "Permanent"}}
 
@@ -42,34 +42,53 @@ def test_tampered_message_is_rejected(sns_endpoint):
 
 def test_signature_by_another_key_is_rejected(sns_endpoint):
     other_key, _ = sns_endpoint.make_certificate()
-    message = sns_endpoint.sign({"Type": "Notification", "MessageId": "x", "TopicArn": sns_endpoint.topic_arn,
-                                 "Message": "{}", "Timestamp": sns_endpoint.timestamp()}, key=other_key)
+    message = sns_endpoint.sign(
+        {
+            "Type": "Notification",
+            "MessageId": "x",
+            "TopicArn": sns_endpoint.topic_arn,
+            "Message": "{}",
+            "Timestamp": sns_endpoint.timestamp(),
+        },
+        key=other_key,
+    )
     with pytest.raises(InvalidSnsMessage, match="bad signature"):
         verifier_of(sns_endpoint).verify(message)
 
 
-@pytest.mark.parametrize("url", [
-    "https://attacker.example.com/cert.pem",
-    "http://sns.us-east-1.amazonaws.com/cert.pem",
-    "https://sns.us-east-1.amazonaws.com.evil.com/cert.pem",
-    "https://evil.com/sns.us-east-1.amazonaws.com/cert.pem",
-    "https://sns.us-east-1.amazonaws.com:8443/cert.pem",
-    "https://user@sns.us-east-1.amazonaws.com/cert.pem",
-    "https://127.0.0.1/cert.pem",
-    # Only sns.<a real region>.amazonaws.com, the topic's region, and a .pem.
-    "https://sns.s3.amazonaws.com/cert.pem",
-    "https://sns.x.amazonaws.com/cert.pem",
-    "https://sns.us-east.amazonaws.com/cert.pem",
-    "https://sns.us-east-1-evil.amazonaws.com/cert.pem",
-    "https://sns.evil-east-1.amazonaws.com/cert.pem",
-    "https://sns.us-east-1.amazonaws.com.cn/cert.pem",  # .cn only for China's regions
-    "https://sns.us-west-2.amazonaws.com/cert.pem",  # a real region, but not the topic's
-    "https://sns.us-east-1.amazonaws.com/cert.txt",
-    "https://sns.us-east-1.amazonaws.com/",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://attacker.example.com/cert.pem",
+        "http://sns.us-east-1.amazonaws.com/cert.pem",
+        "https://sns.us-east-1.amazonaws.com.evil.com/cert.pem",
+        "https://evil.com/sns.us-east-1.amazonaws.com/cert.pem",
+        "https://sns.us-east-1.amazonaws.com:8443/cert.pem",
+        "https://user@sns.us-east-1.amazonaws.com/cert.pem",
+        "https://127.0.0.1/cert.pem",
+        # Only sns.<a real region>.amazonaws.com, the topic's region, and a .pem.
+        "https://sns.s3.amazonaws.com/cert.pem",
+        "https://sns.x.amazonaws.com/cert.pem",
+        "https://sns.us-east.amazonaws.com/cert.pem",
+        "https://sns.us-east-1-evil.amazonaws.com/cert.pem",
+        "https://sns.evil-east-1.amazonaws.com/cert.pem",
+        "https://sns.us-east-1.amazonaws.com.cn/cert.pem",  # .cn only for China's regions
+        "https://sns.us-west-2.amazonaws.com/cert.pem",  # a real region, but not the topic's
+        "https://sns.us-east-1.amazonaws.com/cert.txt",
+        "https://sns.us-east-1.amazonaws.com/",
+    ],
+)
 def test_foreign_certificate_host_is_rejected_without_fetching(sns_endpoint, url):
-    message = sns_endpoint.sign({"Type": "Notification", "MessageId": "x", "TopicArn": sns_endpoint.topic_arn,
-                                 "Message": "{}", "Timestamp": sns_endpoint.timestamp()}, cert_url=url)
+    message = sns_endpoint.sign(
+        {
+            "Type": "Notification",
+            "MessageId": "x",
+            "TopicArn": sns_endpoint.topic_arn,
+            "Message": "{}",
+            "Timestamp": sns_endpoint.timestamp(),
+        },
+        cert_url=url,
+    )
     before = len(sns_endpoint.fetched)
     with pytest.raises(InvalidSnsMessage, match="certificate URL"):
         verifier_of(sns_endpoint).verify(message)
@@ -82,9 +101,15 @@ def test_sns_url_accepts_china_regions():
     assert not is_sns_url(None)
 
 
-@pytest.mark.parametrize("change", [
-    {"SignatureVersion": "3"}, {"Type": "Other"}, {"Signature": "not base64!"}, {"MessageId": None},
-])
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"SignatureVersion": "3"},
+        {"Type": "Other"},
+        {"Signature": "not base64!"},
+        {"MessageId": None},
+    ],
+)
 def test_malformed_messages_are_rejected(sns_endpoint, change):
     message = {**sns_endpoint.notification(EVENT), **change}
     with pytest.raises(InvalidSnsMessage):
@@ -113,10 +138,19 @@ def test_no_topic_configured_trusts_no_message(sns_endpoint):
     assert len(sns_endpoint.fetched) == before
 
 
-@pytest.mark.parametrize("seconds_ago, accepted", [
-    (0, True), (59 * 60, True), (-4 * 60, True),  # a clock a little ahead of SNS's
-    (61 * 60, False), (2 * 3600, False), (30 * 86400, False), (-10 * 60, False), (-365 * 86400, False),
-])
+@pytest.mark.parametrize(
+    "seconds_ago, accepted",
+    [
+        (0, True),
+        (59 * 60, True),
+        (-4 * 60, True),  # a clock a little ahead of SNS's
+        (61 * 60, False),
+        (2 * 3600, False),
+        (30 * 86400, False),
+        (-10 * 60, False),
+        (-365 * 86400, False),
+    ],
+)
 def test_only_messages_of_the_last_hour_are_trusted(sns_endpoint, seconds_ago, accepted):
     message = sns_endpoint.notification(EVENT, Timestamp=sns_endpoint.timestamp(seconds_ago))
     verifier = verifier_of(sns_endpoint)
@@ -141,8 +175,16 @@ def test_a_missing_or_unreadable_timestamp_is_refused(sns_endpoint, timestamp):
     assert len(sns_endpoint.fetched) == before
 
 
-@pytest.mark.parametrize("host", ["sns.us-east-1.amazonaws.com", "sns.eu-central-2.amazonaws.com",
-                                  "sns.ap-southeast-4.amazonaws.com", "sns.us-gov-west-1.amazonaws.com",
-                                  "sns.cn-northwest-1.amazonaws.com.cn", "sns.il-central-1.amazonaws.com"])
+@pytest.mark.parametrize(
+    "host",
+    [
+        "sns.us-east-1.amazonaws.com",
+        "sns.eu-central-2.amazonaws.com",
+        "sns.ap-southeast-4.amazonaws.com",
+        "sns.us-gov-west-1.amazonaws.com",
+        "sns.cn-northwest-1.amazonaws.com.cn",
+        "sns.il-central-1.amazonaws.com",
+    ],
+)
 def test_real_regions_are_sns_hosts(host):
     assert is_sns_url(f"https://{host}/SimpleNotificationService-abc.pem")

@@ -1,4 +1,5 @@
 """After confirming, a welcome email with the latest articles; the export carries the consent record."""
+
 import csv
 import io
 from urllib.parse import urlsplit
@@ -9,17 +10,23 @@ from bs4 import BeautifulSoup
 from forms_lambda import create_app
 from forms_lambda.cli import main
 
-ARTICLES = [(f"article-{i}", f"Article {i}", f"<p>Summary {i}.</p>", f"2026-0{i}-01T09:00:00-07:00")
-            for i in range(1, 6)]
+ARTICLES = [
+    (f"article-{i}", f"Article {i}", f"<p>Summary {i}.</p>", f"2026-0{i}-01T09:00:00-07:00") for i in range(1, 6)
+]
 
 
 @pytest.fixture
 def env(tmp_path, smtp_server, monkeypatch, feed_writer):
-    values = {"FORMS_STORE": f"sqlite:///{tmp_path}/forms.sqlite3", "FORMS_MAILER": smtp_server.url,
-              "FORMS_SENDER": "Vitalitas <news@clinic.example>", "FORMS_SITE_URL": "https://clinic.example",
-              "FORMS_SECRET_KEY": "a-test-secret-key-of-some-length", "FORMS_CLINIC_ADDRESS": "1 Main Street",
-              "FORMS_VAR_DIR": str(tmp_path / "var"),
-              "FORMS_DELIVERY": "inline"}  # emails sent before the request returns (see tests/forms/conftest.py)
+    values = {
+        "FORMS_STORE": f"sqlite:///{tmp_path}/forms.sqlite3",
+        "FORMS_MAILER": smtp_server.url,
+        "FORMS_SENDER": "Vitalitas <news@clinic.example>",
+        "FORMS_SITE_URL": "https://clinic.example",
+        "FORMS_SECRET_KEY": "a-test-secret-key-of-some-length",
+        "FORMS_CLINIC_ADDRESS": "1 Main Street",
+        "FORMS_VAR_DIR": str(tmp_path / "var"),
+        "FORMS_DELIVERY": "inline",
+    }  # emails sent before the request returns (see tests/forms/conftest.py)
     for name, value in values.items():
         monkeypatch.setenv(name, value)
     feed_writer(tmp_path / "output", ARTICLES)
@@ -29,12 +36,16 @@ def env(tmp_path, smtp_server, monkeypatch, feed_writer):
 
 def subscribe_and_confirm(app, smtp_server, address="pat@example.org"):
     client = app.test_client()
-    answer = client.post("/api/subscribe", data={"email": address, "page": "/blog/article-5/"},
-                         headers={"Accept": "application/json", "Origin": "https://clinic.example"})
+    answer = client.post(
+        "/api/subscribe",
+        data={"email": address, "page": "/blog/article-5/"},
+        headers={"Accept": "application/json", "Origin": "https://clinic.example"},
+    )
     assert answer.status_code == 200
     confirmation = smtp_server.messages[-1]
     link = BeautifulSoup(confirmation.get_body(("html",)).get_content(), "html.parser").select_one(
-        'a[href*="/api/subscribe/confirm?token="]')["href"]
+        'a[href*="/api/subscribe/confirm?token="]'
+    )["href"]
     parts = urlsplit(link)
     path = f"{parts.path}?{parts.query}"
     assert client.get(path).status_code == 200  # the page with the button

@@ -5,6 +5,7 @@ Every name, email, phone and message posted to the forms of an in-process app is
 (JSON for the service's logger). At the end, any posted value found in any line fails the run.
 Servers run as subprocesses check their own logs in their tests (test_concurrency).
 """
+
 import logging
 import re
 
@@ -81,8 +82,7 @@ def pytest_sessionfinish(session, exitstatus):
         # Escaped: fuzzers post lone surrogates, which execnet cannot send.
         safe = [value.encode("utf-8", "backslashreplace").decode() for value in _audit.values]
         leaks = [value.encode("utf-8", "backslashreplace").decode() for value in _audit.leaks]
-        session.config.workeroutput["privacy_audit"] = {
-            "lines": len(_audit.lines), "values": safe, "leaks": leaks}
+        session.config.workeroutput["privacy_audit"] = {"lines": len(_audit.lines), "values": safe, "leaks": leaks}
         return
     if _totals["leaks"] or _totals["silent"] or (_audit.values and not _audit.check()):
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
@@ -114,8 +114,10 @@ def pytest_terminal_summary(terminalreporter):
     if not values:
         return
     if leaks:
-        terminalreporter.write_line(f"privacy audit FAILED: {len(leaks)} posted values appear in the logs, "
-                                    f"e.g. {leaks[:3]!r}", red=True)
+        terminalreporter.write_line(
+            f"privacy audit FAILED: {len(leaks)} posted values appear in the logs, e.g. {leaks[:3]!r}", red=True
+        )
     else:
-        terminalreporter.write_line(f"privacy audit: {lines} log lines hold none of the "
-                                    f"{len(values)} personal values the tests posted")
+        terminalreporter.write_line(
+            f"privacy audit: {lines} log lines hold none of the {len(values)} personal values the tests posted"
+        )

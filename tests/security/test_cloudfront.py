@@ -1,5 +1,6 @@
 """Behind CloudFront -> HTTP API (payload 2.0): the limiter counts each visitor (CloudFront-Viewer-Address), not the
 edge server many visitors share, and only requests that carry CloudFront's secret origin header are served."""
+
 import json
 from urllib.parse import urlencode
 
@@ -20,25 +21,39 @@ EDGE = "130.176.98.12"  # a CloudFront edge server: API Gateway's sourceIp for e
 def behind_cloudfront(lambda_env, moto_server, monkeypatch):  # noqa: F811
     """The function as the stack deploys it: the origin header's values in Secrets Manager, 1 post per hour."""
     arn = boto3.client("secretsmanager").create_secret(
-        Name="origin", SecretString=json.dumps({"key": ORIGIN_VALUE, "previous": [PREVIOUS_VALUE]}))["ARN"]
+        Name="origin", SecretString=json.dumps({"key": ORIGIN_VALUE, "previous": [PREVIOUS_VALUE]})
+    )["ARN"]
     monkeypatch.setenv("FORMS_ORIGIN_SECRET_ARN", arn)
     monkeypatch.setenv("FORMS_RATE_LIMIT", "1/hour")
     monkeypatch.setattr(forms_lambda.handler, "_lambda_handler", None)
 
 
-def through_cloudfront(viewer="198.51.100.7:53211", edge=EDGE, origin_value=ORIGIN_VALUE, path="/api/contact",
-                       body=None, extra=None, method="POST"):
+def through_cloudfront(
+    viewer="198.51.100.7:53211",
+    edge=EDGE,
+    origin_value=ORIGIN_VALUE,
+    path="/api/contact",
+    body=None,
+    extra=None,
+    method="POST",
+):
     """The event API Gateway hands the function for a request CloudFront forwarded (its headers, as the origin
     request policy of deploy/template.yaml lets them through, lower-cased by HTTP API)."""
-    headers = {**FORM, "Origin": "https://clinic.example", "Via": "2.0 9f1b2c.cloudfront.net (CloudFront)",
-               "X-Amz-Cf-Id": "4Pq7R3VZ1Y8lRsyBaWw6d5QJYH4lq2b7cQ==", "User-Agent": "Amazon CloudFront",
-               "X-Forwarded-For": f"{(viewer or '').rpartition(':')[0]}, {edge}"}
+    headers = {
+        **FORM,
+        "Origin": "https://clinic.example",
+        "Via": "2.0 9f1b2c.cloudfront.net (CloudFront)",
+        "X-Amz-Cf-Id": "4Pq7R3VZ1Y8lRsyBaWw6d5QJYH4lq2b7cQ==",
+        "User-Agent": "Amazon CloudFront",
+        "X-Forwarded-For": f"{(viewer or '').rpartition(':')[0]}, {edge}",
+    }
     if viewer is not None:
         headers["CloudFront-Viewer-Address"] = viewer
     if origin_value is not None:
         headers["X-Origin-Verify"] = origin_value
-    event = http_api_event(method, path, urlencode(body or CONTACT).encode() if method == "POST" else b"",
-                           {**headers, **(extra or {})})
+    event = http_api_event(
+        method, path, urlencode(body or CONTACT).encode() if method == "POST" else b"", {**headers, **(extra or {})}
+    )
     event["requestContext"]["http"]["sourceIp"] = edge
     return handler(event, None)
 
@@ -66,16 +81,20 @@ def test_a_forged_forwarded_for_does_not_make_a_new_visitor(behind_cloudfront):
     assert again["statusCode"] == 429
 
 
-@pytest.mark.parametrize("case, origin_value, viewer", [
-    ("the API's own URL, no header", None, "198.51.100.7:1"),
-    ("a guessed value", "guess", "198.51.100.7:1"),
-    ("an empty value", "", "198.51.100.7:1"),
-    ("the value with a space", ORIGIN_VALUE + " ", "198.51.100.7:1"),
-    ("a forged viewer address without the header", None, "10.0.0.1:1"),
-])
+@pytest.mark.parametrize(
+    "case, origin_value, viewer",
+    [
+        ("the API's own URL, no header", None, "198.51.100.7:1"),
+        ("a guessed value", "guess", "198.51.100.7:1"),
+        ("an empty value", "", "198.51.100.7:1"),
+        ("the value with a space", ORIGIN_VALUE + " ", "198.51.100.7:1"),
+        ("a forged viewer address without the header", None, "10.0.0.1:1"),
+    ],
+)
 @pytest.mark.parametrize("path", ["/api/contact", "/api/subscribe", "/api/health", "/api/unsubscribe"])
-def test_a_request_that_did_not_come_through_cloudfront_is_refused(behind_cloudfront, maildir, case, origin_value,
-                                                                    viewer, path):
+def test_a_request_that_did_not_come_through_cloudfront_is_refused(
+    behind_cloudfront, maildir, case, origin_value, viewer, path
+):
     body = CONTACT if path == "/api/contact" else {"email": "ann@example.com"}
     method = "GET" if path == "/api/health" else "POST"
     answer = through_cloudfront(viewer, origin_value=origin_value, path=path, body=body, method=method)
@@ -101,10 +120,18 @@ def test_locally_no_header_is_needed(lambda_env, maildir):  # noqa: F811
     assert answer["statusCode"] == 200
 
 
-@pytest.mark.parametrize("value, ip", [
-    ("198.51.100.7:53211", "198.51.100.7"), ("2001:db8::7:46532", "2001:db8::7"),
-    ("::ffff:198.51.100.7:1", "::ffff:c633:6407"),  # counted as 198.51.100.7 (ratelimit.client_ip)
-    ("198.51.100.7", None), ("[2001:db8::7]:1", None), ("", None), ("example.org:80", None), (" 10.0.0.1:1 ", "10.0.0.1"),
-])
+@pytest.mark.parametrize(
+    "value, ip",
+    [
+        ("198.51.100.7:53211", "198.51.100.7"),
+        ("2001:db8::7:46532", "2001:db8::7"),
+        ("::ffff:198.51.100.7:1", "::ffff:c633:6407"),  # counted as 198.51.100.7 (ratelimit.client_ip)
+        ("198.51.100.7", None),
+        ("[2001:db8::7]:1", None),
+        ("", None),
+        ("example.org:80", None),
+        (" 10.0.0.1:1 ", "10.0.0.1"),
+    ],
+)
 def test_viewer_ip(value, ip):
     assert viewer_ip(value) == ip

@@ -1,4 +1,5 @@
 """The real server process (gunicorn, several workers) on SQLite under simultaneous posts."""
+
 import json
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -10,9 +11,15 @@ from forms_lambda.stores.sqlite import SqliteStore
 from forms_lambda.tokens import Tokens
 from tests.forms.support import SECRET, wait_until
 
+
 def patient(i):
-    return {"name": f"Concurrent Patient {i}", "email": f"concurrent{i}@example.com",
-            "phone": f"303-555-{i:04d}", "message": f"Simultaneous message number {i}.", "page": "/contact/"}
+    return {
+        "name": f"Concurrent Patient {i}",
+        "email": f"concurrent{i}@example.com",
+        "phone": f"303-555-{i:04d}",
+        "message": f"Simultaneous message number {i}.",
+        "page": "/contact/",
+    }
 
 
 @pytest.mark.slow
@@ -28,8 +35,9 @@ def test_fifty_simultaneous_posts_are_all_stored_and_delivered(gunicorn, smtp_se
     assert sorted(json.loads(p)["name"] for _, p in rows) == sorted(patient(i)["name"] for i in range(50))
     messages = smtp_server.messages
     assert len(messages) == 50 and len({m["Message-ID"] for m in messages}) == 50
-    assert sorted(m["Subject"] for m in messages) == sorted(f"Contact request from Concurrent Patient {i}"
-                                                            for i in range(50))
+    assert sorted(m["Subject"] for m in messages) == sorted(
+        f"Contact request from Concurrent Patient {i}" for i in range(50)
+    )
     # The server's own logs (JSON events and the access log) hold none of what the patients sent.
     server.stop()
     log = server.log.read_text()

@@ -1,5 +1,6 @@
 """JSON nested thousands deep (a 40 KB body, 20,000 levels) makes Python's parser raise RecursionError: the
 answer is the 400 of any bad JSON (403 where only SNS may post), never a 500, whatever route and shape."""
+
 import json
 
 import pytest
@@ -35,8 +36,9 @@ BODIES = {
 @pytest.mark.parametrize("name", BODIES)
 def test_deep_json_on_the_forms_is_400(make_app, maildir, path, name):
     app = make_app()
-    r = app.test_client().post(path, data=BODIES[name], content_type="application/json",
-                               headers={"Accept": "application/json"})
+    r = app.test_client().post(
+        path, data=BODIES[name], content_type="application/json", headers={"Accept": "application/json"}
+    )
     assert r.status_code == 400 and r.json["ok"] is False
     assert stored(app) == {} and maildir() == []
 
@@ -50,6 +52,7 @@ def test_deep_json_to_the_sns_endpoint_is_403(make_app, name):
 
 def test_a_deep_sns_message_inside_a_genuine_record_suppresses_nobody(make_app):
     from forms_lambda.ses_events import apply_notification
+
     app = make_app()
     with app.app_context():
         assert apply_notification({"Message": objects(12_000)}) == 0
@@ -57,13 +60,21 @@ def test_a_deep_sns_message_inside_a_genuine_record_suppresses_nobody(make_app):
 
 def test_moderate_nesting_in_a_field_the_form_ignores_is_fine(make_app, maildir):
     app = make_app()
-    r = app.test_client().post("/api/contact", json={**CONTACT, "extra": json.loads(objects(100))},
-                               headers={"Accept": "application/json"})
+    r = app.test_client().post(
+        "/api/contact", json={**CONTACT, "extra": json.loads(objects(100))}, headers={"Accept": "application/json"}
+    )
     assert r.status_code == 200 and len(maildir()) == 1
 
 
 @pytest.mark.parametrize("name", ["arrays 20,000 deep (40 KB)", "deep inside the name"])
 def test_deep_json_through_api_gateway_is_400(lambda_env, name):
-    answer = handler(http_api_event("POST", "/api/contact", BODIES[name].encode(),
-                                    {"Content-Type": "application/json", "Accept": "application/json"}), None)
+    answer = handler(
+        http_api_event(
+            "POST",
+            "/api/contact",
+            BODIES[name].encode(),
+            {"Content-Type": "application/json", "Accept": "application/json"},
+        ),
+        None,
+    )
     assert answer["statusCode"] == 400 and body_json(answer)["ok"] is False

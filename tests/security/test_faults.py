@@ -1,4 +1,5 @@
 """Nothing accepted is lost: mail outages leave submissions pending, and `retry` delivers each once."""
+
 import email
 import email.policy
 import json
@@ -12,10 +13,10 @@ import boto3
 import pytest
 
 import forms_lambda.handler
+from bench.relay import SlowRelay
+from forms_lambda.services import ANY_TIME
 from forms_lambda.stores import Submission
 from forms_lambda.stores.dynamo import DynamoStore
-from forms_lambda.services import ANY_TIME
-from bench.relay import SlowRelay
 from tests.conftest import RecordingHandler, SmtpServer
 from tests.forms.support import JSON, new_submissions_event, ses_messages, wait_until
 from tests.forms.test_handler import FORM, http_api_event
@@ -120,8 +121,12 @@ REFUSED = "refuse-me-7f3a"
 POISON_NAME = "=?utf-8?q?=FF?= Zo\u00eb"
 # Fast retries for the test: 0.5, 1, 2, 4, 5, 5, 5 s between the 8 attempts (22.5 s in all: five times what the
 # outage's 210 posts take here, so no genuine post runs out of attempts), a sweep every 0.2 s.
-FAST_RETRIES = {"FORMS_RETRY_BASE_SECONDS": "0.5", "FORMS_RETRY_MAX_SECONDS": "5",
-                "FORMS_DELIVERY_POLL_SECONDS": "0.2", "FORMS_RATE_LIMIT": "off"}
+FAST_RETRIES = {
+    "FORMS_RETRY_BASE_SECONDS": "0.5",
+    "FORMS_RETRY_MAX_SECONDS": "5",
+    "FORMS_DELIVERY_POLL_SECONDS": "0.2",
+    "FORMS_RATE_LIMIT": "off",
+}
 
 
 def text_of(message):
@@ -138,7 +143,12 @@ class FilteringRelay(RecordingHandler):
 
 
 def genuine(i):
-    return {**CONTACT, "name": f"Patient {i}", "email": f"patient{i}@example.com", "message": f"Please call, tag-{i:03d}."}
+    return {
+        **CONTACT,
+        "name": f"Patient {i}",
+        "email": f"patient{i}@example.com",
+        "message": f"Please call, tag-{i:03d}.",
+    }
 
 
 def poison(j):
@@ -183,8 +193,12 @@ def test_relay_killed_and_restarted_with_poison_mixed_in_every_message_delivered
     tags = received_tags()
     assert sorted(tags) == list(range(500)) and set(tags.values()) == {1}  # each delivered exactly once
     assert not any(REFUSED in text_of(m) for m in relay.messages)
-    rows = {json.loads(payload)["message"]: (status, attempts, error) for status, attempts, error, payload in
-            server.query("SELECT status, attempts, last_error, payload FROM submissions")}
+    rows = {
+        json.loads(payload)["message"]: (status, attempts, error)
+        for status, attempts, error, payload in server.query(
+            "SELECT status, attempts, last_error, payload FROM submissions"
+        )
+    }
     for i in range(500):
         status, attempts, _ = rows[genuine(i)["message"]]
         assert status == "delivered", i

@@ -1,4 +1,5 @@
 """Security headers: the exact set docs/http.md promises, on static files and on every kind of API answer."""
+
 import pytest
 from werkzeug.test import Client
 
@@ -10,8 +11,8 @@ from tests.security.conftest import CONTACT
 # Fixed in forms_lambda/headers.py (docs/http.md); the CDN is configured with the same values.
 EXPECTED = {
     "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-                               "font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; "
-                               "base-uri 'self'; object-src 'none'",
+    "font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; "
+    "base-uri 'self'; object-src 'none'",
     "Strict-Transport-Security": "max-age=63072000; includeSubDomains",
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "strict-origin-when-cross-origin",
@@ -50,8 +51,13 @@ def answers(local):
     yield "wrong method", 405, local.get("/api/subscribe")
     yield "wrong type", 415, local.post("/api/subscribe", data="x", content_type="text/plain", headers=JSON)
     yield "too large", 413, local.post("/api/subscribe", data={"email": "a" * 70_000}, headers=JSON)
-    yield "foreign origin", 403, local.post("/api/subscribe", data={"email": "ann@example.com"},
-                                            headers={**JSON, "Origin": "https://evil.example"})
+    yield (
+        "foreign origin",
+        403,
+        local.post(
+            "/api/subscribe", data={"email": "ann@example.com"}, headers={**JSON, "Origin": "https://evil.example"}
+        ),
+    )
     yield "forged token", 400, local.get("/api/subscribe/confirm?token=forged", headers=JSON)
     yield "unknown api route", 404, local.get("/api/nope", headers=JSON)
 

@@ -1,4 +1,5 @@
 """What the internet sends, case by case: the status each gets, and what was (not) stored or sent."""
+
 import time
 
 import pytest
@@ -21,7 +22,8 @@ def reply_to(msg):
 def no_markup(msg):
     html = BeautifulSoup(html_body(msg), "lxml")
     return not html.find_all(["script", "img", "iframe", "svg"]) and not any(
-        a.startswith("on") for tag in html.find_all(True) for a in tag.attrs)
+        a.startswith("on") for tag in html.find_all(True) for a in tag.attrs
+    )
 
 
 def only_our_headers(msg):
@@ -37,19 +39,32 @@ FIELD_CASES = [
     ("CRLF + Bcc in email", {"email": "ann@example.com\r\nBcc: victim@example.org"}, 400, NOTHING, None),
     ("second address in email", {"email": "ann@example.com, victim@example.org"}, 400, NOTHING, None),
     ("CRLF + Bcc in phone", {"phone": "303-555-0123\r\nBcc: victim@example.org"}, 400, NOTHING, None),
-    ("CRLF + Bcc in page", {"page": "/contact/\r\nBcc: victim@example.org"}, 200, DELIVERED,
-     lambda m: only_our_headers(m) and "victim" not in text_body(m)),
-    ("header in message", {"message": "Hi\r\nBcc: victim@example.org\r\n\r\nbody"}, 200, DELIVERED,
-     only_our_headers),
+    (
+        "CRLF + Bcc in page",
+        {"page": "/contact/\r\nBcc: victim@example.org"},
+        200,
+        DELIVERED,
+        lambda m: only_our_headers(m) and "victim" not in text_body(m),
+    ),
+    ("header in message", {"message": "Hi\r\nBcc: victim@example.org\r\n\r\nbody"}, 200, DELIVERED, only_our_headers),
     # HTML and script in every field: text in the email, never markup.
-    ("script in name", {"name": "<script>alert(1)</script>"}, 200, DELIVERED,
-     lambda m: no_markup(m) and "<script>alert(1)</script>" in text_body(m)),
-    ("script in message", {"message": "<img src=x onerror=alert(1)><script>alert(2)</script>"}, 200,
-     DELIVERED, lambda m: no_markup(m) and "onerror=alert(1)" in text_body(m)),
+    (
+        "script in name",
+        {"name": "<script>alert(1)</script>"},
+        200,
+        DELIVERED,
+        lambda m: no_markup(m) and "<script>alert(1)</script>" in text_body(m),
+    ),
+    (
+        "script in message",
+        {"message": "<img src=x onerror=alert(1)><script>alert(2)</script>"},
+        200,
+        DELIVERED,
+        lambda m: no_markup(m) and "onerror=alert(1)" in text_body(m),
+    ),
     ("svg in message", {"message": "<svg onload=alert(1)>"}, 200, DELIVERED, no_markup),
     ("script in page", {"page": "/<script>alert(1)</script>"}, 200, DELIVERED, no_markup),
-    ("javascript: page", {"page": "javascript:alert(1)"}, 200, DELIVERED,
-     lambda m: "javascript:" not in html_body(m)),
+    ("javascript: page", {"page": "javascript:alert(1)"}, 200, DELIVERED, lambda m: "javascript:" not in html_body(m)),
     ("script in email", {"email": "<script>@example.com"}, 400, NOTHING, None),
     ("script in phone", {"phone": "<script>alert(1)</script>"}, 400, NOTHING, None),
     ("script in honeypot", {"website": "<script>alert(1)</script>"}, 200, SPAM, None),
@@ -68,15 +83,29 @@ FIELD_CASES = [
     ("escape sequence in name", {"name": "Ann\x1b[31mRed"}, 400, NOTHING, None),
     ("bidi override in name", {"name": "Ann\u202eevil"}, 200, DELIVERED, None),
     # Emails: one normal form, ASCII before the @, look-alike domains shown as what they are.
-    ("mixed-case email", {"email": "Ann@ExAmple.COM"}, 200, DELIVERED,
-     lambda m: reply_to(m) == "Ann@example.com"),
-    ("full-width email", {"email": "ａｎｎ@ｅｘａｍｐｌｅ.com"}, 200, DELIVERED,
-     lambda m: reply_to(m) == "ann@example.com"),
+    ("mixed-case email", {"email": "Ann@ExAmple.COM"}, 200, DELIVERED, lambda m: reply_to(m) == "Ann@example.com"),
+    (
+        "full-width email",
+        {"email": "ａｎｎ@ｅｘａｍｐｌｅ.com"},
+        200,
+        DELIVERED,
+        lambda m: reply_to(m) == "ann@example.com",
+    ),
     ("Cyrillic look-alike before @", {"email": "p\u0430tient@example.com"}, 400, NOTHING, None),
-    ("Cyrillic look-alike domain", {"email": "ann@ex\u0430mple.com"}, 200, DELIVERED,
-     lambda m: reply_to(m).startswith("ann@xn--")),
-    ("decomposed accent in domain", {"email": "ann@exa\u0301mple.com"}, 200, DELIVERED,
-     lambda m: reply_to(m) == "ann@xn--exmple-qta.com"),
+    (
+        "Cyrillic look-alike domain",
+        {"email": "ann@ex\u0430mple.com"},
+        200,
+        DELIVERED,
+        lambda m: reply_to(m).startswith("ann@xn--"),
+    ),
+    (
+        "decomposed accent in domain",
+        {"email": "ann@exa\u0301mple.com"},
+        200,
+        DELIVERED,
+        lambda m: reply_to(m) == "ann@xn--exmple-qta.com",
+    ),
     ("email without domain dot", {"email": "ann@localhost"}, 400, NOTHING, None),
     ("quoted local part with spaces", {"email": '"ann patient"@example.com'}, 400, NOTHING, None),
     # Spam signals: answered like success, kept out of the inbox.
@@ -121,44 +150,95 @@ REQUEST_CASES = [
     ("plain text body", dict(data="name=Ann", content_type="text/plain"), 415, None),
     ("XML body", dict(data="<contact/>", content_type="application/xml"), 415, None),
     ("body over the limit", dict(data={**CONTACT, "message": "m" * 70_000}), 413, None),
-    ("body over the limit, multipart", dict(data={**CONTACT, "message": "m" * 70_000},
-                                            content_type="multipart/form-data"), 413, None),
+    (
+        "body over the limit, multipart",
+        dict(data={**CONTACT, "message": "m" * 70_000}, content_type="multipart/form-data"),
+        413,
+        None,
+    ),
     ("JSON over the limit", dict(json={**CONTACT, "message": "m" * 70_000}), 413, None),
     ("JSON array", dict(json=[CONTACT]), 400, None),
-    ("JSON with an object as name", dict(json={**CONTACT, "name": {"first": "Ann"}}), 400,
-     lambda r: "name" in r.json["errors"]),
-    ("JSON with a list as email", dict(json={**CONTACT, "email": ["a@example.com", "b@example.com"]}), 400,
-     lambda r: "email" in r.json["errors"]),
+    (
+        "JSON with an object as name",
+        dict(json={**CONTACT, "name": {"first": "Ann"}}),
+        400,
+        lambda r: "name" in r.json["errors"],
+    ),
+    (
+        "JSON with a list as email",
+        dict(json={**CONTACT, "email": ["a@example.com", "b@example.com"]}),
+        400,
+        lambda r: "email" in r.json["errors"],
+    ),
     ("broken JSON", dict(data=b'{"name": "Ann', content_type="application/json"), 400, None),
-    ("lone surrogate in JSON name", dict(data=b'{"name": "A\\ud800B", "email": "ann@example.com", "message": "hi"}',
-                                         content_type="application/json"), 400,
-     lambda r: "name" in r.json["errors"]),
-    ("lone surrogate in JSON message", dict(data=b'{"name": "Ann", "email": "ann@example.com", "message": "\\udfff"}',
-                                            content_type="application/json"), 400,
-     lambda r: "message" in r.json["errors"]),
-    ("invalid UTF-8, raw bytes", dict(data=b"name=Ann&email=ann%40example.com&message=\xff\xfe\xfd",
-                                     content_type="application/x-www-form-urlencoded"), 400,
-     lambda r: "message" in r.json["errors"]),
-    ("invalid UTF-8 in JSON", dict(data=b'{"name": "\xff\xfe", "email": "ann@example.com"}',
-                                   content_type="application/json"), 400, None),
-    ("thousands of multipart fields", dict(data={f"f{i}": "x" for i in range(5000)},
-                                           content_type="multipart/form-data"), 413, None),
-    ("thousands of urlencoded fields", dict(data="&".join(f"f{i}=x" for i in range(5000)),
-                                            content_type="application/x-www-form-urlencoded"), 400, None),
-    ("a file instead of a message", dict(data={**{k: v for k, v in CONTACT.items() if k != "message"},
-                                              "message": (__import__("io").BytesIO(b"hi"), "m.txt")},
-                                         content_type="multipart/form-data"), 400,
-     lambda r: "message" in r.json["errors"]),
+    (
+        "lone surrogate in JSON name",
+        dict(
+            data=b'{"name": "A\\ud800B", "email": "ann@example.com", "message": "hi"}', content_type="application/json"
+        ),
+        400,
+        lambda r: "name" in r.json["errors"],
+    ),
+    (
+        "lone surrogate in JSON message",
+        dict(
+            data=b'{"name": "Ann", "email": "ann@example.com", "message": "\\udfff"}', content_type="application/json"
+        ),
+        400,
+        lambda r: "message" in r.json["errors"],
+    ),
+    (
+        "invalid UTF-8, raw bytes",
+        dict(
+            data=b"name=Ann&email=ann%40example.com&message=\xff\xfe\xfd",
+            content_type="application/x-www-form-urlencoded",
+        ),
+        400,
+        lambda r: "message" in r.json["errors"],
+    ),
+    (
+        "invalid UTF-8 in JSON",
+        dict(data=b'{"name": "\xff\xfe", "email": "ann@example.com"}', content_type="application/json"),
+        400,
+        None,
+    ),
+    (
+        "thousands of multipart fields",
+        dict(data={f"f{i}": "x" for i in range(5000)}, content_type="multipart/form-data"),
+        413,
+        None,
+    ),
+    (
+        "thousands of urlencoded fields",
+        dict(data="&".join(f"f{i}=x" for i in range(5000)), content_type="application/x-www-form-urlencoded"),
+        400,
+        None,
+    ),
+    (
+        "a file instead of a message",
+        dict(
+            data={
+                **{k: v for k, v in CONTACT.items() if k != "message"},
+                "message": (__import__("io").BytesIO(b"hi"), "m.txt"),
+            },
+            content_type="multipart/form-data",
+        ),
+        400,
+        lambda r: "message" in r.json["errors"],
+    ),
 ]
 
 
 CONTACT_ONLY = ("a file", "JSON with", "invalid UTF-8, ", "lone surrogate")  # fields subscribe does not have
-REQUESTS = [(path, *case) for path in ("/api/contact", "/api/subscribe") for case in REQUEST_CASES
-            if path == "/api/contact" or not case[0].startswith(CONTACT_ONLY)]
+REQUESTS = [
+    (path, *case)
+    for path in ("/api/contact", "/api/subscribe")
+    for case in REQUEST_CASES
+    if path == "/api/contact" or not case[0].startswith(CONTACT_ONLY)
+]
 
 
-@pytest.mark.parametrize("path, case, request_args, status, check", REQUESTS,
-                         ids=[f"{r[0]} {r[1]}" for r in REQUESTS])
+@pytest.mark.parametrize("path, case, request_args, status, check", REQUESTS, ids=[f"{r[0]} {r[1]}" for r in REQUESTS])
 def test_hostile_requests(make_app, maildir, path, case, request_args, status, check):
     app = make_app()
     args = {"method": "POST", **request_args}
@@ -173,9 +253,11 @@ def test_hostile_requests(make_app, maildir, path, case, request_args, status, c
 
 def test_html_clients_get_a_page_not_a_trace(make_app):
     client = make_app().test_client()
-    for r in (client.get("/api/contact", headers={"Accept": "text/html"}),
-              client.post("/api/contact", data="x", content_type="text/plain", headers={"Accept": "text/html"}),
-              client.post("/api/contact", data={**CONTACT, "name": "A\r\nB"}, headers={"Accept": "text/html"})):
+    for r in (
+        client.get("/api/contact", headers={"Accept": "text/html"}),
+        client.post("/api/contact", data="x", content_type="text/plain", headers={"Accept": "text/html"}),
+        client.post("/api/contact", data={**CONTACT, "name": "A\r\nB"}, headers={"Accept": "text/html"}),
+    ):
         assert r.status_code in (400, 405, 415) and r.mimetype == "text/html"
         page = BeautifulSoup(r.data, "lxml")
         assert page.h1 and "Traceback" not in page.get_text()
@@ -217,18 +299,25 @@ def test_origins(make_app, maildir, path, case, headers, status):
 
 def test_preflight(make_app):
     client = make_app(FORMS_ALLOWED_ORIGINS="https://www.clinic.example").test_client()
-    ok = client.options("/api/contact", headers={"Origin": "https://www.clinic.example",
-                                                 "Access-Control-Request-Method": "POST",
-                                                 "Access-Control-Request-Headers": "content-type"})
+    ok = client.options(
+        "/api/contact",
+        headers={
+            "Origin": "https://www.clinic.example",
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "content-type",
+        },
+    )
     assert ok.status_code == 204
     assert ok.headers["Access-Control-Allow-Origin"] == "https://www.clinic.example"
     assert ok.headers["Access-Control-Allow-Methods"] == "POST"
     assert "content-type" in ok.headers["Access-Control-Allow-Headers"].lower()
-    foreign = client.options("/api/contact", headers={"Origin": "https://evil.example",
-                                                      "Access-Control-Request-Method": "POST"})
+    foreign = client.options(
+        "/api/contact", headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "POST"}
+    )
     assert foreign.status_code == 403 and "Access-Control-Allow-Origin" not in foreign.headers
-    wrong_method = client.options("/api/contact", headers={"Origin": "https://www.clinic.example",
-                                                           "Access-Control-Request-Method": "DELETE"})
+    wrong_method = client.options(
+        "/api/contact", headers={"Origin": "https://www.clinic.example", "Access-Control-Request-Method": "DELETE"}
+    )
     assert wrong_method.status_code == 403
     plain = client.options("/api/contact")
     assert plain.status_code == 200 and "POST" in plain.headers["Allow"]
@@ -241,8 +330,11 @@ def test_token_routes_take_posts_from_mail_providers(make_app):
     client.post("/api/subscribe", data={"email": "ann@example.com", "page": "/"}, headers=JSON)
     subscriber = app.extensions["forms_lambda"].store.get_subscriber("ann@example.com")
     token = app.extensions["forms_lambda"].tokens.unsubscribe_token(subscriber.id)
-    r = client.post(f"/api/unsubscribe?token={token}", data={"List-Unsubscribe": "One-Click"},
-                    headers={**JSON, "Origin": "https://mail.example"})
+    r = client.post(
+        f"/api/unsubscribe?token={token}",
+        data={"List-Unsubscribe": "One-Click"},
+        headers={**JSON, "Origin": "https://mail.example"},
+    )
     assert r.status_code == 200
     assert app.extensions["forms_lambda"].store.get_subscriber("ann@example.com").status == "unsubscribed"
 
@@ -294,8 +386,13 @@ def test_forged_unsubscribe_tokens_are_refused(make_app):
     subscriber = services.store.get_subscriber("ann@example.com")
     tokens = forged_tokens(services, subscriber.id, subscriber.opt_in_id)
     tokens["confirm token"] = services.tokens.confirm_token(subscriber.id, subscriber.opt_in_id)
-    del tokens["unsubscribe token"], tokens["expired"], tokens["unknown subscriber"], tokens["another opt-in"], \
-        tokens["subscriber id alone"]
+    del (
+        tokens["unsubscribe token"],
+        tokens["expired"],
+        tokens["unknown subscriber"],
+        tokens["another opt-in"],
+        tokens["subscriber id alone"],
+    )
     for name, token in tokens.items():
         for method in ("GET", "POST"):
             r = client.open("/api/unsubscribe", method=method, query_string={"token": token}, headers=JSON)
@@ -314,11 +411,14 @@ def test_one_subscriber_however_the_address_is_written(make_app, maildir):
     assert [s.email for s in subscribers] == ["ann@example.com"]
 
 
-@pytest.mark.parametrize("email, status, subscribers", [
-    ("p\u0430tient@example.com", 400, []),
-    ("ann@ex\u0430mple.com", 200, ["ann@xn--exmple-4nf.com"]),
-    ("ann@example.com\r\nBcc: victim@example.org", 400, []),
-])
+@pytest.mark.parametrize(
+    "email, status, subscribers",
+    [
+        ("p\u0430tient@example.com", 400, []),
+        ("ann@ex\u0430mple.com", 200, ["ann@xn--exmple-4nf.com"]),
+        ("ann@example.com\r\nBcc: victim@example.org", 400, []),
+    ],
+)
 def test_subscribe_addresses(make_app, maildir, email, status, subscribers):
     app = make_app()
     r = app.test_client().post("/api/subscribe", data={"email": email, "page": "/"}, headers=JSON)
@@ -329,8 +429,9 @@ def test_subscribe_addresses(make_app, maildir, email, status, subscribers):
 
 def test_subscribe_honeypot_keeps_no_address_and_sends_nothing(make_app, maildir):
     app = make_app()
-    r = app.test_client().post("/api/subscribe", data={"email": "victim@example.org", "page": "/",
-                                                       "website": "x"}, headers=JSON)
+    r = app.test_client().post(
+        "/api/subscribe", data={"email": "victim@example.org", "page": "/", "website": "x"}, headers=JSON
+    )
     assert r.status_code == 200 and r.json["ok"] is True
     assert stored(app) == {("subscribe", "spam"): 1}
     assert "victim" not in str(app.extensions["forms_lambda"].store._run("SELECT * FROM submissions")[0]["payload"])
@@ -356,8 +457,10 @@ def test_flood_from_one_address_gets_429_with_retry_after(make_app, maildir):
 
 def test_flood_cannot_hide_behind_forged_forwarded_for(make_app):
     client = make_app(FORMS_RATE_LIMIT="2/minute").test_client()
-    codes = [client.post("/api/contact", data=CONTACT, headers={**JSON, "X-Forwarded-For": f"203.0.113.{i}"}).status_code
-             for i in range(4)]
+    codes = [
+        client.post("/api/contact", data=CONTACT, headers={**JSON, "X-Forwarded-For": f"203.0.113.{i}"}).status_code
+        for i in range(4)
+    ]
     assert codes == [200, 200, 429, 429]
 
 
@@ -365,8 +468,12 @@ def test_behind_one_trusted_proxy_each_visitor_has_their_own_limit(make_app):
     client = make_app(FORMS_RATE_LIMIT="2/minute", FORMS_TRUSTED_PROXIES="1").test_client()
 
     def post(forwarded):
-        return client.post("/api/contact", data=CONTACT, headers={**JSON, "X-Forwarded-For": forwarded},
-                           environ_base={"REMOTE_ADDR": "10.0.0.1"}).status_code
+        return client.post(
+            "/api/contact",
+            data=CONTACT,
+            headers={**JSON, "X-Forwarded-For": forwarded},
+            environ_base={"REMOTE_ADDR": "10.0.0.1"},
+        ).status_code
 
     # Visitor 203.0.113.7 forges entries to the left of what the proxy appended: no help.
     assert [post(f"1.1.1.{i}, 203.0.113.7") for i in range(3)] == [200, 200, 429]
@@ -377,8 +484,15 @@ def test_subscribe_form_cannot_flood_a_strangers_inbox(make_app, maildir):
     """Posts from many addresses for one victim: three confirmations a day, the same answer to all."""
     app = make_app(FORMS_RATE_LIMIT="2/hour")
     client = app.test_client()
-    answers = [client.post("/api/subscribe", data={"email": "victim@example.org", "page": "/"}, headers=JSON,
-                           environ_base={"REMOTE_ADDR": f"198.51.100.{i}"}) for i in range(10)]
+    answers = [
+        client.post(
+            "/api/subscribe",
+            data={"email": "victim@example.org", "page": "/"},
+            headers=JSON,
+            environ_base={"REMOTE_ADDR": f"198.51.100.{i}"},
+        )
+        for i in range(10)
+    ]
     assert {(r.status_code, r.json["ok"]) for r in answers} == {(200, True)}
     assert [m["To"] for m in maildir()] == ["victim@example.org"] * 3
     assert app.extensions["forms_lambda"].store.get_subscriber("victim@example.org").status == "pending"

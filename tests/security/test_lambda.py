@@ -1,11 +1,18 @@
 """On Lambda: the limiter keys on API Gateway's sourceIp, origins are checked against FORMS_SITE_URL."""
+
 from urllib.parse import urlencode
 
 import pytest
 
 from forms_lambda.handler import handler
-from tests.forms.test_handler import (FORM, body_json, header, http_api_event, lambda_env, rest_event,  # noqa: F401
-                                     run_schedule)
+from tests.forms.test_handler import (
+    FORM,
+    body_json,
+    header,
+    http_api_event,
+    rest_event,
+    run_schedule,
+)
 from tests.security.conftest import CONTACT
 
 

@@ -1,5 +1,6 @@
 """The local server (gunicorn with forms_lambda/gunicorn_conf.py): the answers gunicorn writes itself carry the
 security headers, and its logs keep neither tokens nor client addresses."""
+
 import socket
 
 import pytest
@@ -25,24 +26,35 @@ def raw(server, request, read=65536):
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     from tests.security.conftest import Gunicorn
+
     server = Gunicorn(tmp_path_factory.mktemp("local"), workers=1)
     yield server
     server.stop()
 
 
 REFUSED_BY_GUNICORN = {
-    "request line too long": (b"GET /api/unsubscribe?token=" + TOKEN.encode() + b"x" * 5000 + b" HTTP/1.1\r\n"
-                              b"Host: x\r\n\r\n", 414),
-    "a header field too large": (b"GET /?token=" + TOKEN.encode() + b" HTTP/1.1\r\nHost: x\r\nX-Big: "
-                                 + b"a" * 9000 + b"\r\n\r\n", 431),
-    "too many header fields": (b"GET / HTTP/1.1\r\nHost: x\r\n" + b"".join(b"X-%d: 1\r\n" % i for i in range(120))
-                               + b"\r\n", 431),
+    "request line too long": (
+        b"GET /api/unsubscribe?token=" + TOKEN.encode() + b"x" * 5000 + b" HTTP/1.1\r\nHost: x\r\n\r\n",
+        414,
+    ),
+    "a header field too large": (
+        b"GET /?token=" + TOKEN.encode() + b" HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 9000 + b"\r\n\r\n",
+        431,
+    ),
+    "too many header fields": (
+        b"GET / HTTP/1.1\r\nHost: x\r\n" + b"".join(b"X-%d: 1\r\n" % i for i in range(120)) + b"\r\n",
+        431,
+    ),
     "malformed request line": (b"GET /api/unsubscribe?token=" + TOKEN.encode() + b" NOT-HTTP\r\n\r\n", 400),
     "bad header name": (b"GET / HTTP/1.1\r\nHost: x\r\nBad Header: " + TOKEN.encode() + b"\r\n\r\n", 400),
-    "Content-Length and Transfer-Encoding": (b"POST /api/contact HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n"
-                                             b"Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 400),
-    "two Content-Lengths": (b"POST /api/contact HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nContent-Length: 5\r\n"
-                            b"\r\nname", 400),
+    "Content-Length and Transfer-Encoding": (
+        b"POST /api/contact HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+        400,
+    ),
+    "two Content-Lengths": (
+        b"POST /api/contact HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nContent-Length: 5\r\n\r\nname",
+        400,
+    ),
 }
 
 
@@ -58,9 +70,12 @@ def test_what_gunicorn_refuses_carries_the_security_headers(server, case):
 
 
 def test_the_logs_keep_no_token_and_no_client_address(server):
-    status, _, _ = raw(server, f"GET /api/unsubscribe?token={TOKEN} HTTP/1.1\r\nHost: x\r\nReferer: "
-                               f"https://clinic.example/api/subscribe/confirm?token={TOKEN}\r\n"
-                               f"Connection: close\r\n\r\n".encode())
+    status, _, _ = raw(
+        server,
+        f"GET /api/unsubscribe?token={TOKEN} HTTP/1.1\r\nHost: x\r\nReferer: "
+        f"https://clinic.example/api/subscribe/confirm?token={TOKEN}\r\n"
+        f"Connection: close\r\n\r\n".encode(),
+    )
     assert status == 400  # not a valid token, but a link all the same
     raw(server, REFUSED_BY_GUNICORN["malformed request line"][0])
     log = server.log.read_text()
@@ -71,14 +86,33 @@ def test_the_logs_keep_no_token_and_no_client_address(server):
 
 # 27 ways of asking for a file outside the site's folder: every one is the site's 404, never the file.
 TRAVERSALS = [
-    "/../../../../etc/passwd", "/..%2f..%2f..%2fetc%2fpasswd", "/%2e%2e/%2e%2e/%2e%2e/etc/passwd",
-    "/%2e%2e%2f%2e%2e%2fetc%2fpasswd", "/..%5c..%5c..%5cetc%5cpasswd", "/..\\..\\..\\etc\\passwd",
-    "/%252e%252e/%252e%252e/etc/passwd", "/....//....//....//etc/passwd", "/.%2e/.%2e/.%2e/etc/passwd",
-    "/%c0%ae%c0%ae/%c0%ae%c0%ae/etc/passwd", "/%uff0e%uff0e/etc/passwd", "/index.html/../../../etc/passwd",
-    "/subscribed/../../../../etc/passwd", "/api/../../../etc/passwd", "/api/..%2f..%2fetc/passwd",
-    "//etc/passwd", "///etc/passwd", "/etc/passwd%00.html", "/%00/../../etc/passwd", "/./././../etc/passwd",
-    "/..;/..;/etc/passwd", "/%2e%2e%5c%2e%2e%5cetc%5cpasswd", "/..%252f..%252fetc%252fpasswd",
-    "/proc/self/environ", "/../var/forms.sqlite3", "/../var/secret_key", "/%2e%2e/forms.sqlite3",
+    "/../../../../etc/passwd",
+    "/..%2f..%2f..%2fetc%2fpasswd",
+    "/%2e%2e/%2e%2e/%2e%2e/etc/passwd",
+    "/%2e%2e%2f%2e%2e%2fetc%2fpasswd",
+    "/..%5c..%5c..%5cetc%5cpasswd",
+    "/..\\..\\..\\etc\\passwd",
+    "/%252e%252e/%252e%252e/etc/passwd",
+    "/....//....//....//etc/passwd",
+    "/.%2e/.%2e/.%2e/etc/passwd",
+    "/%c0%ae%c0%ae/%c0%ae%c0%ae/etc/passwd",
+    "/%uff0e%uff0e/etc/passwd",
+    "/index.html/../../../etc/passwd",
+    "/subscribed/../../../../etc/passwd",
+    "/api/../../../etc/passwd",
+    "/api/..%2f..%2fetc/passwd",
+    "//etc/passwd",
+    "///etc/passwd",
+    "/etc/passwd%00.html",
+    "/%00/../../etc/passwd",
+    "/./././../etc/passwd",
+    "/..;/..;/etc/passwd",
+    "/%2e%2e%5c%2e%2e%5cetc%5cpasswd",
+    "/..%252f..%252fetc%252fpasswd",
+    "/proc/self/environ",
+    "/../var/forms.sqlite3",
+    "/../var/secret_key",
+    "/%2e%2e/forms.sqlite3",
 ]
 
 

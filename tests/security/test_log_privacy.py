@@ -1,4 +1,5 @@
 """The service's own logs through a whole visit: JSON lines with ids and outcomes, no personal data."""
+
 import json
 import re
 
@@ -6,10 +7,25 @@ from forms_lambda.services import ANY_TIME
 from tests.forms.support import JSON, link
 from tests.security.conftest import stored
 
-PATIENT = {"name": "Rosalind Quintero-Vasquez", "email": "Rosalind.Quintero@example.org", "phone": "(720) 555-0187",
-           "message": "My fibromyalgia flares every winter; is ketamine an option for me?", "page": "/contact/"}
-PERSONAL = [PATIENT["name"], "Quintero", "Rosalind", PATIENT["email"], "rosalind.quintero@example.org",
-            "720) 555-0187", "7205550187", "555-0187", "fibromyalgia", "ketamine an option"]
+PATIENT = {
+    "name": "Rosalind Quintero-Vasquez",
+    "email": "Rosalind.Quintero@example.org",
+    "phone": "(720) 555-0187",
+    "message": "My fibromyalgia flares every winter; is ketamine an option for me?",
+    "page": "/contact/",
+}
+PERSONAL = [
+    PATIENT["name"],
+    "Quintero",
+    "Rosalind",
+    PATIENT["email"],
+    "rosalind.quintero@example.org",
+    "720) 555-0187",
+    "7205550187",
+    "555-0187",
+    "fibromyalgia",
+    "ketamine an option",
+]
 
 
 def test_a_full_visit_logs_ids_and_outcomes_only(make_app, smtp_server, capsys):
@@ -24,13 +40,20 @@ def test_a_full_visit_logs_ids_and_outcomes_only(make_app, smtp_server, capsys):
     assert app.extensions["forms_lambda"].deliver_due(now=ANY_TIME) == (1, 1)
     assert client.post("/api/contact", data={**PATIENT, "website": "x"}, headers=JSON).status_code == 200
     assert client.post("/api/contact", data={**PATIENT, "email": PATIENT["name"]}, headers=JSON).status_code == 400
-    assert client.post("/api/contact", data={**PATIENT, "name": PATIENT["name"] + "\r\nBcc: x@example.org"},
-                       headers=JSON).status_code == 400
+    assert (
+        client.post(
+            "/api/contact", data={**PATIENT, "name": PATIENT["name"] + "\r\nBcc: x@example.org"}, headers=JSON
+        ).status_code
+        == 400
+    )
     assert client.post("/api/contact", data=PATIENT, headers=JSON).status_code == 429
-    assert client.post("/api/contact", data=PATIENT, headers={**JSON, "Origin": "https://evil.example"}
-                       ).status_code == 403
-    assert client.post("/api/subscribe", data={"email": PATIENT["email"], "page": "/blog/x/"},
-                       headers=JSON).status_code == 200
+    assert (
+        client.post("/api/contact", data=PATIENT, headers={**JSON, "Origin": "https://evil.example"}).status_code == 403
+    )
+    assert (
+        client.post("/api/subscribe", data={"email": PATIENT["email"], "page": "/blog/x/"}, headers=JSON).status_code
+        == 200
+    )
     confirmation = smtp_server.messages[-1]
     assert client.get(link(confirmation, "/api/subscribe/confirm")).status_code == 200
     assert client.post(link(confirmation, "/api/subscribe/confirm")).status_code == 303
@@ -44,8 +67,17 @@ def test_a_full_visit_logs_ids_and_outcomes_only(make_app, smtp_server, capsys):
         assert value.lower() not in text, value
     assert not re.search(r"[\w.+-]+@[\w-]+\.[\w.]+", text)  # no address of any kind
     events = [line["event"] for line in lines]
-    for event in ("submission.accepted", "delivery.sent", "delivery.failed", "retry.finished", "submission.spam",
-                  "ratelimit.refused", "origin.refused", "subscriber.confirmed", "subscriber.unsubscribed"):
+    for event in (
+        "submission.accepted",
+        "delivery.sent",
+        "delivery.failed",
+        "retry.finished",
+        "submission.spam",
+        "ratelimit.refused",
+        "origin.refused",
+        "subscriber.confirmed",
+        "subscriber.unsubscribed",
+    ):
         assert event in events, event
     ids = {r["id"] for r in store._run("SELECT id FROM submissions")}
     assert ids == {line["submission_id"] for line in lines if "submission_id" in line}

@@ -1,4 +1,5 @@
 """Structured logs: JSON lines with ids and outcomes; personal data cannot get in."""
+
 import io
 import json
 import logging
@@ -17,8 +18,15 @@ def captured():
 
 
 def test_events_are_json_lines_with_only_allowed_fields(captured):
-    logs.log_event("contact.accepted", submission_id="a1234567b89c", outcome="stored",
-                   email="jane@example.com", name="Jane Roe", message="my pain", attempts=2)
+    logs.log_event(
+        "contact.accepted",
+        submission_id="a1234567b89c",
+        outcome="stored",
+        email="jane@example.com",
+        name="Jane Roe",
+        message="my pain",
+        attempts=2,
+    )
     (line,) = captured()
     assert line["event"] == "contact.accepted"
     assert line["submission_id"] == "a1234567b89c"
@@ -26,12 +34,15 @@ def test_events_are_json_lines_with_only_allowed_fields(captured):
     assert not {"email", "name", "message"} & set(line)
 
 
-@pytest.mark.parametrize("error, leaked", [
-    ("(550, b'5.1.1 <jane.roe+x@example.com>: Recipient address rejected')", "jane.roe+x@example.com"),
-    ("bad phone (303) 555-0143 in field", "555-0143"),
-    ("call +1 303.555.0143", "555.0143"),
-    ("Peña Nieto <pena@exämple.com>", "pena@"),
-])
+@pytest.mark.parametrize(
+    "error, leaked",
+    [
+        ("(550, b'5.1.1 <jane.roe+x@example.com>: Recipient address rejected')", "jane.roe+x@example.com"),
+        ("bad phone (303) 555-0143 in field", "555-0143"),
+        ("call +1 303.555.0143", "555.0143"),
+        ("Peña Nieto <pena@exämple.com>", "pena@"),
+    ],
+)
 def test_error_texts_are_redacted(captured, error, leaked):
     logs.log_event("delivery.failed", submission_id="0123456789abcdef0123456789abcdef", error=error)
     (line,) = captured()

@@ -1,25 +1,29 @@
 """Rate limit logic: parsing, client addresses behind proxies, atomic counters in real stores."""
+
 import multiprocessing
 from concurrent.futures import ThreadPoolExecutor
 
 import boto3
 import pytest
 
+from forms_lambda.ratelimit import RateLimit, client_address, hit_dynamo, parse_rate_limit
 from forms_lambda.stores.dynamo import DynamoStore
 from forms_lambda.stores.sqlite import SqliteStore
-from forms_lambda.ratelimit import RateLimit, client_address, hit_dynamo, parse_rate_limit
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("5/minute", RateLimit(5, 60)),
-    ("10/10minutes", RateLimit(10, 600)),
-    ("10 / 10 min", RateLimit(10, 600)),
-    ("100/3600", RateLimit(100, 3600)),
-    ("3/s", RateLimit(3, 1)),
-    ("1000/hour", RateLimit(1000, 3600)),
-    ("50/2days", RateLimit(50, 172800)),
-    ("off", None),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("5/minute", RateLimit(5, 60)),
+        ("10/10minutes", RateLimit(10, 600)),
+        ("10 / 10 min", RateLimit(10, 600)),
+        ("100/3600", RateLimit(100, 3600)),
+        ("3/s", RateLimit(3, 1)),
+        ("1000/hour", RateLimit(1000, 3600)),
+        ("50/2days", RateLimit(50, 172800)),
+        ("off", None),
+    ],
+)
 def test_rate_limits_parse(text, expected):
     assert parse_rate_limit(text) == expected
 
@@ -30,22 +34,25 @@ def test_bad_rate_limits_are_refused(text):
         parse_rate_limit(text)
 
 
-@pytest.mark.parametrize("remote, forwarded, proxies, expected", [
-    ("198.51.100.7", None, 0, "198.51.100.7"),
-    # Without trusted proxies a client-written header is ignored.
-    ("198.51.100.7", "203.0.113.1", 0, "198.51.100.7"),
-    ("10.0.0.2", "203.0.113.1", 1, "203.0.113.1"),
-    # Spoofed entries to the left of what the trusted proxy appended are ignored.
-    ("10.0.0.2", "1.2.3.4, 5.6.7.8, 203.0.113.1", 1, "203.0.113.1"),
-    ("10.0.0.2", "1.2.3.4, 203.0.113.1, 10.0.0.9", 2, "203.0.113.1"),
-    # Fewer entries than proxies: the chain is not what we were told, trust only the peer.
-    ("10.0.0.2", "203.0.113.1", 2, "10.0.0.2"),
-    ("10.0.0.2", "not-an-ip", 1, "unknown"),
-    ("2001:db8:1:2:aaaa::1", None, 0, "2001:db8:1:2::/64"),
-    ("10.0.0.2", "2001:db8:1:2:bbbb::9", 1, "2001:db8:1:2::/64"),
-    ("::ffff:198.51.100.7", None, 0, "198.51.100.7"),
-    ("", None, 0, "unknown"),
-])
+@pytest.mark.parametrize(
+    "remote, forwarded, proxies, expected",
+    [
+        ("198.51.100.7", None, 0, "198.51.100.7"),
+        # Without trusted proxies a client-written header is ignored.
+        ("198.51.100.7", "203.0.113.1", 0, "198.51.100.7"),
+        ("10.0.0.2", "203.0.113.1", 1, "203.0.113.1"),
+        # Spoofed entries to the left of what the trusted proxy appended are ignored.
+        ("10.0.0.2", "1.2.3.4, 5.6.7.8, 203.0.113.1", 1, "203.0.113.1"),
+        ("10.0.0.2", "1.2.3.4, 203.0.113.1, 10.0.0.9", 2, "203.0.113.1"),
+        # Fewer entries than proxies: the chain is not what we were told, trust only the peer.
+        ("10.0.0.2", "203.0.113.1", 2, "10.0.0.2"),
+        ("10.0.0.2", "not-an-ip", 1, "unknown"),
+        ("2001:db8:1:2:aaaa::1", None, 0, "2001:db8:1:2::/64"),
+        ("10.0.0.2", "2001:db8:1:2:bbbb::9", 1, "2001:db8:1:2::/64"),
+        ("::ffff:198.51.100.7", None, 0, "198.51.100.7"),
+        ("", None, 0, "unknown"),
+    ],
+)
 def test_client_address(remote, forwarded, proxies, expected):
     environ = {"REMOTE_ADDR": remote}
     if forwarded is not None:
@@ -53,12 +60,20 @@ def test_client_address(remote, forwarded, proxies, expected):
     assert client_address(environ, proxies) == expected
 
 
-@pytest.mark.parametrize("context", [{"http": {"sourceIp": "203.0.113.5"}},  # HTTP API (2.0)
-                                     {"identity": {"sourceIp": "203.0.113.5"}}])  # REST (1.0)
+@pytest.mark.parametrize(
+    "context",
+    [
+        {"http": {"sourceIp": "203.0.113.5"}},  # HTTP API (2.0)
+        {"identity": {"sourceIp": "203.0.113.5"}},
+    ],
+)  # REST (1.0)
 def test_on_lambda_the_source_ip_wins_over_a_forged_remote_addr(context):
     # apig-wsgi sets REMOTE_ADDR from the client-written X-Forwarded-For on REST events.
-    environ = {"REMOTE_ADDR": "6.6.6.6", "HTTP_X_FORWARDED_FOR": "6.6.6.6, 203.0.113.5",
-               "apig_wsgi.request_context": context}
+    environ = {
+        "REMOTE_ADDR": "6.6.6.6",
+        "HTTP_X_FORWARDED_FOR": "6.6.6.6, 203.0.113.5",
+        "apig_wsgi.request_context": context,
+    }
     assert client_address(environ, 0) == "203.0.113.5"
 
 
@@ -126,8 +141,7 @@ def test_sqlite_bucket_is_exact_across_processes(tmp_path):
     path = tmp_path / "forms.sqlite3"
     SqliteStore(path)
     results = multiprocessing.get_context("fork").Queue()
-    workers = [multiprocessing.get_context("fork").Process(target=_hammer, args=(path, 30, results))
-               for _ in range(4)]
+    workers = [multiprocessing.get_context("fork").Process(target=_hammer, args=(path, 30, results)) for _ in range(4)]
     for w in workers:
         w.start()
     for w in workers:

@@ -1,4 +1,5 @@
 """Issue 18's "already right" list, kept right: each case the review found handled well, as a test."""
+
 import time
 
 import pytest
@@ -7,11 +8,14 @@ from itsdangerous import URLSafeTimedSerializer
 
 from forms_lambda.tokens import CONFIRM_SALT, UNSUBSCRIBE_SALT
 from tests.forms.support import JSON, SECRET
-from tests.security.conftest import CONTACT, FROZEN_TIME, stored
+from tests.security.conftest import CONTACT, stored
 
 
-@pytest.mark.parametrize("char", ["\r", "\n", "\r\n", "\x0b", "\x0c", "\x00", "\x1b", "\x7f"],
-                         ids=["CR", "LF", "CRLF", "VT", "FF", "NUL", "ESC", "DEL"])
+@pytest.mark.parametrize(
+    "char",
+    ["\r", "\n", "\r\n", "\x0b", "\x0c", "\x00", "\x1b", "\x7f"],
+    ids=["CR", "LF", "CRLF", "VT", "FF", "NUL", "ESC", "DEL"],
+)
 def test_control_characters_in_the_name_are_400(make_app, maildir, char):
     app = make_app()
     r = app.test_client().post("/api/contact", data={**CONTACT, "name": f"Ann{char}Bcc: x@example.org"}, headers=JSON)
@@ -20,9 +24,17 @@ def test_control_characters_in_the_name_are_400(make_app, maildir, char):
 
 
 ORIGINS = [
-    "null", "https://evil.example", "https://clinic.example.evil.example", "https://clinic.example@evil.example",
-    "https://evil.example@clinic.example.evil.example", "https://clinic.example:8443", "http://clinic.example",
-    "https://clinic.example.", "file://", "file:///etc/passwd", "https://clinic.example, https://evil.example",
+    "null",
+    "https://evil.example",
+    "https://clinic.example.evil.example",
+    "https://clinic.example@evil.example",
+    "https://evil.example@clinic.example.evil.example",
+    "https://clinic.example:8443",
+    "http://clinic.example",
+    "https://clinic.example.",
+    "file://",
+    "file:///etc/passwd",
+    "https://clinic.example, https://evil.example",
     "https://evil.example https://clinic.example",
 ]
 
@@ -35,16 +47,24 @@ def test_foreign_origins_are_403_and_not_counted_by_the_limiter(make_app, maildi
         r = client.post("/api/contact", data=CONTACT, headers={**JSON, "Origin": origin})
         assert r.status_code == 403
     # The visitor's own post from the site still gets through: the refusals used none of its limit.
-    assert client.post("/api/contact", data=CONTACT, headers={**JSON, "Origin": "https://clinic.example"}
-                       ).status_code == 200
+    assert (
+        client.post("/api/contact", data=CONTACT, headers={**JSON, "Origin": "https://clinic.example"}).status_code
+        == 200
+    )
     assert stored(app) == {("contact", "delivered"): 1}
 
 
 def test_two_origin_headers_are_403(make_app):
     client = make_app().test_client()
-    r = client.post("/api/contact", data=CONTACT, headers=[("Accept", "application/json"),
-                                                           ("Origin", "https://evil.example"),
-                                                           ("Origin", "https://clinic.example")])
+    r = client.post(
+        "/api/contact",
+        data=CONTACT,
+        headers=[
+            ("Accept", "application/json"),
+            ("Origin", "https://evil.example"),
+            ("Origin", "https://clinic.example"),
+        ],
+    )
     assert r.status_code == 403
 
 
@@ -64,16 +84,20 @@ def test_tokens_with_another_salt_or_from_the_future_are_400(make_app):
     services = app.extensions["forms_lambda"]
     subscriber = services.store.get_subscriber("ann@example.com")
     ids = [subscriber.id, subscriber.opt_in_id]
-    confirm_tokens = {"another salt": signed("forms-lambda.something-else", ids),
-                      "the unsubscribe salt": signed(UNSUBSCRIBE_SALT, ids),
-                      "signed a day in the future": signed(CONFIRM_SALT, ids, at=time.time() + 86400),
-                      "signed with another key": signed(CONFIRM_SALT, ids, key="another-key-0123456789abcdef")}
+    confirm_tokens = {
+        "another salt": signed("forms-lambda.something-else", ids),
+        "the unsubscribe salt": signed(UNSUBSCRIBE_SALT, ids),
+        "signed a day in the future": signed(CONFIRM_SALT, ids, at=time.time() + 86400),
+        "signed with another key": signed(CONFIRM_SALT, ids, key="another-key-0123456789abcdef"),
+    }
     for name, token in confirm_tokens.items():
         for method in ("GET", "POST"):
             r = client.open("/api/subscribe/confirm", method=method, query_string={"token": token}, headers=JSON)
             assert (name, r.status_code) == (name, 400)
-    unsubscribe_tokens = {"another salt": signed("forms-lambda.something-else", subscriber.id),
-                          "the confirm salt": signed(CONFIRM_SALT, subscriber.id)}
+    unsubscribe_tokens = {
+        "another salt": signed("forms-lambda.something-else", subscriber.id),
+        "the confirm salt": signed(CONFIRM_SALT, subscriber.id),
+    }
     for name, token in unsubscribe_tokens.items():
         r = client.post("/api/unsubscribe", query_string={"token": token}, headers=JSON)
         assert (name, r.status_code) == (name, 400)
@@ -81,8 +105,9 @@ def test_tokens_with_another_salt_or_from_the_future_are_400(make_app):
 
 
 # A full disk: no page can be added (a 4,000-character message needs new ones); a read-only file: no write at all.
-@pytest.mark.parametrize("fault, path", [("disk full", "/api/contact"), ("read-only", "/api/contact"),
-                                         ("read-only", "/api/subscribe")])
+@pytest.mark.parametrize(
+    "fault, path", [("disk full", "/api/contact"), ("read-only", "/api/contact"), ("read-only", "/api/subscribe")]
+)
 def test_a_store_that_cannot_write_is_503_with_nothing_claimed(make_app, maildir, fault, path):
     app = make_app()
     store = app.extensions["forms_lambda"].store
@@ -99,18 +124,22 @@ def test_a_store_that_cannot_write_is_503_with_nothing_claimed(make_app, maildir
     assert stored(app) == {} and maildir() == []
 
 
-@pytest.mark.parametrize("markup", ["<script>alert(1)</script>", "<img src=x onerror=alert(1)>",
-                                    "<svg onload=alert(1)>", "javascript:alert(1)"])
+@pytest.mark.parametrize(
+    "markup",
+    ["<script>alert(1)</script>", "<img src=x onerror=alert(1)>", "<svg onload=alert(1)>", "javascript:alert(1)"],
+)
 def test_markup_is_text_on_the_services_pages(make_app, markup):
     app = make_app()
     client = app.test_client()
-    pages = [client.post("/api/contact", data={**CONTACT, "email": markup, "page": markup},
-                         headers={"Accept": "text/html"}),
-             client.get("/api/unsubscribe", query_string={"token": markup}, headers={"Accept": "text/html"}),
-             client.post("/api/subscribe/confirm", query_string={"token": markup}, headers={"Accept": "text/html"})]
+    pages = [
+        client.post("/api/contact", data={**CONTACT, "email": markup, "page": markup}, headers={"Accept": "text/html"}),
+        client.get("/api/unsubscribe", query_string={"token": markup}, headers={"Accept": "text/html"}),
+        client.post("/api/subscribe/confirm", query_string={"token": markup}, headers={"Accept": "text/html"}),
+    ]
     for r in pages:
         assert r.status_code == 400
         html = BeautifulSoup(r.data, "html.parser")
         assert not html.find_all(["script", "img", "svg"]) and not any(
-            a.startswith("on") for tag in html.find_all(True) for a in tag.attrs)
+            a.startswith("on") for tag in html.find_all(True) for a in tag.attrs
+        )
         assert all(not a["href"].startswith("javascript") for a in html.find_all("a"))

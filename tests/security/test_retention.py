@@ -1,6 +1,7 @@
 """Retention: delivered contact requests (and spam) are deleted after FORMS_RETENTION_DAYS; pending never."""
+
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import boto3
 
@@ -11,7 +12,7 @@ from tests.security.conftest import CONTACT, stored
 
 
 def days_ago(days):
-    return (datetime.now(timezone.utc) - timedelta(days=days)).isoformat(timespec="seconds")
+    return (datetime.now(UTC) - timedelta(days=days)).isoformat(timespec="seconds")
 
 
 def test_purge_command_deletes_old_delivered_and_spam_only(make_app, sqlite_config, tmp_path, monkeypatch, capsys):
@@ -27,8 +28,11 @@ def test_purge_command_deletes_old_delivered_and_spam_only(make_app, sqlite_conf
     assert stored(app) == {("contact", "delivered"): 3, ("contact", "spam"): 1, ("contact", "pending"): 1}
     # Two delivered 31 days ago, one yesterday; the spam and the pending one are old too.
     old, recent = days_ago(31), days_ago(1)
-    store._run("UPDATE submissions SET delivered_at = ?, created_at = ?"
-               " WHERE payload LIKE '%Old 0%' OR payload LIKE '%Old 1%'", (old, old))
+    store._run(
+        "UPDATE submissions SET delivered_at = ?, created_at = ?"
+        " WHERE payload LIKE '%Old 0%' OR payload LIKE '%Old 1%'",
+        (old, old),
+    )
     store._run("UPDATE submissions SET delivered_at = ? WHERE payload LIKE '%Old 2%'", (recent,))
     store._run("UPDATE submissions SET created_at = ? WHERE status IN ('spam', 'pending')", (old,))
 
@@ -38,7 +42,9 @@ def test_purge_command_deletes_old_delivered_and_spam_only(make_app, sqlite_conf
     assert "purged 3" in capsys.readouterr().out
     rows = store._run("SELECT status, payload FROM submissions ORDER BY status")
     assert [(r["status"], "Old 2" in r["payload"] or "Waiting" in r["payload"]) for r in rows] == [
-        ("delivered", True), ("pending", True)]
+        ("delivered", True),
+        ("pending", True),
+    ]
     # A shorter retention on the command line.
     assert cli.main(["purge", "--days", "0"]) == 0
     assert stored(app) == {("contact", "pending"): 1}
@@ -62,9 +68,15 @@ def test_dynamodb_items_expire_by_ttl_and_the_schedule_can_purge(monkeypatch, mo
 
     table = boto3.resource("dynamodb").Table("test-forms-submissions")
     for item in items:
-        table.update_item(Key={"pk": item["pk"], "sk": item["sk"]},
-                          UpdateExpression="SET delivered_at = :t, created_at = :t",
-                          ExpressionAttributeValues={":t": days_ago(31)})
-    assert forms_lambda.handler.handler({"forms_lambda": "purge"}, None) == {"ok": True, "task": "purge",
-                                                                             "deleted": 2, "forgotten": 0}
+        table.update_item(
+            Key={"pk": item["pk"], "sk": item["sk"]},
+            UpdateExpression="SET delivered_at = :t, created_at = :t",
+            ExpressionAttributeValues={":t": days_ago(31)},
+        )
+    assert forms_lambda.handler.handler({"forms_lambda": "purge"}, None) == {
+        "ok": True,
+        "task": "purge",
+        "deleted": 2,
+        "forgotten": 0,
+    }
     assert table.scan()["Items"] == []

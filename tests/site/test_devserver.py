@@ -1,4 +1,5 @@
 """`make devserver` as an author uses it: start it, add an article, edit it, see both in the served page."""
+
 import gzip
 import os
 import shutil
@@ -72,9 +73,22 @@ def devserver(tmp_path, build_site):
     log = tmp_path / "devserver.log"
     with open(log, "wb") as out:
         make = subprocess.Popen(
-            ["make", "--no-print-directory", "devserver", f"INPUTDIR={content}", f"OUTPUTDIR={tmp_path / 'output'}",
-             "HOST=127.0.0.1", f"PORT={port}", f"PELICANOPTS=-e CACHE_PATH='\"{tmp_path / 'cache'}\"'"],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+            [
+                "make",
+                "--no-print-directory",
+                "devserver",
+                f"INPUTDIR={content}",
+                f"OUTPUTDIR={tmp_path / 'output'}",
+                "HOST=127.0.0.1",
+                f"PORT={port}",
+                f"PELICANOPTS=-e CACHE_PATH='\"{tmp_path / 'cache'}\"'",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     try:
         yield content, f"http://127.0.0.1:{port}", log
     finally:
@@ -91,16 +105,24 @@ def test_an_author_sees_a_new_article_and_an_edit_without_warnings(devserver):
     article = content / "articles" / "preview-check.md"
     article.write_text(ARTICLE, encoding="utf-8")
     # Pelican starts watching just after its first build: a save in between goes unseen, until the next one.
-    wait_until_served(f"{url}/blog/preview-check-for-authors/", "The first draft of this article.", log,
-                      again=lambda: article.write_text(ARTICLE, encoding="utf-8"))
+    wait_until_served(
+        f"{url}/blog/preview-check-for-authors/",
+        "The first draft of this article.",
+        log,
+        again=lambda: article.write_text(ARTICLE, encoding="utf-8"),
+    )
     wait_until_served(f"{url}/", "Preview Check For Authors", log)
 
     edited = ARTICLE + "\nA sentence added while previewing.\n"
     article.write_text(edited, encoding="utf-8")
     # A save in the same second as Pelican's last build can go unseen (seen once under load): save again, as an
     # author would.
-    wait_until_served(f"{url}/blog/preview-check-for-authors/", "A sentence added while previewing.", log,
-                      again=lambda: article.write_text(edited, encoding="utf-8"))
+    wait_until_served(
+        f"{url}/blog/preview-check-for-authors/",
+        "A sentence added while previewing.",
+        log,
+        again=lambda: article.write_text(edited, encoding="utf-8"),
+    )
 
     said = log.read_text()
     for alarming in ("Could not import", "WARNING", "ERROR", "Traceback", "Worker failed to boot"):
@@ -121,7 +143,11 @@ def test_the_browser_reloads_itself_when_a_build_finishes(devserver, browser):
     edited = article.read_text(encoding="utf-8") + "\nA sentence the browser shows without a click.\n"
     article.write_text(edited, encoding="utf-8")
     try:
-        wait_until(lambda: "A sentence the browser shows without a click." in page.locator("main").inner_text(),
-                   "the page reloading itself", log, again=lambda: article.write_text(edited, encoding="utf-8"))
+        wait_until(
+            lambda: "A sentence the browser shows without a click." in page.locator("main").inner_text(),
+            "the page reloading itself",
+            log,
+            again=lambda: article.write_text(edited, encoding="utf-8"),
+        )
     finally:
         context.close()

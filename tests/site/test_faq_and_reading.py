@@ -1,8 +1,10 @@
 """FAQ pages (open questions and answers, FAQPage JSON-LD) and what an article offers to read next: previous and
 next article, related articles by shared tags, reading time. On the example content of tests/clinic_site.py."""
+
 import json
 
 from site_helpers import text
+
 from tests.clinic_site import ARTICLE, FAQ
 
 QUESTIONS = ["Does a ketamine infusion hurt?", "How long does an infusion take?", "Can I drive home afterwards?"]
@@ -31,19 +33,25 @@ def test_faq_lists_its_questions_at_the_top_linking_to_each(clinic_page):
 
 def test_faq_json_ld_holds_each_question_and_answer(clinic_page):
     data = [json.loads(s.string) for s in clinic_page(FAQ).find_all("script", type="application/ld+json")]
-    faq, = [d for d in data if d["@type"] == "FAQPage"]
+    (faq,) = [d for d in data if d["@type"] == "FAQPage"]
     assert [q["name"] for q in faq["mainEntity"]] == QUESTIONS
     assert faq["mainEntity"][2]["acceptedAnswer"] == {
-        "@type": "Answer", "text": "No. Someone must drive you home, and you should not drive until the next day."}
+        "@type": "Answer",
+        "text": "No. Someone must drive you home, and you should not drive until the next day.",
+    }
 
 
 def test_article_links_the_previous_and_the_next_article(clinic_page):
     nav = clinic_page(ARTICLE).select_one("nav.post-nav")
     previous, following = nav.find("a", rel="prev"), nav.find("a", rel="next")
-    assert (previous["href"], text(previous)) == ("/blog/ketamine-for-chronic-pain/",
-                                                  "Previous article Ketamine for Chronic Pain")
-    assert (following["href"], text(following)) == ("/blog/looking-after-yourself-after-an-infusion/",
-                                                    "Next article Looking After Yourself After an Infusion")
+    assert (previous["href"], text(previous)) == (
+        "/blog/ketamine-for-chronic-pain/",
+        "Previous article Ketamine for Chronic Pain",
+    )
+    assert (following["href"], text(following)) == (
+        "/blog/looking-after-yourself-after-an-infusion/",
+        "Next article Looking After Yourself After an Infusion",
+    )
     newest = clinic_page("/blog/looking-after-yourself-after-an-infusion/").select_one("nav.post-nav")
     assert newest.find("a", rel="next") is None and newest.find("a", rel="prev")["href"] == ARTICLE
     oldest = clinic_page("/blog/ketamine-and-migraine/").select_one("nav.post-nav")
@@ -54,10 +62,14 @@ def test_related_articles_share_tags_most_shared_first(clinic_page):
     related = clinic_page(ARTICLE).select("section.related li a")
     # "first visit" + "ketamine infusion therapy": the after-care article shares one tag and is newest, the
     # two others share "ketamine infusion therapy"; never the article itself.
-    assert [a["href"] for a in related] == ["/blog/looking-after-yourself-after-an-infusion/",
-                                            "/blog/ketamine-for-chronic-pain/", "/blog/ketamine-and-migraine/"]
-    after_care = [a["href"] for a in clinic_page("/blog/looking-after-yourself-after-an-infusion/")
-                  .select("section.related li a")]
+    assert [a["href"] for a in related] == [
+        "/blog/looking-after-yourself-after-an-infusion/",
+        "/blog/ketamine-for-chronic-pain/",
+        "/blog/ketamine-and-migraine/",
+    ]
+    after_care = [
+        a["href"] for a in clinic_page("/blog/looking-after-yourself-after-an-infusion/").select("section.related li a")
+    ]
     assert after_care == [ARTICLE]  # only it shares a tag ("first visit")
 
 

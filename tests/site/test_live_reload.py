@@ -1,5 +1,6 @@
 """Live reload is for `make devserver` only: its builds load /livereload.js and write a stamp per build; `make
 html` and `make publish` builds have neither. (test_devserver.py watches a browser reload itself.)"""
+
 import pytest
 
 from tests.clinic_site import ROOT

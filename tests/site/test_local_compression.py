@@ -1,17 +1,17 @@
 """`make serve` (and so `make run`) sends pages compressed as CloudFront does: brotli or gzip, by what the
 browser accepts, precompressed next to each file of the built site."""
+
 import gzip
 import os
 import signal
 import subprocess
-import time
 import urllib.request
 
 import brotli
 import pytest
+from site_helpers import output_file
 
 from bench.context import free_port, wait_for_http
-from site_helpers import output_file
 from tests.conftest import ROOT
 from tests.e2e.site_server import server_env
 
@@ -26,9 +26,14 @@ def served(tmp_path_factory, build_site):
     site = build_site(tmp / "output")
     port = free_port()
     with open(tmp / "serve.log", "wb") as log:
-        make = subprocess.Popen(["make", "--no-print-directory", "serve", f"OUTPUTDIR={site}", "HOST=127.0.0.1",
-                                 f"PORT={port}"], cwd=ROOT, env=server_env(tmp, port, site), stdout=log,
-                                stderr=subprocess.STDOUT, start_new_session=True)
+        make = subprocess.Popen(
+            ["make", "--no-print-directory", "serve", f"OUTPUTDIR={site}", "HOST=127.0.0.1", f"PORT={port}"],
+            cwd=ROOT,
+            env=server_env(tmp, port, site),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     try:
         wait_for_http(f"http://127.0.0.1:{port}/api/health")
         yield f"http://127.0.0.1:{port}", site
@@ -47,8 +52,9 @@ def theme_file(site, suffix):
     return "/" + next(site.glob(f"theme/**/*{suffix}")).relative_to(site).as_posix()
 
 
-@pytest.mark.parametrize("accept,encoding", [("br", "br"), ("gzip, deflate, br", "br"), ("gzip", "gzip"),
-                                             ("gzip;q=1.0, identity", "gzip")])
+@pytest.mark.parametrize(
+    "accept,encoding", [("br", "br"), ("gzip, deflate, br", "br"), ("gzip", "gzip"), ("gzip;q=1.0, identity", "gzip")]
+)
 @pytest.mark.parametrize("path", ["/", "/blog/ketamine-for-chronic-pain/", ".css", ".js", "/feeds/all.atom.xml"])
 def test_text_is_sent_compressed_by_what_the_browser_accepts(served, path, accept, encoding):
     url, site = served
@@ -74,4 +80,3 @@ def test_images_are_not_compressed_again(served):
     headers, body = get(url + image, "br, gzip")
     assert headers["Content-Encoding"] is None
     assert body == (site / image.lstrip("/")).read_bytes()
-

@@ -1,13 +1,14 @@
 """What authors write in GitHub's dialect renders as GitHub shows it, read by Python-Markdown (pelicanconf.py
 MARKDOWN) in a real build; metadata as Pelican documents it."""
+
 import shutil
 from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
+from site_helpers import output_file, text
 
 from deploy.lint_content import lint
-from site_helpers import output_file, text
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -83,8 +84,10 @@ def prose(site):
 
 def test_tables(prose):
     assert [text(th) for th in prose.select("table thead th")] == ["Step", "Time"]
-    assert [[text(td) for td in tr.find_all("td")] for tr in prose.select("table tbody tr")] == \
-        [["Check-in", "10 minutes"], ["Infusion", "40 minutes"]]
+    assert [[text(td) for td in tr.find_all("td")] for tr in prose.select("table tbody tr")] == [
+        ["Check-in", "10 minutes"],
+        ["Infusion", "40 minutes"],
+    ]
     assert prose.select("table thead th")[1]["style"] == "text-align: right;"
 
 
@@ -108,8 +111,10 @@ def test_strikethrough_with_two_tildes_only(prose):
 def test_task_lists(prose):
     boxes = prose.select("li.task-list-item input[type=checkbox]")
     assert [(box.has_attr("checked"), box.has_attr("disabled")) for box in boxes] == [(True, True), (False, True)]
-    assert [text(li) for li in prose.select("li.task-list-item")] == \
-        ["Eat a light meal", "Bring a friend to drive you home"]
+    assert [text(li) for li in prose.select("li.task-list-item")] == [
+        "Eat a light meal",
+        "Bring a friend to drive you home",
+    ]
 
 
 def test_bare_urls_and_email_addresses_are_links(prose):
@@ -119,8 +124,10 @@ def test_bare_urls_and_email_addresses_are_links(prose):
 
 def test_lists_nested_by_two_spaces(prose):
     outer = prose.find("ol")
-    assert [text(li.find(string=True, recursive=False)) for li in outer.find_all("li", recursive=False)] == \
-        ["Before the visit", "After the visit"]
+    assert [text(li.find(string=True, recursive=False)) for li in outer.find_all("li", recursive=False)] == [
+        "Before the visit",
+        "After the visit",
+    ]
     assert [text(li) for li in outer.select(":scope > li > ul > li")] == ["sleep well", "drink water"]
 
 
@@ -140,8 +147,10 @@ def test_metadata_as_pelican_documents_it(site):
     assert soup.select_one(".byline time")["datetime"].startswith("2026-12-01T09:00")
     # Summary is Markdown too, and its indented second line continues it.
     card = page(site, "/").find("a", string="What to Expect at Your First Infusion").find_parent("li")
-    assert str(card.select_one(".post-summary p")) == \
-        "<p>A calm room, a nurse <em>at your side</em>,\nand about forty minutes of treatment.</p>"
+    assert (
+        str(card.select_one(".post-summary p"))
+        == "<p>A calm room, a nurse <em>at your side</em>,\nand about forty minutes of treatment.</p>"
+    )
 
 
 def test_nothing_of_one_article_leaks_into_the_next(site):

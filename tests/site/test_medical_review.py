@@ -1,15 +1,16 @@
 """Who stands behind an article: people pages, "Written by" and "Medically reviewed by" bylines, sources, and the
 JSON-LD search engines read (checked against schema.org's vocabulary), on the example content of
 tests/clinic_site.py; and the real site, which has no people yet."""
+
 import json
 import shutil
 
 import pytest
 from bs4 import BeautifulSoup
 from lxml import etree
-
 from schema_org import problems
 from site_helpers import SITEURL, text
+
 from tests.clinic_site import ARTICLE, FAQ, ROOT
 
 DANA, SAM = "/people/dana-reyes/", "/people/sam-okafor/"
@@ -34,13 +35,21 @@ def test_each_person_has_a_page_with_name_credentials_role_photo_and_bio(clinic_
 
 
 def test_person_json_ld_names_credentials_role_and_the_clinic(clinic_page):
-    profile, = json_ld(clinic_page(SAM), "ProfilePage")
+    (profile,) = json_ld(clinic_page(SAM), "ProfilePage")
     person = profile["mainEntity"]
-    assert person == {"@type": "Person", "name": "Sam Okafor", "url": SITEURL + SAM, "jobTitle": "Infusion Nurse",
-                      "worksFor": {"@id": SITEURL + "/#clinic"}, "honorificSuffix": "RN, BSN",
-                      "hasCredential": [{"@type": "EducationalOccupationalCredential", "name": "RN"},
-                                        {"@type": "EducationalOccupationalCredential", "name": "BSN"}]}
-    dana, = json_ld(clinic_page(DANA), "ProfilePage")
+    assert person == {
+        "@type": "Person",
+        "name": "Sam Okafor",
+        "url": SITEURL + SAM,
+        "jobTitle": "Infusion Nurse",
+        "worksFor": {"@id": SITEURL + "/#clinic"},
+        "honorificSuffix": "RN, BSN",
+        "hasCredential": [
+            {"@type": "EducationalOccupationalCredential", "name": "RN"},
+            {"@type": "EducationalOccupationalCredential", "name": "BSN"},
+        ],
+    }
+    (dana,) = json_ld(clinic_page(DANA), "ProfilePage")
     assert dana["mainEntity"]["image"] == SITEURL + "/images/team/dana-reyes.png"
 
 
@@ -63,7 +72,7 @@ def test_article_says_who_wrote_and_reviewed_it_and_when(clinic_page):
 
 
 def test_article_json_ld_is_a_medical_web_page_with_review_and_sources(clinic_page):
-    page, = json_ld(clinic_page(ARTICLE), "MedicalWebPage")
+    (page,) = json_ld(clinic_page(ARTICLE), "MedicalWebPage")
     assert page["headline"] == "What to Expect at Your First Infusion"
     assert page["datePublished"].startswith("2026-11-10T09:00")
     assert page["dateModified"].startswith("2026-11-25T10:00")
@@ -86,14 +95,17 @@ def test_every_json_ld_of_the_site_follows_schema_org(clinic_site):
     assert checked == {"MedicalClinic", "MedicalWebPage", "ProfilePage", "FAQPage"}
 
 
-@pytest.mark.parametrize("broken,problem", [
-    ({"@type": "MedicalWebPage", "reviewedBy": "Dana"}, "$.reviewedBy: the text 'Dana' where"),
-    ({"@type": "MedicalWebPage", "lastReviewed": "last week"}, "$.lastReviewed: the text 'last week'"),
-    ({"@type": "Person", "lastReviewed": "2026-01-01"}, "$.lastReviewed: a Person has no property lastReviewed"),
-    ({"@type": "MedicalWebPage", "author": {"@type": "Question"}}, "$.author: a Question where"),
-    ({"@type": "MedicalWebPage", "reviewer": {"@type": "Person"}}, "$.reviewer: no such schema.org property"),
-    ({"@type": "MedicalPage"}, "$: unknown type 'MedicalPage'"),
-])
+@pytest.mark.parametrize(
+    "broken,problem",
+    [
+        ({"@type": "MedicalWebPage", "reviewedBy": "Dana"}, "$.reviewedBy: the text 'Dana' where"),
+        ({"@type": "MedicalWebPage", "lastReviewed": "last week"}, "$.lastReviewed: the text 'last week'"),
+        ({"@type": "Person", "lastReviewed": "2026-01-01"}, "$.lastReviewed: a Person has no property lastReviewed"),
+        ({"@type": "MedicalWebPage", "author": {"@type": "Question"}}, "$.author: a Question where"),
+        ({"@type": "MedicalWebPage", "reviewer": {"@type": "Person"}}, "$.reviewer: no such schema.org property"),
+        ({"@type": "MedicalPage"}, "$: unknown type 'MedicalPage'"),
+    ],
+)
 def test_the_schema_check_catches_what_search_engines_would_not_understand(broken, problem):
     found = problems({"@context": "https://schema.org", **broken})
     assert found and found[0].startswith(problem), found
@@ -130,15 +142,19 @@ def test_the_real_site_has_no_people_and_claims_no_review(built_site, page):
     assert "/people/" not in (built_site / "sitemap.xml").read_text()
 
 
-@pytest.mark.parametrize("line,logged", [
-    ("Reviewed-By: nobody-here\nReviewed-On: 2026-11-20", "'Reviewed-By: nobody-here' names nobody"),
-    ("Reviewed-By: dana-reyes\nReviewed-On: 20 November 2026", "'Reviewed-On: 20 November 2026' is not a date"),
-])
+@pytest.mark.parametrize(
+    "line,logged",
+    [
+        ("Reviewed-By: nobody-here\nReviewed-On: 2026-11-20", "'Reviewed-By: nobody-here' names nobody"),
+        ("Reviewed-By: dana-reyes\nReviewed-On: 20 November 2026", "'Reviewed-On: 20 November 2026' is not a date"),
+    ],
+)
 def test_a_review_the_build_cannot_show_stops_the_build(tmp_path, build_site, line, logged):
     content = shutil.copytree(ROOT / "content", tmp_path / "content")
     shutil.copytree(ROOT / "tests/site/fixtures/clinic/people", content / "people")
     (content / "articles" / "reviewed.md").write_text(
-        f"Title: Reviewed\nDate: 2026-11-10\nSummary: s.\n{line}\n\nText.\n", encoding="utf-8")
+        f"Title: Reviewed\nDate: 2026-11-10\nSummary: s.\n{line}\n\nText.\n", encoding="utf-8"
+    )
     with pytest.raises(AssertionError, match=logged):
         build_site(tmp_path / "output", content=content)
 

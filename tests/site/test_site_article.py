@@ -1,10 +1,10 @@
 """The first article: the clinic's own text, published as written, with full metadata."""
+
 import copy
 import json
 from pathlib import Path
 
 import pytest
-
 from site_helpers import CLINIC, SITEURL, text
 
 ARTICLE = "/blog/ketamine-for-chronic-pain/"
@@ -59,9 +59,12 @@ def test_article_metadata_is_visible(page):
     assert text(byline.time) == "November 2, 2026"
     assert soup.select_one(".post-meta a")["href"] == "/category/chronic-pain/"
     tags = {text(a): a["href"] for a in soup.select("a[rel=tag]")}
-    assert tags == {"ketamine": "/tag/ketamine/", "chronic pain": "/tag/chronic-pain/",
-                    "pain management": "/tag/pain-management/",
-                    "ketamine infusion therapy": "/tag/ketamine-infusion-therapy/"}
+    assert tags == {
+        "ketamine": "/tag/ketamine/",
+        "chronic pain": "/tag/chronic-pain/",
+        "pain management": "/tag/pain-management/",
+        "ketamine infusion therapy": "/tag/ketamine-infusion-therapy/",
+    }
 
 
 def test_article_head_has_description_canonical_and_sharing_tags(page):
@@ -77,8 +80,9 @@ def test_article_head_has_description_canonical_and_sharing_tags(page):
     assert og["og:description"] == description
     assert og["og:image"].startswith(SITEURL + "/theme/img/share.")
     assert og["article:published_time"].startswith("2026-11-02")
-    twitter = {m["name"]: m["content"] for m in soup.find_all("meta", attrs={"name": True})
-               if m["name"].startswith("twitter:")}
+    twitter = {
+        m["name"]: m["content"] for m in soup.find_all("meta", attrs={"name": True}) if m["name"].startswith("twitter:")
+    }
     assert twitter["twitter:card"] == "summary_large_image"
     assert twitter["twitter:title"] == "Ketamine for Chronic Pain"
 

@@ -1,4 +1,5 @@
 """The build's speed-ups (plugins/markdown_reader.py, frozen_urls.py, parallel_build.py) change nothing a visitor gets."""
+
 import os
 import shutil
 from pathlib import Path
@@ -25,8 +26,12 @@ def content_with_articles(tmp_path):
     shutil.copytree(ROOT / "content", content)
     corpus.write_corpus(corpus.make_articles(ARTICLES), content / "articles", corpus.pelican_text)
     renamed = content / "articles" / "article-0005.md"
-    renamed.write_text(renamed.read_text(encoding="utf-8").replace(
-        "\n\n", "\nSave_as: blog/renamed/index.html\nURL: blog/renamed/\n\n", 1), encoding="utf-8")
+    renamed.write_text(
+        renamed.read_text(encoding="utf-8").replace(
+            "\n\n", "\nSave_as: blog/renamed/index.html\nURL: blog/renamed/\n\n", 1
+        ),
+        encoding="utf-8",
+    )
     return content
 
 
@@ -48,14 +53,16 @@ WITHOUT_AFFINITY = "import os\ndel os.sched_getaffinity\n"
 SPAWN = "import multiprocessing\nmultiprocessing.set_start_method('spawn')\n"
 
 
-@pytest.mark.parametrize("platform", [WITHOUT_AFFINITY, SPAWN, WITHOUT_AFFINITY + SPAWN],
-                         ids=["no-sched_getaffinity", "spawn", "macos"])
+@pytest.mark.parametrize(
+    "platform", [WITHOUT_AFFINITY, SPAWN, WITHOUT_AFFINITY + SPAWN], ids=["no-sched_getaffinity", "spawn", "macos"]
+)
 def test_the_site_builds_the_same_where_python_differs(tmp_path, build_site, platform):
     content = content_with_articles(tmp_path)
     (tmp_path / "python").mkdir()
     (tmp_path / "python" / "sitecustomize.py").write_text(platform, encoding="utf-8")
-    built = build_site(tmp_path / "built", content=content, env={"PYTHONPATH": str(tmp_path / "python")},
-                       PARALLEL_MIN_JOBS=2)
+    built = build_site(
+        tmp_path / "built", content=content, env={"PYTHONPATH": str(tmp_path / "python")}, PARALLEL_MIN_JOBS=2
+    )
     plain = build_site(tmp_path / "plain", content=content, PLUGINS=PLAIN_PLUGINS)
     assert files(built) == files(plain)
 
@@ -83,16 +90,23 @@ def test_a_plugin_listening_to_content_written_hears_of_every_file(tmp_path, bui
     heard = {}
     for name, plugins in (("built", pelicanconf.PLUGINS), ("plain", PLAIN_PLUGINS)):
         log = tmp_path / f"{name}.log"
-        output = build_site(tmp_path / name, content=content, env={"WRITTEN_LOG": str(log)}, PARALLEL_MIN_JOBS=2,
-                            PLUGINS=[*plugins, "record_written"],
-                            PLUGIN_PATHS=[str(ROOT / "plugins"), str(tmp_path / "plugins")])
+        output = build_site(
+            tmp_path / name,
+            content=content,
+            env={"WRITTEN_LOG": str(log)},
+            PARALLEL_MIN_JOBS=2,
+            PLUGINS=[*plugins, "record_written"],
+            PLUGIN_PATHS=[str(ROOT / "plugins"), str(tmp_path / "plugins")],
+        )
         lines = [line.split(" ", 1) for line in log.read_text(encoding="utf-8").splitlines()]
         heard[name] = sorted(os.path.relpath(path, output) for _, path in lines)
         assert len({pid for pid, _ in lines}) == 1  # in the build's own process, as Pelican sends it
     assert "blog/article-0011/index.html" in heard["built"] and "index.html" in heard["built"]
     assert heard["built"] == heard["plain"]
-    assert set(heard["built"]) == {p for p in files(tmp_path / "built") if p.endswith(".html")} | \
-        {"sitemap.xml", "robots.txt"}
+    assert set(heard["built"]) == {p for p in files(tmp_path / "built") if p.endswith(".html")} | {
+        "sitemap.xml",
+        "robots.txt",
+    }
 
 
 def test_a_rebuild_rewrites_only_the_pages_that_changed(tmp_path, build_site):
@@ -117,7 +131,11 @@ def test_a_template_error_in_a_rendering_process_fails_the_build(tmp_path, build
     theme = tmp_path / "theme"
     shutil.copytree(ROOT / "theme", theme)
     article = theme / "templates" / "article.html"
-    article.write_text(article.read_text(encoding="utf-8").replace(
-        "{% block content %}", "{% block content %}{{ no_such_helper() }}", 1), encoding="utf-8")
+    article.write_text(
+        article.read_text(encoding="utf-8").replace(
+            "{% block content %}", "{% block content %}{{ no_such_helper() }}", 1
+        ),
+        encoding="utf-8",
+    )
     with pytest.raises(AssertionError, match="no_such_helper"):
         build_site(tmp_path / "output", content=content, THEME=str(theme), PARALLEL_MIN_JOBS=2)

@@ -1,10 +1,10 @@
 """Other builds of the same sources: production settings, drafts and future dates, many articles."""
+
 import shutil
 from pathlib import Path
 
 from bs4 import BeautifulSoup
 from lxml import etree
-
 
 ROOT = Path(__file__).resolve().parents[2]
 PUBLIC = "https://clinic.test"
@@ -13,7 +13,9 @@ PUBLIC = "https://clinic.test"
 def write_article(folder, slug, tags="ketamine", date="2026-01-01", extra=""):
     (folder / f"{slug}.md").write_text(
         f"Title: Article {slug}\nDate: {date}\nCategory: Chronic Pain\nTags: {tags}\nSlug: {slug}\n{extra}\n"
-        f"Text of {slug}.\n", encoding="utf-8")
+        f"Text of {slug}.\n",
+        encoding="utf-8",
+    )
 
 
 def soup(path):

@@ -1,6 +1,6 @@
 """Feeds, sitemap, robots.txt and favicon: what feed readers, search engines and browsers fetch."""
-from lxml import etree
 
+from lxml import etree
 from site_helpers import SITEURL, output_file
 
 ARTICLE_URL = SITEURL + "/blog/ketamine-for-chronic-pain/"
@@ -33,14 +33,21 @@ def sitemap_urls(site):
 def test_sitemap_lists_every_indexable_page_and_nothing_missing(built_site, html_files):
     urls = sitemap_urls(built_site)
     assert len(urls) == len(set(urls))
-    indexable = {SITEURL + path for path, soup in html_files
-                 if not soup.find("meta", attrs={"name": "robots", "content": "noindex"})
-                 and "/page/" not in path}
+    indexable = {
+        SITEURL + path
+        for path, soup in html_files
+        if not soup.find("meta", attrs={"name": "robots", "content": "noindex"}) and "/page/" not in path
+    }
     assert indexable == set(urls)
     for url in urls:
         assert output_file(built_site, url) is not None, url
-    assert {ARTICLE_URL, SITEURL + "/about/", SITEURL + "/contact/", SITEURL + "/privacy/",
-            SITEURL + "/medical-disclaimer/"} <= set(urls)
+    assert {
+        ARTICLE_URL,
+        SITEURL + "/about/",
+        SITEURL + "/contact/",
+        SITEURL + "/privacy/",
+        SITEURL + "/medical-disclaimer/",
+    } <= set(urls)
 
 
 def test_robots_txt_points_to_the_sitemap(built_site):

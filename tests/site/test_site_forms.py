@@ -1,11 +1,12 @@
 """Both forms on every article (contact, then subscribe), and the contact form on /contact/:
 they work without JavaScript, every field is labelled, and the field names are the service's contract."""
+
 import re
 
 import pytest
 from bs4 import BeautifulSoup
-
 from site_helpers import CLINIC, text
+
 from tests.conftest import ROOT
 
 CONTACT_FIELDS = {"name": "text", "email": "email", "phone": "tel", "message": None}

