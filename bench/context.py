@@ -1,12 +1,9 @@
 """What every measurement gets: where things are, how many repetitions, and helpers to run processes."""
 
 import os
-import socket
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -56,24 +53,3 @@ def timed(cmd, *, env=None, cwd=None, timeout=300):
     start = time.perf_counter()
     run_ok(cmd, env=env, cwd=cwd, timeout=timeout)
     return time.perf_counter() - start
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for_http(url, timeout=20.0):
-    """Poll url until it answers (any HTTP status), or fail after timeout seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            urllib.request.urlopen(url, timeout=1)
-            return
-        except urllib.error.HTTPError:
-            return
-        except OSError:
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"{url} did not answer within {timeout}s")
-            time.sleep(0.1)

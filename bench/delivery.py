@@ -15,10 +15,11 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
-from bench.context import free_port, run_ok
+from bench.context import run_ok
 from bench.forms_load import Gunicorn
 from bench.relay import CountingRelay, Relay, SlowRelay
 from bench.table import Row, med
+from localhost import free_port
 
 VISITORS = 50  # each kind, per repetition
 PAUSE = 0.01  # seconds between the contact form's visitors

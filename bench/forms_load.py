@@ -13,8 +13,9 @@ import subprocess
 import urllib.error
 import urllib.request
 
-from bench.context import free_port, run_ok, wait_for_http
+from bench.context import run_ok
 from bench.table import Row, med
+from localhost import free_port, wait_for_http
 
 DURATION = 5  # seconds per wrk run
 CONNECTIONS = 4

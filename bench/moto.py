@@ -5,7 +5,7 @@ import time
 import urllib.error
 import urllib.request
 
-from bench.context import free_port
+from localhost import free_port
 
 AWS_ENV = {
     "AWS_REGION": "us-east-1",

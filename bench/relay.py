@@ -5,7 +5,7 @@ import asyncio
 
 from aiosmtpd.controller import Controller
 
-from bench.context import free_port
+from localhost import free_port
 
 
 class CountingRelay:

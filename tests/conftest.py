@@ -5,70 +5,33 @@
 - `browser_type_launch_args`: Playwright drives Debian's Chromium, never a downloaded browser.
 - `built_site`: the site built once per session with pelicanconf.py into a temporary folder (its Path), and
   `captcha_site` the same with the spam check on;
-- `clinic_site`: the same with the example content of tests/clinic_site.py (people, a reviewed article with
+- `clinic_site`: the same with the example content of tests/support/clinic_site.py (people, a reviewed article with
   sources and a 4000-pixel photo, a FAQ page), built once per session;
   `build_site` (a fixture returning the `build_site()` function) builds variants: settings file,
   content folder, SITEURL, extra Pelican settings.
 """
 
-import email
-import email.policy
-import json
+import mailbox
 import os
 import subprocess
 import sys
-import urllib.request
-from pathlib import Path
 
+import boto3
 import pytest
-from aiosmtpd.controller import Controller
 
-from bench.context import free_port, wait_for_http
+import forms_lambda.handler
+from forms_lambda import create_app
 from forms_lambda.stores.dynamo import DynamoStore
 from forms_lambda.stores.sqlite import SqliteStore
+from localhost import free_port, wait_for_http
+from tests.support import ROOT
+from tests.support.clinic_site import clinic_content
+from tests.support.forms import INBOX, SECRET, SENDER, delivery_order, parse, ses_messages
+from tests.support.servers import MotoServer, SmtpServer
+from tests.support.site_build import build_site
 
-ROOT = Path(__file__).resolve().parent.parent
 # Fails the run if any log line holds a name, email, phone or message that a test posted.
 pytest_plugins = ["tests.security.privacy_audit"]
-
-
-class RecordingHandler:
-    """Keeps every message the SMTP server accepts, parsed, with its envelope."""
-
-    def __init__(self):
-        self.messages = []
-        self.envelopes = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.envelopes.append(envelope)
-        self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
-        return "250 Message accepted for delivery"
-
-
-class SmtpServer:
-    """An aiosmtpd server on a free port; stop() drops every session at once, start() listens again."""
-
-    def __init__(self, handler=None):
-        self.handler = handler or RecordingHandler()
-        self.port = free_port()
-        self.controller = None
-
-    @property
-    def messages(self):
-        return self.handler.messages
-
-    @property
-    def url(self):
-        return f"smtp://127.0.0.1:{self.port}"
-
-    def start(self):
-        self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
-        self.controller.start()
-
-    def stop(self):
-        if self.controller:
-            self.controller.stop()
-            self.controller = None
 
 
 @pytest.fixture
@@ -79,28 +42,12 @@ def smtp_server():
     server.stop()
 
 
-class MotoServer:
-    def __init__(self, port):
-        self.port = port
-        self.url = f"http://127.0.0.1:{port}"
-
-    def reset(self):
-        urllib.request.urlopen(urllib.request.Request(f"{self.url}/moto-api/reset", method="POST"))
-
-    def data(self):
-        """moto's record of everything it holds, e.g. data()["ses"] for sent emails."""
-        import json
-
-        with urllib.request.urlopen(f"{self.url}/moto-api/data.json") as r:
-            return json.load(r)
-
-
 @pytest.fixture(scope="session")
 def moto_process():
     port = free_port()
-    # moto_server, with DynamoDB's atomic writes (see tests/moto_server.py)
+    # moto_server, with DynamoDB's atomic writes (see tests/support/moto_server.py)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "tests.moto_server", "-H", "127.0.0.1", "-p", str(port)],
+        [sys.executable, "-m", "tests.support.moto_server", "-H", "127.0.0.1", "-p", str(port)],
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -164,38 +111,15 @@ def _no_real_aws_credentials():
         os.environ.pop(name, None)
 
 
-def build_site(output, settings="pelicanconf.py", content=None, site_url=None, env=None, **overrides):
-    """Run Pelican (as `make html` does) into `output`; returns it as a Path.
-
-    `site_url` replaces SITEURL and FEED_DOMAIN; `overrides` are more Pelican settings (-e, as JSON).
-    The content cache goes into `output`'s parent, so builds never share or touch the repository's cache/.
-    """
-    output = Path(output)
-    overrides = {"CACHE_PATH": str(output.parent / f"{output.name}-cache"), **overrides}
-    if site_url is not None:
-        overrides.update(SITEURL=site_url, FEED_DOMAIN=site_url)
-    cmd = [
-        sys.executable,
-        "-m",
-        "pelican",
-        str(content or ROOT / "content"),
-        "-o",
-        str(output),
-        "-s",
-        str(ROOT / settings),
-        "--fatal",
-        "errors",
-        "-e",
-        *(f"{key}={json.dumps(value)}" for key, value in overrides.items()),
-    ]
-    # The spam check only when asked for (`env`): a developer's FORMS_CAPTCHA must not change what tests see.
-    inherited = {k: v for k, v in os.environ.items() if k != "FORMS_CAPTCHA"}
-    # COLUMNS: Pelican's log lines unwrapped, whatever the length of the temporary folder's name.
-    result = subprocess.run(
-        cmd, cwd=ROOT, env={**inherited, "COLUMNS": "1000", **(env or {})}, capture_output=True, text=True
-    )
-    assert result.returncode == 0, f"pelican failed:\n{result.stdout}\n{result.stderr}"
-    return output
+@pytest.fixture(autouse=True)
+def _clean_environment(monkeypatch, tmp_path):
+    """Tests never see the developer's FORMS_* settings, nor write into the repository (var/): each runs in its own
+    temporary folder, where a `python -m forms_lambda` (or deploy, bench) it starts still finds the project."""
+    for name in list(os.environ):
+        if name.startswith("FORMS_") or name == "AWS_LAMBDA_FUNCTION_NAME":
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
+    monkeypatch.chdir(tmp_path)
 
 
 @pytest.fixture(name="build_site", scope="session")
@@ -212,9 +136,7 @@ def built_site(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def clinic_site(tmp_path_factory):
-    """The site built from content/ plus the example content of tests/clinic_site.py: its Path."""
-    from tests.clinic_site import clinic_content
-
+    """The site built from content/ plus the example content of tests/support/clinic_site.py: its Path."""
     folder = tmp_path_factory.mktemp("clinic")
     return build_site(folder / "output", content=clinic_content(folder / "content"))
 
@@ -223,3 +145,65 @@ def clinic_site(tmp_path_factory):
 def captcha_site(tmp_path_factory):
     """The site built with the spam check on (FORMS_CAPTCHA=altcha, as `FORMS_CAPTCHA=altcha make run` builds it)."""
     return build_site(tmp_path_factory.mktemp("captcha-site") / "output", env={"FORMS_CAPTCHA": "altcha"})
+
+
+# --- The form service on real backends (used by tests/forms, tests/emails and tests/security) ---------------
+
+
+@pytest.fixture
+def sqlite_config(tmp_path):
+    return {
+        "FORMS_STORE": f"sqlite:///{tmp_path}/forms.sqlite3",
+        "FORMS_MAILER": f"maildir:{tmp_path}/mail",
+        "FORMS_VAR_DIR": str(tmp_path / "var"),
+        "FORMS_SECRET_KEY": SECRET,
+        "FORMS_SENDER": SENDER,
+        "FORMS_CLINIC_INBOX": INBOX,
+        "FORMS_SITE_URL": "https://clinic.example",
+        # The limiter runs but never throttles these tests (tests/security tests the limits).
+        "FORMS_RATE_LIMIT": "10000/minute",
+        # Delivered in the request's thread, so a test reads the email as soon as the request returns;
+        # the server's own worker thread is tested through gunicorn (tests/forms/test_delivery.py).
+        "FORMS_DELIVERY": "inline",
+    }
+
+
+@pytest.fixture
+def maildir(tmp_path):
+    """What MaildirMailer delivered, parsed, oldest first."""
+
+    def messages():
+        path = tmp_path / "mail"
+        if not all((path / part).is_dir() for part in ("new", "cur", "tmp")):
+            return []  # none yet (a server process may be creating the folder this very moment)
+        box = mailbox.Maildir(path, create=False)
+        return [parse(box.get_bytes(key)) for key in sorted(box.keys(), key=delivery_order)]
+
+    return messages
+
+
+@pytest.fixture
+def dynamo_config(moto_server, sqlite_config):
+    boto3.client("sesv2").create_email_identity(EmailIdentity="clinic.example")
+    DynamoStore("test-forms").init()
+    return {**sqlite_config, "FORMS_STORE": "dynamodb://test-forms", "FORMS_MAILER": "ses"}
+
+
+@pytest.fixture(params=["sqlite+maildir", "dynamodb+ses"])
+def backend(request, sqlite_config, maildir):
+    """An app on each pair of real backends, with a function returning the emails it sent."""
+    if request.param == "sqlite+maildir":
+        return create_app({**sqlite_config, "TESTING": True}), maildir
+    moto = request.getfixturevalue("moto_server")
+    config = request.getfixturevalue("dynamo_config")
+    return create_app({**config, "TESTING": True}), lambda: ses_messages(moto)
+
+
+@pytest.fixture
+def lambda_env(monkeypatch, tmp_path):
+    monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", "clinic-forms")
+    monkeypatch.setenv("FORMS_SECRET_KEY", SECRET)
+    monkeypatch.setenv("FORMS_STORE", f"sqlite:///{tmp_path}/forms.sqlite3")
+    monkeypatch.setenv("FORMS_MAILER", f"maildir:{tmp_path}/mail")
+    monkeypatch.setenv("FORMS_SITE_URL", "https://clinic.example")
+    monkeypatch.setattr(forms_lambda.handler, "_lambda_handler", None)

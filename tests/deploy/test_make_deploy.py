@@ -75,7 +75,7 @@ def test_content_mistakes_stop_the_deploy_before_anything_is_built(moto_server, 
 
 def test_deploy_uploads_the_build_then_asks_the_notify_function_to_mail(moto_server, tmp_path):
     """No newsletter code runs on the deploying machine: it invokes the stack's function and prints its summary."""
-    from tests.newsletter.test_notify_function import lambda_answers
+    from tests.support.servers import lambda_answers
 
     make_stack()  # a first publish: nothing to invalidate yet
     lambda_answers(moto_server, {"ok": True, "exit_code": 0, "summary": "no new articles to announce\n"})

@@ -1,6 +1,6 @@
 """`make audit`: Lighthouse (mobile preset), served as `make run` does, on the home page, an article, the contact
 page and /thanks/urgent/; on an article with photos, people and sources (the example content of
-tests/clinic_site.py); and on an article with the forms' spam check on (`FORMS_CAPTCHA=altcha make run`: the
+tests/support/clinic_site.py); and on an article with the forms' spam check on (`FORMS_CAPTCHA=altcha make run`: the
 widget's script, stylesheet and worker).
 
 Writes one JSON report per page into test-artifacts/lighthouse/, prints the four category scores and exits
@@ -20,10 +20,11 @@ import sys
 import tempfile
 from pathlib import Path
 
-from tests.clinic_site import ARTICLE, clinic_content
-from tests.conftest import ROOT, build_site
-from tests.e2e.pages import first_page
-from tests.e2e.site_server import running_site
+from tests.support import ROOT
+from tests.support.clinic_site import ARTICLE, clinic_content
+from tests.support.pages import first_page
+from tests.support.site_build import build_site
+from tests.support.site_server import running_site
 
 LIGHTHOUSE = ROOT / "node_modules" / ".bin" / "lighthouse"
 REPORTS = ROOT / "test-artifacts" / "lighthouse"

@@ -4,7 +4,7 @@ from urllib.parse import unquote, urlsplit
 
 from bs4 import BeautifulSoup
 
-from tests.e2e.pages import url_path
+from tests.support.pages import url_path
 
 
 def test_every_anchor_in_a_link_exists_in_its_page(built_site):

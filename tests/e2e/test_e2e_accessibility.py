@@ -1,10 +1,9 @@
 """axe-core finds nothing on any kind of page a visitor can reach, nor on the contact form in error."""
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
-from tests.e2e.pages import contact_form, fill_contact, first_page, submit_invalid
+from tests.support.pages import assert_no_violations, contact_form, fill_contact, first_page, submit_invalid
 
 pytestmark = pytest.mark.e2e
 
@@ -25,11 +24,6 @@ PAGE_KINDS = {
     "unsubscribed": ("unsubscribed/index.html",),
     "404 page": ("404.html",),
 }
-
-
-def assert_no_violations(page):
-    results = Axe().run(page)
-    assert results.violations_count == 0, results.generate_report()
 
 
 @pytest.mark.parametrize("kind", PAGE_KINDS)

@@ -8,9 +8,8 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
 from forms_lambda.clinic import read_clinic
-from tests.e2e.conftest import Outbox
-from tests.e2e.pages import contact_form, fill_contact, first_page, subscribe_form
-from tests.e2e.site_server import CLINIC_INBOX, running_site
+from tests.support.pages import contact_form, fill_contact, first_page, subscribe_form
+from tests.support.site_server import CLINIC_INBOX, Outbox, running_site
 
 pytestmark = pytest.mark.e2e
 

@@ -5,8 +5,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.pages import contact_form, fill_contact, submit_invalid
-from tests.e2e.site_server import CLINIC_INBOX
+from tests.support.pages import contact_form, fill_contact, submit_invalid
+from tests.support.site_server import CLINIC_INBOX
 
 pytestmark = pytest.mark.e2e
 

@@ -9,8 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from forms_lambda.views import URGENT_THANKS
-from tests.e2e.pages import contact_form, fill_contact
-from tests.e2e.test_e2e_accessibility import assert_no_violations
+from tests.support.pages import assert_no_violations, contact_form, fill_contact
 
 pytestmark = pytest.mark.e2e
 

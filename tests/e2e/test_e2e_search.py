@@ -6,7 +6,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
-from tests.clinic_site import ARTICLE, FAQ
+from tests.support.clinic_site import ARTICLE, FAQ
 
 pytestmark = pytest.mark.e2e
 

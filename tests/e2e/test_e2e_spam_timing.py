@@ -11,10 +11,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from playwright.sync_api import expect
 
-from tests.conftest import ROOT
-from tests.e2e.conftest import Outbox
-from tests.e2e.pages import contact_form, fill_contact
-from tests.e2e.site_server import running_site
+from tests.support import ROOT
+from tests.support.pages import contact_form, fill_contact
+from tests.support.site_server import Outbox, running_site
 
 pytestmark = pytest.mark.e2e
 

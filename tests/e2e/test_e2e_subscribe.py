@@ -5,8 +5,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.pages import subscribe_form
-from tests.e2e.test_e2e_accessibility import assert_no_violations
+from tests.support.pages import assert_no_violations, subscribe_form
 
 pytestmark = pytest.mark.e2e
 

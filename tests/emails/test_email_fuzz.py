@@ -14,8 +14,14 @@ from forms_lambda import emails
 from forms_lambda.forms import LIMITS, ContactForm
 from forms_lambda.stores import Post, Submission, Subscriber
 from tests.emails import samples
-from tests.emails.support import CONFIRM_HEADERS, CONTACT_HEADERS, LIST_HEADERS, URGENT_CONTACT_HEADERS, header_names
-from tests.security.conftest import CONTACT
+from tests.support.email_headers import (
+    CONFIRM_HEADERS,
+    CONTACT_HEADERS,
+    LIST_HEADERS,
+    URGENT_CONTACT_HEADERS,
+    header_names,
+)
+from tests.support.forms import CONTACT
 
 FUZZ = settings(
     max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]

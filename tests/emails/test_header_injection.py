@@ -17,9 +17,14 @@ import pytest
 from forms_lambda import create_app, emails
 from forms_lambda.stores import URGENT, Post, Submission
 from tests.emails import samples
-from tests.emails.support import CONTACT_HEADERS, LIST_HEADERS, URGENT_CONTACT_HEADERS, header_block, header_names
-from tests.forms.support import INBOX, JSON
-from tests.security.conftest import CONTACT
+from tests.support.email_headers import (
+    CONTACT_HEADERS,
+    LIST_HEADERS,
+    URGENT_CONTACT_HEADERS,
+    header_block,
+    header_names,
+)
+from tests.support.forms import CONTACT, INBOX, JSON
 
 BCC = "Bcc: victim@example.org"
 

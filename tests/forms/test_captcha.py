@@ -18,8 +18,7 @@ from forms_lambda.captcha import Altcha
 from forms_lambda.clinic import read_clinic
 from forms_lambda.signing_keys import SigningKeys
 from forms_lambda.stores.sqlite import SqliteStore
-from tests.forms.support import JSON, SECRET
-from tests.security.conftest import CONTACT
+from tests.support.forms import CONTACT, JSON, SECRET
 
 SUBSCRIBE = {"email": "reader@example.org", "page": "/blog/x/", "elapsed_ms": "46000"}
 PHONE = read_clinic()["phone"]

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
-from tests.conftest import free_port, wait_for_http
-from tests.forms.support import SECRET, text_body, wait_until
+from localhost import free_port, wait_for_http
+from tests.support.forms import SECRET, text_body, wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 

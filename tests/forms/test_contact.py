@@ -7,7 +7,7 @@ from bs4 import BeautifulSoup
 
 from forms_lambda import create_app
 from forms_lambda.emails import message_id
-from tests.forms.support import INBOX, JSON, html_body, text_body
+from tests.support.forms import INBOX, JSON, html_body, text_body
 
 CONTACT = {
     "name": "Ann Patient",

@@ -4,7 +4,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from forms_lambda.headers import SECURITY_HEADERS
-from tests.forms.support import JSON
+from tests.support.forms import JSON
 
 GOOD = {"name": "Ann", "email": "ann@example.com", "message": "Hello"}
 

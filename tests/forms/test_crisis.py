@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from forms_lambda import crisis
-from tests.conftest import ROOT
+from tests.support import ROOT
 
 CASES = json.loads((Path(__file__).parent / "crisis_cases.json").read_text(encoding="utf-8"))
 FORMS_JS = ROOT / "theme" / "static" / "js" / "forms.js"

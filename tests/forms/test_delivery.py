@@ -10,12 +10,12 @@ import time
 import pytest
 
 import forms_lambda.handler
-from forms_lambda import cli, create_app
+from forms_lambda import create_app
 from forms_lambda import services as services_module
 from forms_lambda.services import ANY_TIME, PENDING_ALERT_SECONDS
 from forms_lambda.stores import Submission, Subscriber
 from forms_lambda.stores.base import iso_time
-from tests.forms.support import JSON, new_submissions_event, ses_messages, stream_event, table_items, wait_until
+from tests.support.forms import JSON, new_submissions_event, ses_messages, stream_event, table_items, wait_until
 
 PATIENT = {
     "name": "Ann Patient",
@@ -178,7 +178,7 @@ def on_lambda(monkeypatch, moto_server, dynamo_config):
 
 
 def post_through_api_gateway(handler, fields, path="/api/contact"):
-    from tests.forms.test_handler import JSON_BODY, http_api_event
+    from tests.support.lambda_events import JSON_BODY, http_api_event
 
     response = handler(http_api_event("POST", path, json.dumps(fields).encode(), JSON_BODY), None)
     assert response["statusCode"] == 200
@@ -285,24 +285,6 @@ def test_worker_goes_on_after_a_poison_and_sweeps_what_is_due(worker_app, maildi
 
 
 # --- Staff commands, on both stores --------------------------------------------------------------------------
-
-
-@pytest.fixture(params=["sqlite", "dynamodb"])
-def staff(request, monkeypatch, config, smtp_server):
-    """The command line against each store, with a relay that can refuse; returns (run, relay, store)."""
-    settings = {**config, "FORMS_MAILER": smtp_server.url, "FORMS_MAX_ATTEMPTS": "2", "FORMS_RETRY_BASE_SECONDS": "0"}
-    if request.param == "dynamodb":
-        settings.update(FORMS_STORE=request.getfixturevalue("dynamo_config")["FORMS_STORE"])
-    for name, value in settings.items():
-        monkeypatch.setenv(name, value)
-    capsys = request.getfixturevalue("capsys")
-
-    def run(*args):
-        code = cli.main(list(args))
-        out = capsys.readouterr().out
-        return code, out
-
-    return run, smtp_server, create_app().extensions["forms_lambda"]
 
 
 def test_status_is_healthy_then_names_what_failed(staff, exploding_kind):

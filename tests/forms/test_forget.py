@@ -16,8 +16,7 @@ from forms_lambda.stores import SENT, Post, Subscriber
 from forms_lambda.stores.base import is_about
 from forms_lambda.subscribers import suppress
 from forms_lambda.tokens import Tokens
-from tests.forms.support import JSON, SECRET, link, ses_messages
-from tests.security.conftest import CONTACT
+from tests.support.forms import CONTACT, JSON, SECRET, link, ses_messages
 
 ANN, BOB = "ann.forgotten@example.org", "bob.stays@example.org"
 POST = "/blog/first-infusion/"

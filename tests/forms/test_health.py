@@ -3,7 +3,7 @@
 import boto3
 import pytest
 
-from tests.forms.support import JSON
+from tests.support.forms import JSON
 
 
 def test_health_is_ok_with_a_working_store(backend):

@@ -8,7 +8,7 @@ import pytest
 from forms_lambda import create_app, subscribers
 from forms_lambda.stores import Subscriber
 from forms_lambda.subscribers import State
-from tests.forms.support import JSON
+from tests.support.forms import JSON
 
 STATES = list(State)
 

@@ -7,7 +7,7 @@ from werkzeug.test import Client
 from forms_lambda import ConfigError, create_app
 from forms_lambda.headers import SECURITY_HEADERS
 from forms_lambda.local import create_local_app
-from tests.forms.support import JSON
+from tests.support.forms import JSON
 
 
 @pytest.fixture

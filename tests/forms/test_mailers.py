@@ -9,8 +9,9 @@ from forms_lambda.emails import POLICY
 from forms_lambda.mailers import MailerError, make_mailer
 from forms_lambda.mailers.maildir import MaildirMailer
 from forms_lambda.mailers.ses import SesMailer
-from tests.conftest import RecordingHandler, free_port
-from tests.forms.support import ses_messages, text_body
+from localhost import free_port
+from tests.support.forms import ses_messages, text_body
+from tests.support.servers import RecordingHandler
 
 
 def message(sender="Clinic <no-reply@clinic.example>"):

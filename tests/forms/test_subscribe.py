@@ -8,7 +8,7 @@ from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 
 from forms_lambda import create_app
 from forms_lambda.tokens import CONFIRM_SALT
-from tests.forms.support import JSON, SECRET, html_body, link, text_body
+from tests.support.forms import JSON, SECRET, html_body, link, text_body
 
 
 def test_full_subscription_flow(backend):

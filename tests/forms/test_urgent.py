@@ -9,8 +9,7 @@ from forms_lambda import create_app
 from forms_lambda.services import ANY_TIME
 from forms_lambda.stores import URGENT
 from forms_lambda.views import CONTACT_THANKS, URGENT_THANKS
-from tests.forms.support import INBOX, JSON, ses_messages, text_body
-from tests.forms.test_delivery import staff  # noqa: F401 (the command line on both stores, with a relay)
+from tests.support.forms import INBOX, JSON, ses_messages, text_body
 
 ONCALL = "oncall@clinic.example"
 CONTACT = {

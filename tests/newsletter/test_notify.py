@@ -15,7 +15,7 @@ from bs4 import BeautifulSoup
 from forms_lambda import create_app
 from forms_lambda.cli import main
 from forms_lambda.stores import Subscriber
-from tests.emails.support import LIST_HEADERS, header_names
+from tests.support.email_headers import LIST_HEADERS, header_names
 
 ARCHIVE = [("ketamine-for-chronic-pain", "Ketamine for Chronic Pain", "<p>Old news.</p>", "2026-01-15T10:00:00-07:00")]
 NEW = (

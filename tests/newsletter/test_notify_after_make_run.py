@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from bench.context import free_port, wait_for_http
 from forms_lambda.clinic import read_clinic
+from localhost import free_port, wait_for_http
 
 ROOT = Path(__file__).resolve().parents[2]
 VENV = Path(sys.executable).parent.parent

@@ -10,7 +10,6 @@ import email.policy
 import json
 import subprocess
 import sys
-import urllib.request
 from pathlib import Path
 
 import boto3
@@ -19,6 +18,7 @@ import pytest
 import forms_lambda.handler
 from forms_lambda.stores import Subscriber
 from forms_lambda.stores.dynamo import DynamoStore
+from tests.support.servers import lambda_answers
 
 ROOT = Path(__file__).resolve().parents[2]
 BUCKET = "clinic-site-bucket"
@@ -109,25 +109,6 @@ def test_the_command_line_reads_the_feed_from_the_bucket_too(notify_function, mo
     result = subprocess.run([sys.executable, "-m", "forms_lambda", "notify"], cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert "first run: 1 existing article(s) recorded" in result.stdout
-
-
-def lambda_answers(moto_server, *answers):
-    """moto's Lambda without Docker: each invocation answers the next of these payloads."""
-
-    def post(path, body):
-        urllib.request.urlopen(
-            urllib.request.Request(
-                f"{moto_server.url}{path}",
-                data=json.dumps(body).encode(),
-                method="POST",
-                headers={"Content-Type": "application/json"},
-            )
-        )
-
-    post("/moto-api/config", {"lambda": {"use_docker": False}})
-    post(
-        "/moto-api/static/lambda-simple/response", {"results": [json.dumps(a) for a in answers], "region": "us-east-1"}
-    )
 
 
 def make_stack():

@@ -12,7 +12,7 @@ import forms_lambda.handler
 from forms_lambda.handler import handler
 from forms_lambda.stores import Subscriber
 from forms_lambda.stores.sqlite import SqliteStore
-from tests.forms.test_handler import http_api_event
+from tests.support.lambda_events import http_api_event
 
 TOPIC = "arn:aws:sns:us-east-1:123456789012:clinic-ses-events"
 OTHER_TOPIC = "arn:aws:sns:us-east-1:210987654321:someone-elses-topic"

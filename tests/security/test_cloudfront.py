@@ -10,8 +10,8 @@ import pytest
 import forms_lambda.handler
 from forms_lambda.cloudfront import viewer_ip
 from forms_lambda.handler import handler
-from tests.forms.test_handler import FORM, body_json, header, http_api_event, lambda_env, run_schedule  # noqa: F401
-from tests.security.conftest import CONTACT
+from tests.support.forms import CONTACT
+from tests.support.lambda_events import FORM, body_json, header, http_api_event, run_schedule
 
 ORIGIN_VALUE, PREVIOUS_VALUE = "origin-value-0123456789abcdefABCDEF", "older-origin-value-0123456789abcdef"
 EDGE = "130.176.98.12"  # a CloudFront edge server: API Gateway's sourceIp for every visitor it serves

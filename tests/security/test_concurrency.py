@@ -9,7 +9,7 @@ import pytest
 from forms_lambda import subscribers
 from forms_lambda.stores.sqlite import SqliteStore
 from forms_lambda.tokens import Tokens
-from tests.forms.support import SECRET, wait_until
+from tests.support.forms import SECRET, wait_until
 
 
 def patient(i):

@@ -6,8 +6,8 @@ import json
 import pytest
 
 from forms_lambda.handler import handler
-from tests.forms.test_handler import body_json, http_api_event, lambda_env  # noqa: F401
-from tests.security.conftest import CONTACT, stored
+from tests.support.forms import CONTACT, stored
+from tests.support.lambda_events import body_json, http_api_event
 
 
 def arrays(depth):

@@ -17,10 +17,9 @@ from bench.relay import SlowRelay
 from forms_lambda.services import ANY_TIME
 from forms_lambda.stores import Submission
 from forms_lambda.stores.dynamo import DynamoStore
-from tests.conftest import RecordingHandler, SmtpServer
-from tests.forms.support import JSON, new_submissions_event, ses_messages, wait_until
-from tests.forms.test_handler import FORM, http_api_event
-from tests.security.conftest import CONTACT
+from tests.support.forms import CONTACT, JSON, new_submissions_event, ses_messages, wait_until
+from tests.support.lambda_events import FORM, http_api_event
+from tests.support.servers import RecordingHandler, SmtpServer
 
 
 def contact(i):

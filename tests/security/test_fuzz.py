@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from werkzeug.test import Client
 
 from forms_lambda.local import create_local_app
-from tests.security.conftest import CONTACT
+from tests.support.forms import CONTACT
 
 ROUTES = [
     "/api/contact",
@@ -170,7 +170,22 @@ json_values = st.recursive(
 )
 parameters = st.fixed_dictionaries(
     {},
-    optional=dict.fromkeys(("algorithm", "cost", "keyLength", "keyPrefix", "keySignature", "nonce", "salt", "expiresAt", "data", "memoryCost", "parallelism"), json_values),
+    optional=dict.fromkeys(
+        (
+            "algorithm",
+            "cost",
+            "keyLength",
+            "keyPrefix",
+            "keySignature",
+            "nonce",
+            "salt",
+            "expiresAt",
+            "data",
+            "memoryCost",
+            "parallelism",
+        ),
+        json_values,
+    ),
 )
 answer_json = st.fixed_dictionaries(
     {},

@@ -5,8 +5,7 @@ from werkzeug.test import Client
 
 from forms_lambda.headers import SECURITY_HEADERS
 from forms_lambda.local import create_local_app
-from tests.forms.support import JSON
-from tests.security.conftest import CONTACT
+from tests.support.forms import CONTACT, JSON
 
 # Fixed in forms_lambda/headers.py (docs/http.md); the CDN is configured with the same values.
 EXPECTED = {

@@ -7,8 +7,7 @@ from bs4 import BeautifulSoup
 from itsdangerous import URLSafeTimedSerializer
 
 from forms_lambda.tokens import CONFIRM_SALT, Tokens
-from tests.forms.support import JSON, SECRET, html_body, text_body
-from tests.security.conftest import CONTACT, FROZEN_TIME, stored
+from tests.support.forms import CONTACT, FROZEN_TIME, JSON, SECRET, html_body, stored, text_body
 
 DELIVERED = {("contact", "delivered"): 1}
 SPAM = {("contact", "spam"): 1}

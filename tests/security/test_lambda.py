@@ -5,15 +5,8 @@ from urllib.parse import urlencode
 import pytest
 
 from forms_lambda.handler import handler
-from tests.forms.test_handler import (
-    FORM,
-    body_json,
-    header,
-    http_api_event,
-    rest_event,
-    run_schedule,
-)
-from tests.security.conftest import CONTACT
+from tests.support.forms import CONTACT
+from tests.support.lambda_events import FORM, body_json, header, http_api_event, rest_event, run_schedule
 
 
 def post(make_event, source_ip, headers=None):

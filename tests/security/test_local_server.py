@@ -25,7 +25,7 @@ def raw(server, request, read=65536):
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    from tests.security.conftest import Gunicorn
+    from tests.support.servers import Gunicorn
 
     server = Gunicorn(tmp_path_factory.mktemp("local"), workers=1)
     yield server

@@ -4,8 +4,7 @@ import json
 import re
 
 from forms_lambda.services import ANY_TIME
-from tests.forms.support import JSON, link
-from tests.security.conftest import stored
+from tests.support.forms import JSON, link, stored
 
 PATIENT = {
     "name": "Rosalind Quintero-Vasquez",

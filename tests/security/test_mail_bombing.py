@@ -4,9 +4,7 @@ address is varied (subaddresses, Gmail's dots and domains), and ten subscription
 import pytest
 
 from forms_lambda.forms import mailbox
-from tests.forms.conftest import backend  # noqa: F401
-from tests.forms.support import JSON
-from tests.security.conftest import FROZEN_TIME
+from tests.support.forms import FROZEN_TIME, JSON
 
 
 @pytest.mark.parametrize(

@@ -3,7 +3,7 @@ without pytest-xdist's workers (`make test` runs with them)."""
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.support import ROOT
 
 pytest_plugins = ["pytester"]
 

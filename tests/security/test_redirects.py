@@ -8,7 +8,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from forms_lambda.responses import safe_back
-from tests.security.conftest import CONTACT, stored
+from tests.support.forms import CONTACT, stored
 
 SITE = "https://clinic.example"
 # Each value a visitor (or an attacker's link) may put in the form's hidden "page" field.

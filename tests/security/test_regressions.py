@@ -7,8 +7,7 @@ from bs4 import BeautifulSoup
 from itsdangerous import URLSafeTimedSerializer
 
 from forms_lambda.tokens import CONFIRM_SALT, UNSUBSCRIBE_SALT
-from tests.forms.support import JSON, SECRET
-from tests.security.conftest import CONTACT, stored
+from tests.support.forms import CONTACT, JSON, SECRET, stored
 
 
 @pytest.mark.parametrize(

@@ -7,8 +7,7 @@ import boto3
 
 import forms_lambda.handler
 from forms_lambda import cli, create_app
-from tests.forms.support import JSON
-from tests.security.conftest import CONTACT, stored
+from tests.support.forms import CONTACT, JSON, stored
 
 
 def days_ago(days):

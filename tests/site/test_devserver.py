@@ -14,8 +14,8 @@ from pathlib import Path
 import brotli
 import pytest
 
-from bench.context import free_port
-from tests.e2e.site_server import server_env
+from localhost import free_port
+from tests.support.site_server import server_env
 
 ROOT = Path(__file__).resolve().parents[2]
 DEADLINE = 90  # seconds for the first build and server start; a change shows up in about one

@@ -1,11 +1,11 @@
 """FAQ pages (open questions and answers, FAQPage JSON-LD) and what an article offers to read next: previous and
-next article, related articles by shared tags, reading time. On the example content of tests/clinic_site.py."""
+next article, related articles by shared tags, reading time. On the example content of tests/support/clinic_site.py."""
 
 import json
 
 from site_helpers import text
 
-from tests.clinic_site import ARTICLE, FAQ
+from tests.support.clinic_site import ARTICLE, FAQ
 
 QUESTIONS = ["Does a ketamine infusion hurt?", "How long does an infusion take?", "Can I drive home afterwards?"]
 

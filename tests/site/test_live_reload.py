@@ -3,7 +3,7 @@ html` and `make publish` builds have neither. (test_devserver.py watches a brows
 
 import pytest
 
-from tests.clinic_site import ROOT
+from tests.support.clinic_site import ROOT
 
 SCRIPT_TAG = '<script src="/livereload.js" defer></script>'
 

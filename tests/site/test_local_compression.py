@@ -11,9 +11,9 @@ import brotli
 import pytest
 from site_helpers import output_file
 
-from bench.context import free_port, wait_for_http
-from tests.conftest import ROOT
-from tests.e2e.site_server import server_env
+from localhost import free_port, wait_for_http
+from tests.support import ROOT
+from tests.support.site_server import server_env
 
 pytestmark = pytest.mark.slow
 DECODE = {"br": brotli.decompress, "gzip": gzip.decompress}

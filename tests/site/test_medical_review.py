@@ -1,6 +1,6 @@
 """Who stands behind an article: people pages, "Written by" and "Medically reviewed by" bylines, sources, and the
 JSON-LD search engines read (checked against schema.org's vocabulary), on the example content of
-tests/clinic_site.py; and the real site, which has no people yet."""
+tests/support/clinic_site.py; and the real site, which has no people yet."""
 
 import json
 import shutil
@@ -11,7 +11,7 @@ from lxml import etree
 from schema_org import problems
 from site_helpers import SITEURL, text
 
-from tests.clinic_site import ARTICLE, FAQ, ROOT
+from tests.support.clinic_site import ARTICLE, FAQ, ROOT
 
 DANA, SAM = "/people/dana-reyes/", "/people/sam-okafor/"
 

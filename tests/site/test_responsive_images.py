@@ -14,7 +14,7 @@ from PIL import Image
 from site_helpers import SITEURL, output_file
 
 from bench.corpus import GPS_IFD, make_photo
-from tests.clinic_site import ARTICLE, ROOT
+from tests.support.clinic_site import ARTICLE, ROOT
 
 WIDTHS = [480, 960, 1200, 1600]
 SIZES = "(min-width: 44rem) 41.5rem, calc(100vw - 2.5rem)"

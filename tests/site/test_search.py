@@ -8,7 +8,7 @@ from site_helpers import output_file, text
 
 from bench import corpus
 from plugins.search_index import build_index, words
-from tests.clinic_site import ARTICLE, FAQ
+from tests.support.clinic_site import ARTICLE, FAQ
 
 BUDGET_KB = 300  # the index of 1,000 articles, gzip
 

@@ -7,7 +7,7 @@ import pytest
 from bs4 import BeautifulSoup
 from site_helpers import CLINIC, text
 
-from tests.conftest import ROOT
+from tests.support import ROOT
 
 CONTACT_FIELDS = {"name": "text", "email": "email", "phone": "tel", "message": None}
 

@@ -1,18 +1,24 @@
 """Build the site and run it the way `make run` does, in a scratch folder, on a free port.
 
-Shared by the end-to-end fixtures (tests/e2e/conftest.py) and `make audit` (tests/e2e/lighthouse.py),
+Shared by the end-to-end fixtures (tests/e2e/conftest.py), the site tests and `make audit` (tests/e2e/lighthouse.py),
 so that both look at exactly what a visitor gets: Pelican's output served by gunicorn running
 `forms_lambda.local:create_local_app()`, with its security headers, and the form service under /api.
 """
 
 import contextlib
+import email
+import email.policy
+import mailbox
 import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
-from tests.conftest import ROOT, build_site, free_port, wait_for_http
+from localhost import free_port, wait_for_http
+from tests.support import ROOT
+from tests.support.site_build import build_site
 
 BIN = Path(sys.executable).parent
 CLINIC_INBOX = "clinic@localhost"
@@ -90,3 +96,34 @@ def running_site(workdir, site_dir=None, **settings):
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+class Outbox:
+    """What the form service sent, read from its Maildir as any mail client would."""
+
+    def __init__(self, path):
+        self.path = Path(path)
+
+    def messages(self):
+        if not (self.path / "new").is_dir():
+            return []
+        box = mailbox.Maildir(self.path, factory=None, create=False)
+        return [email.message_from_bytes(box.get_bytes(key), policy=email.policy.default) for key in box.keys()]
+
+    def wait_for(self, text, count=1, timeout=10.0):
+        """The messages whose headers or text contain `text`, once there are `count` of them.
+
+        Waits because delivery may follow the HTTP answer; asserts on content, never on time taken."""
+        deadline = time.monotonic() + timeout
+        while True:
+            found = [
+                m for m in self.messages() if text in body_text(m) or any(text in str(value) for value in m.values())
+            ]
+            if len(found) >= count or time.monotonic() > deadline:
+                return found
+            time.sleep(0.1)
+
+
+def body_text(message):
+    part = message.get_body(preferencelist=("plain", "html"))
+    return part.get_content() if part else ""

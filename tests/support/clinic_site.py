@@ -8,8 +8,8 @@ import shutil
 from pathlib import Path
 
 from bench.corpus import make_photo
+from tests.support import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 FIXTURE = ROOT / "tests" / "site" / "fixtures" / "clinic"
 PHOTO = "images/infusion-room.jpg"  # 4000 x 3000, with GPS in its EXIF
 ARTICLE = "/blog/what-to-expect-at-your-first-infusion/"

@@ -1,6 +1,8 @@
-"""How a visitor finds things: pages of the built site, and the two forms on a page."""
+"""How a visitor finds things: pages of the built site, and the two forms on a page; what axe-core finds on one."""
 
 from pathlib import Path
+
+from axe_playwright_python.sync_playwright import Axe
 
 
 def url_path(site_dir, file):
@@ -42,3 +44,8 @@ def submit_invalid(page, unique):
     form.get_by_label("Message").fill(f"Keep this text {unique}")
     form.get_by_role("button").click()
     return form
+
+
+def assert_no_violations(page):
+    results = Axe().run(page)
+    assert results.violations_count == 0, results.generate_report()

@@ -1,4 +1,4 @@
-"""`python -m tests.moto_server -H HOST -p PORT`: moto_server, with each DynamoDB write atomic as in DynamoDB.
+"""`python -m tests.support.moto_server -H HOST -p PORT`: moto_server, with each DynamoDB write atomic as in DynamoDB.
 
 moto answers requests in threads and checks a write's ConditionExpression, then writes, with nothing between
 them held: two conditional writes to one item at once can both pass (seen: 11 of 24 concurrent hits through a

@@ -1,4 +1,5 @@
-"""Helpers for the form service's tests: reading the emails that real servers received."""
+"""Helpers for the form service's tests: what a person posts, reading the emails that real servers received and
+the rows the store holds, waiting for delivery."""
 
 import email
 import email.policy
@@ -93,3 +94,30 @@ def new_submissions_event(prefix, seen=()):
     """The stream event for the submissions of `prefix` not in `seen` (ids): what the stream would carry."""
     items = [i for i in table_items(f"{prefix}-submissions") if i["id"]["S"] not in seen]
     return stream_event(f"{prefix}-submissions", items)
+
+
+# A valid contact post from a page open for 46 s, so it is never "too fast".
+CONTACT = {
+    "name": "Ann Patient",
+    "email": "ann@example.com",
+    "phone": "303-555-0123",
+    "message": "I have chronic pain. Can I call?",
+    "page": "/contact/",
+    "website": "",
+    "elapsed_ms": "46000",
+}
+
+
+# The rate limiter's clock in these apps: stopped, so what a test sees never depends on how long it took.
+FROZEN_TIME = 1_800_000_000.5
+
+
+def stored(app):
+    """{(kind, status): count} of the submissions the app's store holds."""
+    return app.extensions["forms_lambda"].store.count_submissions()
+
+
+def delivery_order(maildir_key):
+    """Sort key of a Maildir message: its name starts with <seconds>.M<microseconds>, when it was delivered."""
+    match = re.match(r"(\d+)\.M(\d+)P\d+Q(\d+)", maildir_key)
+    return tuple(int(number) for number in match.groups())
