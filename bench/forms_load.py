@@ -134,8 +134,6 @@ def check_contact(url):
 
 
 def run(ctx):
-    if not (ctx.root / "forms_lambda" / "local.py").exists():
-        return unavailable("n/a (forms_lambda not merged yet)")
     if not shutil.which("wrk"):
         return unavailable("n/a (wrk not installed)")
     var = ctx.work / "forms-var"

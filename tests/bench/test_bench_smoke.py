@@ -55,7 +55,7 @@ def test_table_shows_ratio_target_and_verdict():
         Row("Site: full build", 4.0, 1.6, "s", "Hugo", "<= 2.0x Hugo", ("ratio", 2.0)),
         Row("Forms: throughput", 900, 1500, "req/s", "bare", ">= 0.5x bare", ("ratio", 0.5, "min")),
         Row("Page: requests", 3, 2, "", "Hugo", "<= 4", ("abs", 4)),
-        Row("Newsletter", note="n/a (notify not merged yet)", target=""),
+        Row("Newsletter", note="n/a (wrk not installed)", target=""),
         Row("Subscribe: known vs new", 5.3, 5.0, "ms", "new", "within 10%", ("ratio", 0.10, "within")),
         Row("Subscribe: known vs new", 5.6, 5.0, "ms", "new", "within 10%", ("ratio", 0.10, "within")),
     ]
@@ -65,7 +65,7 @@ def test_table_shows_ratio_target_and_verdict():
     assert cells[0] == ["Site: full build", "4.00 s", "1.60 s (Hugo)", "2.50x", "<= 2.0x Hugo", "NO"]
     assert cells[1][3:] == ["0.60x", ">= 0.5x bare", "yes"]
     assert cells[2][1] == "3" and cells[2][5] == "yes"
-    assert cells[3][1] == "n/a (notify not merged yet)" and cells[3][5] == "-"
+    assert cells[3][1] == "n/a (wrk not installed)" and cells[3][5] == "-"
     assert (cells[4][3], cells[4][5]) == ("1.06x", "yes") and (cells[5][3], cells[5][5]) == ("1.12x", "NO")
     assert len({len(line) for line in lines}) == 1  # columns line up
 
