@@ -90,6 +90,9 @@ def test_weigh_counts_requests_and_the_critical_path(tmp_path):
     # html, css, the font the css loads, js, the other origin's image; a data: URI is no request
     assert result["requests"] == 5
     assert result["external"] == ["https://cdn.example/x.png"]
-    size = lambda b: len(gzip.compress(b, compresslevel=6, mtime=0))
+
+    def size(data):
+        return len(gzip.compress(data, compresslevel=6, mtime=0))
+
     assert result["critical_kb"] * 1024 == size(html) + size(css)
     assert result["total_kb"] * 1024 == size(html) + size(css) + size(b"\0" * 500) + size(b"console.log(1)")

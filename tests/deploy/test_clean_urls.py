@@ -44,7 +44,7 @@ var answers = {json.dumps(events)}.map(function (event) {{
 }});
 process.stdout.write(JSON.stringify(answers));"""
     result = subprocess.run([shutil.which("node") or "node", "-e", script], capture_output=True, text=True, check=True)
-    return dict(zip(uris, json.loads(result.stdout)))
+    return dict(zip(uris, json.loads(result.stdout), strict=True))
 
 
 def test_directories_map_to_index_html_and_files_pass_unchanged(function_code):
@@ -68,10 +68,10 @@ def test_directories_map_to_index_html_and_files_pass_unchanged(function_code):
 
 
 def test_a_missing_slash_redirects_to_the_same_host_keeping_the_query(function_code):
-    ((answer, goes_to),) = run_clean_urls(function_code, ["/about"]).values()
+    ((answer, _),) = run_clean_urls(function_code, ["/about"]).values()
     assert (answer["statusCode"], answer["headers"]["location"]["value"]) == (301, f"https://{SITE}/about/")
     query = {"utm_source": {"value": "email"}, "a": {"value": "1", "multiValue": [{"value": "1"}, {"value": "2"}]}}
-    ((answer, goes_to),) = run_clean_urls(function_code, ["/subscribed"], query).values()
+    ((answer, _),) = run_clean_urls(function_code, ["/subscribed"], query).values()
     assert answer["headers"]["location"]["value"] == f"https://{SITE}/subscribed/?utm_source=email&a=1&a=2"
 
 

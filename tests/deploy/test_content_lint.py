@@ -87,7 +87,7 @@ def test_each_mistake_gives_its_file_line_message():
         (p.path.relative_to(BAD).as_posix(), p.line, ("warning: " if p.warning else "") + p.message) for p in problems
     ]
     assert len(found) == len(EXPECTED_PROBLEMS), "\n".join(map(str, problems))
-    for (path, line, message), (want_path, want_line, want_message) in zip(found, EXPECTED_PROBLEMS):
+    for (path, line, message), (want_path, want_line, want_message) in zip(found, EXPECTED_PROBLEMS, strict=True):
         assert (path, line) == (want_path, want_line)
         assert message.startswith(want_message), message
 

@@ -103,7 +103,7 @@ def run_publish(site, distribution, dry_run=False):
 
 def test_first_publish_uploads_everything_with_the_right_headers(aws, site):
     s3, cloudfront, distribution = aws
-    plan, printed = run_publish(site, distribution)
+    _plan, printed = run_publish(site, distribution)
 
     every_file = sorted(p.relative_to(site).as_posix() for p in site.rglob("*") if p.is_file())
     assert sorted(bucket_objects(s3)) == every_file
@@ -170,7 +170,7 @@ def test_second_publish_uploads_only_changes_deletes_removed_and_invalidates_the
 
 
 def test_publishing_the_same_site_again_changes_nothing(aws, site):
-    s3, cloudfront, distribution = aws
+    _s3, cloudfront, distribution = aws
     run_publish(site, distribution)
     plan, printed = run_publish(site, distribution)
     assert (plan.upload, plan.delete, plan.invalidate) == ([], [], [])
@@ -179,7 +179,7 @@ def test_publishing_the_same_site_again_changes_nothing(aws, site):
 
 
 def test_drafts_written_by_pelican_are_never_uploaded(aws, site):
-    s3, cloudfront, distribution = aws
+    s3, _cloudfront, distribution = aws
     (site / "drafts/ketamine-and-depression").mkdir(parents=True)
     (site / "drafts/ketamine-and-depression/index.html").write_text("<!DOCTYPE html><title>Unfinished</title>")
     run_publish(site, distribution)
@@ -194,7 +194,7 @@ def test_dry_run_prints_the_plan_and_changes_nothing(aws, site):
     (site / "about/index.html").write_text("<!DOCTYPE html><title>About us</title>")
     shutil.rmtree(site / "old-offer")
 
-    plan, printed = run_publish(site, distribution, dry_run=True)
+    _plan, printed = run_publish(site, distribution, dry_run=True)
 
     assert "upload  about/index.html  (text/html; charset=utf-8; public, max-age=0, must-revalidate)" in printed
     assert "delete  old-offer/index.html" in printed
@@ -210,7 +210,7 @@ def test_many_changed_paths_collapse_into_one_wildcard():
 
 
 def test_command_line_reads_bucket_and_distribution_from_the_environment(aws, site):
-    s3, cloudfront, distribution = aws
+    s3, _cloudfront, distribution = aws
     env = {**__import__("os").environ, "DEPLOY_BUCKET": BUCKET, "DEPLOY_DISTRIBUTION_ID": distribution}
     result = subprocess.run(
         [sys.executable, "-m", "deploy.publish", "--dry-run", str(site)],

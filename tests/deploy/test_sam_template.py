@@ -132,7 +132,7 @@ def test_function_is_configured_as_the_form_service_expects(template):
 def as_sub(value):
     """A template value as the text of an Fn::Sub, to compare values written either way."""
     if isinstance(value, dict) and "Ref" in value:
-        return "${%s}" % value["Ref"]
+        return "${" + value["Ref"] + "}"
     if isinstance(value, dict) and "Fn::Sub" in value:
         return value["Fn::Sub"]
     return value

@@ -144,7 +144,7 @@ def current_secret(stack):
 def test_a_rotation_breaks_no_link_old_or_new_warm_or_cold(stack, tmp_path, monkeypatch):
     from forms_lambda import signing_keys
 
-    arn, secret = current_secret(stack)
+    arn, _secret = current_secret(stack)
     warm = form_service(tmp_path, arn, "warm")  # started before the rotation, still running after it
     old_link = warm.extensions["forms_lambda"].tokens.unsubscribe_token("sub-1")
 

@@ -30,7 +30,7 @@ def test_the_plain_text_part_says_what_the_html_says(kind):
     for block in html.select("h1, h2, p, li, dt, dd, footer div"):
         sentence = words(block.get_text(" ")).removesuffix(" Unsubscribe")  # the footer's link word
         assert sentence.rstrip(".:") in words(text), sentence
-    label, href = BUTTONS[kind]
+    _label, href = BUTTONS[kind]
     assert [a["href"] for a in html.select("a.button-link")] == [href]  # one button, the email's action
 
 

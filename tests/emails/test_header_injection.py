@@ -92,21 +92,25 @@ def plain_text(msg):
 
 def maildir_bytes(app):
     box = mailbox.Maildir(app.extensions["forms_lambda"].mailer.path, create=True)
-    return [box.get_bytes(key) for key in box.keys()]
+    return [box.get_bytes(key) for key in box]
 
 
 @pytest.fixture(params=["maildir", "smtp", "ses"])
 def make_app(request, sqlite_config, smtp_server):
     """make_app() -> (an app mailing through each backend, a function returning the bytes it sent)."""
     config = {**sqlite_config, "FORMS_RATE_LIMIT": "off", "TESTING": True}
-    sent = maildir_bytes
     if request.param == "smtp":
         config["FORMS_MAILER"] = smtp_server.url
-        sent = lambda app: [envelope.content for envelope in smtp_server.handler.envelopes]  # noqa: E731
     if request.param == "ses":
         config.update(request.getfixturevalue("dynamo_config"))
-        moto = request.getfixturevalue("moto_server")
-        sent = lambda app: [m["raw_data"].encode() for m in moto.data()["ses"]["RawMessage"]]  # noqa: E731
+
+    def sent(app):
+        if request.param == "smtp":
+            return [envelope.content for envelope in smtp_server.handler.envelopes]
+        if request.param == "ses":
+            moto = request.getfixturevalue("moto_server")
+            return [m["raw_data"].encode() for m in moto.data()["ses"]["RawMessage"]]
+        return maildir_bytes(app)
 
     def make(**settings):
         app = create_app({**config, **settings})

@@ -51,7 +51,7 @@ def test_the_service_matches_each_case(case):
 
 def test_the_page_script_matches_each_case_as_the_service_does():
     got = page_script_matches([c["text"] for c in CASES])
-    wrong = [(c["text"], c["why"]) for c, urgent in zip(CASES, got) if urgent is not c["urgent"]]
+    wrong = [(c["text"], c["why"]) for c, urgent in zip(CASES, got, strict=True) if urgent is not c["urgent"]]
     assert wrong == []
 
 
@@ -148,7 +148,9 @@ texts = st.one_of(phrase_texts(), st.text(max_size=40))
 @given(st.lists(texts, min_size=100, max_size=100))
 def test_service_and_page_script_agree_on_any_text(batch):
     disagree = [
-        text for text, urgent in zip(batch, page_script_matches(batch)) if urgent is not crisis.in_crisis_language(text)
+        text
+        for text, urgent in zip(batch, page_script_matches(batch), strict=True)
+        if urgent is not crisis.in_crisis_language(text)
     ]
     assert disagree == []
 

@@ -1,7 +1,8 @@
 """The delivery engine on both stores: attempts and backoff, `failed` after FORMS_MAX_ATTEMPTS, poison isolated,
 fair sweeps, the DynamoDB Streams handler, the local worker thread, and the staff commands (status, failed, spam).
 
-Through gunicorn with real relays (500 posts with an outage and poison, a 7-second relay): tests/security/test_faults.py.
+Through gunicorn with real relays (500 posts with an outage and poison, a 7-second relay):
+tests/security/test_faults.py.
 """
 
 import json
@@ -113,7 +114,7 @@ def test_a_sweep_takes_what_waited_longest_so_poison_cannot_starve_a_patient(eng
 
 
 def test_an_unknown_kind_is_poison_too(engine):
-    services, sent = engine
+    services, _sent = engine
     stray = add(services, "no-such-kind")
     assert services.deliver(stray.id) is False
     assert services.store.get_submission(stray.id).last_error == "unexpected KeyError"
@@ -288,7 +289,7 @@ def test_worker_goes_on_after_a_poison_and_sweeps_what_is_due(worker_app, maildi
 
 
 def test_status_is_healthy_then_names_what_failed(staff, exploding_kind):
-    run, relay, services = staff
+    run, _relay, services = staff
     code, out = run("status")
     assert code == 0 and "oldest pending: none" in out
     services.accept("contact", PATIENT)
@@ -305,7 +306,7 @@ def test_status_is_healthy_then_names_what_failed(staff, exploding_kind):
 
 
 def test_status_tells_of_a_submission_pending_over_30_minutes(staff):
-    run, relay, services = staff
+    run, _relay, services = staff
     late = iso_time(time.time() - PENDING_ALERT_SECONDS - 60)
     services.store.add_submission(Submission(kind="contact", payload=PATIENT, created_at=late))
     code, out = run("status")

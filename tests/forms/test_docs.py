@@ -18,7 +18,7 @@ def table_rows(markdown, heading):
     lines = markdown.split(f"{heading}\n", 1)[1].splitlines()
     rows = [
         line
-        for line in lines[: next((i for i, l in enumerate(lines) if l.startswith("#")), len(lines))]
+        for line in lines[: next((i for i, text in enumerate(lines) if text.startswith("#")), len(lines))]
         if line.startswith("|")
     ]
     return [[cell.strip() for cell in row.strip("|").split("|")] for row in rows[2:]]

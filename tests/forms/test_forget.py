@@ -120,7 +120,7 @@ def test_a_suppressed_address_is_forgotten_but_stays_unmailed(setup, capsys):
 
 
 def test_someone_who_unsubscribed_and_was_forgotten_can_opt_in_again(setup, capsys):
-    app, kind, sent = setup
+    app, _kind, sent = setup
     client, store = app.test_client(), store_of(app)
     confirmation = subscribe(client, sent, ANN)
     confirm(client, confirmation)
@@ -137,7 +137,7 @@ def test_someone_who_unsubscribed_and_was_forgotten_can_opt_in_again(setup, caps
 
 
 def test_the_hash_survives_a_key_rotation(setup, capsys):
-    app, kind, sent = setup
+    app, _kind, _sent = setup
     suppress(store_of(app), ANN)
     assert forget(capsys, ANN)[0] == 0
     services = app.extensions["forms_lambda"]
@@ -164,7 +164,7 @@ def days_ago(days):
 
 
 def test_purge_forgets_who_unsubscribed_or_never_confirmed_a_retention_period_ago(setup, capsys):
-    app, kind, sent = setup
+    app, _kind, _sent = setup
     store = store_of(app)
     people = {
         "left-long-ago@example.org": dict(status="unsubscribed", unsubscribed_at=days_ago(31)),

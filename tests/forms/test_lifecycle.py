@@ -1,6 +1,7 @@
 """The subscriber lifecycle (forms_lambda/subscribers.py) on both stores: which transitions happen, that each is
 one conditional write, and that requests racing each other end in the state their last answer told the person."""
 
+import functools
 import threading
 
 import pytest
@@ -131,7 +132,8 @@ def test_confirm_racing_unsubscribe_ends_unsubscribed_as_the_last_answer_says(ra
         subscriber = subscribers.opt_in(store, f"reader{i}@example.com", "2026-11-01T10:00:00+00:00", "/")
         confirm, unsubscribe = links(race_app, subscriber)
         confirmed, unsubscribed = at_once(
-            lambda: client.post(confirm, headers=JSON), lambda: client.post(unsubscribe, headers=JSON)
+            functools.partial(client.post, confirm, headers=JSON),
+            functools.partial(client.post, unsubscribe, headers=JSON),
         )
         assert unsubscribed.status_code == 200 and unsubscribed.json["message"].startswith("You have been unsubscribed")
         after = store.get_subscriber_by_id(subscriber.id)
@@ -156,7 +158,8 @@ def test_confirm_racing_confirm_confirms_once_and_asks_for_one_welcome(race_app)
     for i in range(ROUNDS):
         subscriber = subscribers.opt_in(store, f"reader{i}@example.com", "2026-11-01T10:00:00+00:00", "/")
         confirm, _ = links(race_app, subscriber)
-        answers = at_once(lambda: client.post(confirm, headers=JSON), lambda: client.post(confirm, headers=JSON))
+        post_confirm = functools.partial(client.post, confirm, headers=JSON)
+        answers = at_once(post_confirm, post_confirm)
         assert [r.status_code for r in answers] == [200, 200]
         assert {r.json["message"] for r in answers} == {"You've been subscribed! Watch your inbox for updates!"}
         assert store.get_subscriber_by_id(subscriber.id).status == State.CONFIRMED

@@ -144,7 +144,7 @@ def test_a_post_held_as_spam_gets_the_same_answer_and_is_kept_urgent_for_review(
     assert held.urgent and maildir() == []
 
 
-def test_urgent_messages_are_delivered_first_and_marked_for_staff(staff):  # noqa: F811
+def test_urgent_messages_are_delivered_first_and_marked_for_staff(staff):
     run, relay, services = staff
     relay.stop()  # the relay is down while three ordinary messages and then an urgent one arrive
     ordinary = [services.accept("contact", {**CONTACT, "message": f"Question {n}"}) for n in range(3)]

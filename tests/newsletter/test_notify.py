@@ -213,7 +213,7 @@ def test_without_an_address_set_the_email_carries_the_one_the_site_shows(
     monkeypatch.delenv("FORMS_CLINIC_ADDRESS")
     subscribers(create_app({"TESTING": True}), confirmed=1)
     assert notify(site, capsys)[0] == 0
-    feed_writer(site, ARCHIVE + [NEW])
+    feed_writer(site, [*ARCHIVE, NEW])
     code, out = notify(site, capsys)
     assert code == 0 and "1 sent" in out.out
     lines = smtp_server.messages[0].get_body(preferencelist=("plain",)).get_content().splitlines()

@@ -82,7 +82,7 @@ def messages(maildir):
     if not (maildir / "new").is_dir():
         return []
     box = mailbox.Maildir(maildir, factory=None, create=False)
-    return [email.message_from_bytes(box.get_bytes(key), policy=email.policy.default) for key in box.keys()]
+    return [email.message_from_bytes(box.get_bytes(key), policy=email.policy.default) for key in box]
 
 
 def wait_for_mail(maildir, subject):
@@ -112,15 +112,15 @@ def test_make_notify_after_make_run_mails_the_address_the_site_shows(checkout):
     # `make run` is `make html`, `init`, then `make serve`: here serve runs in the background on a free port.
     assert make(checkout, env, "html").returncode == 0
     forms_lambda(checkout, env, "init")
-    log = open(checkout / "serve.log", "wb")
-    server = subprocess.Popen(
-        ["make", "--no-print-directory", "serve", f"VENV={VENV}", f"PORT={port}"],
-        cwd=checkout,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
+    with open(checkout / "serve.log", "wb") as log:  # the server keeps its own copy of the file
+        server = subprocess.Popen(
+            ["make", "--no-print-directory", "serve", f"VENV={VENV}", f"PORT={port}"],
+            cwd=checkout,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     try:
         wait_for_http(f"http://127.0.0.1:{port}/")
         body = urllib.parse.urlencode({"email": "reader@example.org", "page": "/"}).encode()
@@ -134,7 +134,6 @@ def test_make_notify_after_make_run_mails_the_address_the_site_shows(checkout):
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
-        log.close()
     assert "reader@example.org" in forms_lambda(checkout, env, "export", "--status", "confirmed")
 
     first = make(checkout, env, "notify")  # the first run records the articles already on the site

@@ -18,7 +18,7 @@ EDGE = "130.176.98.12"  # a CloudFront edge server: API Gateway's sourceIp for e
 
 
 @pytest.fixture
-def behind_cloudfront(lambda_env, moto_server, monkeypatch):  # noqa: F811
+def behind_cloudfront(lambda_env, moto_server, monkeypatch):
     """The function as the stack deploys it: the origin header's values in Secrets Manager, 1 post per hour."""
     arn = boto3.client("secretsmanager").create_secret(
         Name="origin", SecretString=json.dumps({"key": ORIGIN_VALUE, "previous": [PREVIOUS_VALUE]})
@@ -114,7 +114,7 @@ def test_without_a_viewer_address_the_request_is_served_and_counted_as_unknown(b
     assert through_cloudfront(viewer="not-an-address")["statusCode"] == 429  # the same "unknown" visitor
 
 
-def test_locally_no_header_is_needed(lambda_env, maildir):  # noqa: F811
+def test_locally_no_header_is_needed(lambda_env, maildir):
     """Without FORMS_ORIGIN_SECRET_ARN (make run, tests) nothing changes: sourceIp is the visitor."""
     answer = handler(http_api_event("POST", "/api/contact", urlencode(CONTACT).encode(), FORM), None)
     assert answer["statusCode"] == 200

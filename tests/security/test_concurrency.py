@@ -1,5 +1,6 @@
 """The real server process (gunicorn, several workers) on SQLite under simultaneous posts."""
 
+import functools
 import json
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -60,6 +61,12 @@ def test_rate_limit_holds_across_worker_processes(gunicorn, tmp_path):
 
 
 @pytest.mark.slow
+def post_together(server, barrier, path):
+    """Post to `path` as soon as every thread holding `barrier` is ready: the posts race."""
+    barrier.wait()
+    return server.post(path, {})[0]
+
+
 def test_confirm_and_unsubscribe_racing_through_the_server(gunicorn, tmp_path, maildir):
     """A smaller run of tests/forms/test_lifecycle.py's races through gunicorn's worker processes: the final state
     is what the last answer said, and each confirmation brings exactly one welcome email."""
@@ -70,12 +77,7 @@ def test_confirm_and_unsubscribe_racing_through_the_server(gunicorn, tmp_path, m
         subscriber = subscribers.opt_in(store, f"racer{i}@example.com", "2026-11-01T10:00:00+00:00", "/")
         confirm = f"/api/subscribe/confirm?token={tokens.confirm_token(subscriber.id, subscriber.opt_in_id)}"
         other = confirm if i % 2 else f"/api/unsubscribe?token={tokens.unsubscribe_token(subscriber.id)}"
-        barrier = threading.Barrier(2)
-
-        def post(path):
-            barrier.wait()
-            return server.post(path, {})[0]
-
+        post = functools.partial(post_together, server, threading.Barrier(2))
         with ThreadPoolExecutor(max_workers=2) as pool:
             rounds.append((subscriber, other == confirm, list(pool.map(post, [confirm, other]))))
     wait_until(lambda: server.count("pending") == 0)

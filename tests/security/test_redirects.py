@@ -65,7 +65,7 @@ def browser_reads():
     out = subprocess.run(
         ["node", "-e", script], input=json.dumps(values), capture_output=True, text=True, check=True
     ).stdout
-    return dict(zip(values, map(lambda r: tuple(r) if r else None, json.loads(out))))
+    return dict(zip(values, (tuple(r) if r else None for r in json.loads(out)), strict=True))
 
 
 @pytest.mark.parametrize("value", VALUES, ids=[repr(v) for v in VALUES])

@@ -61,7 +61,7 @@ def _value_problems(value, ranges, where):
             return []  # a reference to an object described elsewhere (the clinic)
         type_name = value.get("@type")
         if not ancestors(type_name) & ranges:
-            return [f"{where}: a {type_name} where schema.org expects {sorted(ranges)}"] + problems(value, where)
+            return [f"{where}: a {type_name} where schema.org expects {sorted(ranges)}", *problems(value, where)]
         return problems(value, where)
     if isinstance(value, bool):
         return [] if "Boolean" in ranges else [f"{where}: true/false where schema.org expects {sorted(ranges)}"]

@@ -1,4 +1,5 @@
-"""The build's speed-ups (plugins/markdown_reader.py, frozen_urls.py, parallel_build.py) change nothing a visitor gets."""
+"""The build's speed-ups (plugins/markdown_reader.py, frozen_urls.py, parallel_build.py) change nothing a visitor
+gets."""
 
 import os
 import shutil

@@ -48,7 +48,7 @@ def test_every_internal_link_points_to_a_file_of_the_build(any_site):
                 if url != "#" and not soup.find(id=url[1:]):
                     broken.append((path, url))
                 continue
-            if url.startswith("/") or url.startswith(SITEURL):
+            if url.startswith(("/", SITEURL)):
                 if output_file(built_site, url) is None:
                     broken.append((path, url))
             else:
