@@ -15,7 +15,7 @@ def create_app(test_config=None):
 
     Raises ConfigError naming the variable when a setting is missing or invalid.
     """
-    from . import cloudfront, errors, logs, origins, ratelimit, ses_events, views
+    from . import cli, cloudfront, errors, logs, origins, ratelimit, ses_events, views
     from .delivery import DeliveryWorker
     from .services import Services
 
@@ -34,6 +34,7 @@ def create_app(test_config=None):
         services.worker = DeliveryWorker(app)  # its thread starts with the server (local.py) or on first use
     app.register_blueprint(views.bp)
     app.register_blueprint(ses_events.bp)
+    cli.init_app(app)
     errors.init_app(app)
     logs.init_app(app)
     # Order matters: a request that bypassed CloudFront, or from a foreign origin, is refused before it counts

@@ -3,7 +3,8 @@ command line on both stores."""
 
 import pytest
 
-from forms_lambda import cli, create_app
+from forms_lambda import create_app
+from tests.support.forms import run_command
 
 
 @pytest.fixture
@@ -34,11 +35,10 @@ def staff(request, monkeypatch, config, smtp_server):
         settings.update(FORMS_STORE=request.getfixturevalue("dynamo_config")["FORMS_STORE"])
     for name, value in settings.items():
         monkeypatch.setenv(name, value)
-    capsys = request.getfixturevalue("capsys")
+    app = create_app()
 
     def run(*args):
-        code = cli.main(list(args))
-        out = capsys.readouterr().out
-        return code, out
+        result = run_command(*args, app=app)
+        return result.exit_code, result.stdout
 
-    return run, smtp_server, create_app().extensions["forms_lambda"]
+    return run, smtp_server, app.extensions["forms_lambda"]

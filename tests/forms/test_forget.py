@@ -9,14 +9,13 @@ import boto3
 import pytest
 
 from forms_lambda import create_app
-from forms_lambda.cli import main
 from forms_lambda.forget import address_digest, stays_unmailed
 from forms_lambda.signing_keys import SigningKeys
 from forms_lambda.stores import SENT, Post, Subscriber
 from forms_lambda.stores.base import is_about
 from forms_lambda.subscribers import suppress
 from forms_lambda.tokens import Tokens
-from tests.support.forms import CONTACT, JSON, SECRET, link, ses_messages
+from tests.support.forms import CONTACT, JSON, SECRET, link, run_command, ses_messages
 
 ANN, BOB = "ann.forgotten@example.org", "bob.stays@example.org"
 POST = "/blog/first-infusion/"
@@ -66,12 +65,12 @@ def holds(app, kind, address):
     )
 
 
-def forget(capsys, address):
-    code = main(["forget", address])
-    return code, capsys.readouterr()
+def forget(address):
+    result = run_command("forget", address)
+    return result.exit_code, result
 
 
-def test_forget_deletes_the_subscriber_their_messages_and_send_records_and_nothing_else(setup, capsys):
+def test_forget_deletes_the_subscriber_their_messages_and_send_records_and_nothing_else(setup):
     app, kind, sent = setup
     client, store = app.test_client(), store_of(app)
     for address in (ANN, BOB):
@@ -86,10 +85,10 @@ def test_forget_deletes_the_subscriber_their_messages_and_send_records_and_nothi
     submissions_before = len(store.list_submissions("delivered"))
     assert holds(app, kind, ANN)
 
-    code, out = forget(capsys, "  Ann.Forgotten@Example.org ")
+    code, out = forget("  Ann.Forgotten@Example.org ")
     assert code == 0
     # Ann's: a subscription, a welcome email, two contact messages; one article sent
-    assert out.out.splitlines() == ["deleted: subscriber record 1, submissions 4, send records 1", "kept: nothing"]
+    assert out.stdout.splitlines() == ["deleted: subscriber record 1, submissions 4, send records 1", "kept: nothing"]
     assert store.get_subscriber(ANN) is None and store.get_subscriber_by_id(ann.id) is None
     assert store.list_sends(POST) == {bob.id: SENT}
     left = store.list_submissions("delivered")
@@ -101,13 +100,13 @@ def test_forget_deletes_the_subscriber_their_messages_and_send_records_and_nothi
     assert not store.has_suppressed_digest([address_digest(SECRET, ANN)])
 
 
-def test_a_suppressed_address_is_forgotten_but_stays_unmailed(setup, capsys):
+def test_a_suppressed_address_is_forgotten_but_stays_unmailed(setup):
     app, kind, sent = setup
     client, store = app.test_client(), store_of(app)
     confirm(client, subscribe(client, sent, ANN))
     suppress(store, ANN)  # what an SES bounce or complaint does
-    code, out = forget(capsys, ANN)
-    assert code == 0 and out.out.splitlines()[-1].startswith("kept: a keyed hash of the address")
+    code, out = forget(ANN)
+    assert code == 0 and out.stdout.splitlines()[-1].startswith("kept: a keyed hash of the address")
     assert store.get_subscriber(ANN) is None and not holds(app, kind, ANN)
     assert stays_unmailed(app.extensions["forms_lambda"], ANN)
 
@@ -119,15 +118,15 @@ def test_a_suppressed_address_is_forgotten_but_stays_unmailed(setup, capsys):
     assert subscribe(client, sent, BOB) is not None  # others subscribe as ever
 
 
-def test_someone_who_unsubscribed_and_was_forgotten_can_opt_in_again(setup, capsys):
+def test_someone_who_unsubscribed_and_was_forgotten_can_opt_in_again(setup):
     app, _kind, sent = setup
     client, store = app.test_client(), store_of(app)
     confirmation = subscribe(client, sent, ANN)
     confirm(client, confirmation)
     assert client.post(link(confirmation, "/api/unsubscribe"), headers=JSON).status_code == 200
     assert store.get_subscriber(ANN).status == "unsubscribed"
-    code, out = forget(capsys, ANN)
-    assert code == 0 and out.out.splitlines()[-1] == "kept: nothing"
+    code, out = forget(ANN)
+    assert code == 0 and out.stdout.splitlines()[-1] == "kept: nothing"
     assert not stays_unmailed(app.extensions["forms_lambda"], ANN)
 
     again = subscribe(client, sent, ANN)  # double opt-in, as for anyone
@@ -136,10 +135,10 @@ def test_someone_who_unsubscribed_and_was_forgotten_can_opt_in_again(setup, caps
     assert store.get_subscriber(ANN).status == "confirmed"
 
 
-def test_the_hash_survives_a_key_rotation(setup, capsys):
+def test_the_hash_survives_a_key_rotation(setup):
     app, _kind, _sent = setup
     suppress(store_of(app), ANN)
-    assert forget(capsys, ANN)[0] == 0
+    assert forget(ANN)[0] == 0
     services = app.extensions["forms_lambda"]
     rotated = dataclasses.replace(services, tokens=Tokens(SigningKeys([SECRET, "a-newer-key-0123456789"]), 600))
     assert stays_unmailed(rotated, ANN)
@@ -154,16 +153,16 @@ def test_the_hash_survives_a_key_rotation(setup, capsys):
         ("not an address", 2, "not an email address"),
     ],
 )
-def test_unknown_and_invalid_addresses(setup, capsys, address, code, said):
-    result, out = forget(capsys, address)
-    assert result == code and said in out.out + out.err
+def test_unknown_and_invalid_addresses(setup, address, code, said):
+    result, out = forget(address)
+    assert result == code and said in out.stdout + out.stderr
 
 
 def days_ago(days):
     return (datetime.now(UTC) - timedelta(days=days)).isoformat(timespec="seconds")
 
 
-def test_purge_forgets_who_unsubscribed_or_never_confirmed_a_retention_period_ago(setup, capsys):
+def test_purge_forgets_who_unsubscribed_or_never_confirmed_a_retention_period_ago(setup):
     app, _kind, _sent = setup
     store = store_of(app)
     people = {
@@ -176,8 +175,8 @@ def test_purge_forgets_who_unsubscribed_or_never_confirmed_a_retention_period_ag
     }
     for address, fields in people.items():
         store.add_subscriber(Subscriber(email=address, **fields))
-    assert main(["purge"]) == 0
-    assert "forgot 2 subscribers" in capsys.readouterr().out
+    purge = run_command("purge")
+    assert purge.exit_code == 0 and "forgot 2 subscribers" in purge.stdout
     assert sorted(s.email for s in store.list_subscribers()) == [
         "bounced@example.org",
         "left-yesterday@example.org",

@@ -13,9 +13,9 @@ import pytest
 from bs4 import BeautifulSoup
 
 from forms_lambda import create_app
-from forms_lambda.cli import main
 from forms_lambda.stores import Subscriber
 from tests.support.email_headers import LIST_HEADERS, header_names
+from tests.support.forms import run_command
 
 ARCHIVE = [("ketamine-for-chronic-pain", "Ketamine for Chronic Pain", "<p>Old news.</p>", "2026-01-15T10:00:00-07:00")]
 NEW = (
@@ -80,9 +80,9 @@ def subscribers(app, confirmed=3):
     return sorted(a for a, s in people.items() if s == "confirmed")
 
 
-def notify(site, capsys):
-    code = main(["notify", "--site", str(site)])
-    return code, capsys.readouterr()
+def notify(site, *options):
+    result = run_command("notify", "--site", site, *options)
+    return result.exit_code, result
 
 
 def recipients(smtp_server):
@@ -90,20 +90,20 @@ def recipients(smtp_server):
 
 
 def test_first_run_records_the_archive_then_each_new_article_goes_once_to_each_confirmed_subscriber(
-    app, site, smtp_server, feed_writer, capsys
+    app, site, smtp_server, feed_writer
 ):
     confirmed = subscribers(app)
-    code, out = notify(site, capsys)
-    assert code == 0 and "first run: 1 existing article" in out.out
+    code, out = notify(site)
+    assert code == 0 and "first run: 1 existing article" in out.stdout
     assert smtp_server.messages == []
 
     feed_writer(site, [*ARCHIVE, NEW])
-    code, out = notify(site, capsys)
+    code, out = notify(site)
     assert code == 0
     assert recipients(smtp_server) == confirmed
-    assert f'"{NEW[1]}": 3 sent' in out.out
-    assert "3/3 (3 sent, 0 failed)" in out.err
-    assert not any("@" in line for line in (out.out + out.err).splitlines())  # no addresses in the output
+    assert f'"{NEW[1]}": 3 sent' in out.stdout
+    assert "3/3 (3 sent, 0 failed)" in out.stderr
+    assert not any("@" in line for line in (out.stdout + out.stderr).splitlines())  # no addresses in the output
 
     message = smtp_server.messages[0]
     assert message["Subject"] == NEW[1]
@@ -120,16 +120,16 @@ def test_first_run_records_the_archive_then_each_new_article_goes_once_to_each_c
     # each recipient has their own unsubscribe link
     assert len({str(m["List-Unsubscribe"]) for m in smtp_server.messages}) == 3
 
-    code, out = notify(site, capsys)
-    assert code == 0 and "no new articles" in out.out
+    code, out = notify(site)
+    assert code == 0 and "no new articles" in out.stdout
     assert len(smtp_server.messages) == 3
 
 
-def test_the_unsubscribe_link_of_a_received_email_works(app, site, smtp_server, feed_writer, capsys):
+def test_the_unsubscribe_link_of_a_received_email_works(app, site, smtp_server, feed_writer):
     subscribers(app, confirmed=2)
-    notify(site, capsys)
+    notify(site)
     feed_writer(site, [*ARCHIVE, NEW])
-    notify(site, capsys)
+    notify(site)
     client = app.test_client()
     by_address = {str(m["To"]): m for m in smtp_server.messages}
 
@@ -162,7 +162,7 @@ def test_the_unsubscribe_link_of_a_received_email_works(app, site, smtp_server, 
 
     feed_writer(site, [*ARCHIVE, NEW, ("later", "Later", "<p>Later.</p>", "2026-11-27T09:00:00-07:00")])
     before = len(smtp_server.messages)
-    assert notify(site, capsys)[0] == 0
+    assert notify(site)[0] == 0
     assert len(smtp_server.messages) == before  # nobody is left subscribed
 
 
@@ -184,9 +184,9 @@ def test_a_forged_unsubscribe_token_is_refused(app):
     assert answer.status_code == 400
 
 
-def test_a_refused_send_is_retried_by_the_next_run_and_only_that_one(app, site, smtp_server, feed_writer, capsys):
+def test_a_refused_send_is_retried_by_the_next_run_and_only_that_one(app, site, smtp_server, feed_writer):
     confirmed = subscribers(app)
-    notify(site, capsys)
+    notify(site)
     feed_writer(site, [*ARCHIVE, NEW])
 
     async def refuse_reader1(server, session, envelope, address, options):
@@ -196,40 +196,38 @@ def test_a_refused_send_is_retried_by_the_next_run_and_only_that_one(app, site, 
         return "250 OK"
 
     smtp_server.handler.handle_RCPT = refuse_reader1
-    code, out = notify(site, capsys)
-    assert code == 1 and "1 failed" in out.out
+    code, out = notify(site)
+    assert code == 1 and "1 failed" in out.stdout
     assert recipients(smtp_server) == ["reader0@example.org", "reader2@example.org"]
 
     del smtp_server.handler.handle_RCPT
-    code, out = notify(site, capsys)
-    assert code == 0 and "1 sent, 2 already sent before" in out.out
+    code, out = notify(site)
+    assert code == 0 and "1 sent, 2 already sent before" in out.stdout
     assert recipients(smtp_server) == confirmed
-    assert notify(site, capsys)[1].out.strip() == "no new articles to announce"
+    assert notify(site)[1].stdout.strip() == "no new articles to announce"
 
 
 def test_without_an_address_set_the_email_carries_the_one_the_site_shows(
-    env, site, feed_writer, smtp_server, monkeypatch, capsys
+    env, site, feed_writer, smtp_server, monkeypatch
 ):
     monkeypatch.delenv("FORMS_CLINIC_ADDRESS")
     subscribers(create_app({"TESTING": True}), confirmed=1)
-    assert notify(site, capsys)[0] == 0
+    assert notify(site)[0] == 0
     feed_writer(site, [*ARCHIVE, NEW])
-    code, out = notify(site, capsys)
-    assert code == 0 and "1 sent" in out.out
+    code, out = notify(site)
+    assert code == 0 and "1 sent" in out.stdout
     lines = smtp_server.messages[0].get_body(preferencelist=("plain",)).get_content().splitlines()
     assert lines[lines.index("1000 Example Street, Suite 100") + 1] == "Denver, CO 80202"
 
 
-def test_a_site_without_a_feed_is_an_error(app, tmp_path, capsys):
-    code, out = notify(tmp_path / "nowhere", capsys)
-    assert code == 2 and "all.atom.xml" in out.err
+def test_a_site_without_a_feed_is_an_error(app, tmp_path):
+    code, out = notify(tmp_path / "nowhere")
+    assert code == 2 and "all.atom.xml" in out.stderr
 
 
-def test_a_run_killed_part_way_and_run_again_sends_nobody_anything_twice(
-    env, app, site, smtp_server, feed_writer, capsys
-):
+def test_a_run_killed_part_way_and_run_again_sends_nobody_anything_twice(env, app, site, smtp_server, feed_writer):
     confirmed = subscribers(app, confirmed=12)
-    notify(site, capsys)
+    notify(site)
     feed_writer(site, [*ARCHIVE, NEW])
     command = [sys.executable, "-m", "forms_lambda", "notify", "--site", str(site)]
     environment = {**os.environ, **env, "FORMS_SEND_CONCURRENCY": "1"}
@@ -260,57 +258,54 @@ def test_a_run_killed_part_way_and_run_again_sends_nobody_anything_twice(
     assert "1 interrupted" in again.stdout  # reported on every run until someone decides
 
     # --resend-interrupted leaves a fresh "sending" record alone (it may be another run's, in flight) ...
-    code, out = notify_resending(site, capsys)
-    assert "1 interrupted" in out.out and len(smtp_server.messages) == len(confirmed)
+    code, out = notify_resending(site)
+    assert "1 interrupted" in out.stdout and len(smtp_server.messages) == len(confirmed)
     # ... and resends one left by a crash more than 15 minutes ago: at least once, so here a duplicate
     with sqlite3.connect(env["FORMS_STORE"][len("sqlite:///") :]) as db:
         db.execute("UPDATE sends SET claimed_at = '2026-01-01T00:00:00+00:00' WHERE status = 'sending'")
-    code, out = notify_resending(site, capsys)
-    assert code == 0 and "1 sent" in out.out and "0 interrupted" in out.out
+    code, out = notify_resending(site)
+    assert code == 0 and "1 sent" in out.stdout and "0 interrupted" in out.stdout
     assert len(smtp_server.messages) == len(confirmed) + 1
-    assert notify(site, capsys)[1].out.strip() == "no new articles to announce"
+    assert notify(site)[1].stdout.strip() == "no new articles to announce"
 
 
-def notify_resending(site, capsys):
-    code = main(["notify", "--site", str(site), "--resend-interrupted"])
-    return code, capsys.readouterr()
+def notify_resending(site):
+    return notify(site, "--resend-interrupted")
 
 
-def test_a_mailto_unsubscribe_request_is_honoured_with_the_unsubscribe_command(
-    app, site, smtp_server, feed_writer, capsys
-):
+def test_a_mailto_unsubscribe_request_is_honoured_with_the_unsubscribe_command(app, site, smtp_server, feed_writer):
     from urllib.parse import parse_qs
 
     subscribers(app, confirmed=2)
-    notify(site, capsys)
+    notify(site)
     feed_writer(site, [*ARCHIVE, NEW])
-    notify(site, capsys)
+    notify(site)
     by_address = {str(m["To"]): m for m in smtp_server.messages}
     mailto = str(by_address["reader0@example.org"]["List-Unsubscribe"]).split(",")[1].strip(" <>")
     assert mailto.startswith("mailto:clinic@localhost?")
     subject = parse_qs(urlsplit(mailto).query)["subject"][0]  # what the reader's mail program sends us
     assert subject.startswith("unsubscribe ") and "reader0" not in subject
-    assert main(["unsubscribe", subject.split(" ", 1)[1]]) in (0, None)
-    assert main(["unsubscribe", "Reader1@Example.org"]) in (0, None)
-    assert main(["unsubscribe", "nobody@example.org"]) == 1
+    answers = [run_command("unsubscribe", who) for who in (subject.split(" ", 1)[1], "Reader1@Example.org")]
+    assert [answer.exit_code for answer in answers] == [0, 0]
+    assert run_command("unsubscribe", "nobody@example.org").exit_code == 1
     store = app.extensions["forms_lambda"].store
     assert {s.email: s.status for s in store.list_subscribers(status="unsubscribed")}.keys() >= {
         "reader0@example.org",
         "reader1@example.org",
     }
-    assert "@" not in capsys.readouterr().out
+    assert not any("@" in answer.stdout for answer in answers)
 
 
-def test_encoded_words_in_a_title_or_a_stored_address_never_reach_a_header(app, site, smtp_server, feed_writer, capsys):
+def test_encoded_words_in_a_title_or_a_stored_address_never_reach_a_header(app, site, smtp_server, feed_writer):
     """The title goes out as text; an address stored before the form refused "=?" (Python would decode it to
     victim@example.org) fails alone, and the others still get the article."""
     confirmed = subscribers(app, confirmed=2)
     add(app.extensions["forms_lambda"].store, "=?utf-8?b?dmljdGlt?=@example.org", "confirmed")
-    notify(site, capsys)
+    notify(site)
     title = "New =?utf-8?q?=0D=0ABcc:_victim@example.org?= article"
     feed_writer(site, [*ARCHIVE, ("new", title, "<p>Text.</p>", "2026-11-20T09:00:00-07:00")])
-    code, out = notify(site, capsys)
-    assert code == 1 and "2 sent" in out.out and "1 failed" in out.out
+    code, out = notify(site)
+    assert code == 1 and "2 sent" in out.stdout and "1 failed" in out.stdout
     assert recipients(smtp_server) == confirmed
     assert sorted(rcpt for e in smtp_server.handler.envelopes for rcpt in e.rcpt_tos) == confirmed
     for envelope in smtp_server.handler.envelopes:

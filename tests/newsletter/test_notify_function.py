@@ -18,6 +18,7 @@ import pytest
 import forms_lambda.handler
 from forms_lambda.stores import Subscriber
 from forms_lambda.stores.dynamo import DynamoStore
+from tests.support.forms import run_command
 from tests.support.servers import lambda_answers
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -106,8 +107,8 @@ def test_no_published_feed_is_a_failed_run_not_a_crash(notify_function, moto_ser
 def test_the_command_line_reads_the_feed_from_the_bucket_too(notify_function, moto_server, feed_writer, tmp_path):
     """An operator's `deploy.stack run -- python -m forms_lambda notify` takes the same path as the function."""
     publish_feed(feed_writer, tmp_path, ARCHIVE)
-    result = subprocess.run([sys.executable, "-m", "forms_lambda", "notify"], cwd=ROOT, capture_output=True, text=True)
-    assert result.returncode == 0, result.stderr
+    result = run_command("notify")
+    assert result.exit_code == 0, result.stderr
     assert "first run: 1 existing article(s) recorded" in result.stdout
 
 

@@ -6,8 +6,8 @@ import email.policy
 import boto3
 import pytest
 
-from forms_lambda.cli import main
 from forms_lambda.stores import Subscriber
+from tests.support.forms import run_command
 
 ARCHIVE = [("ketamine-for-chronic-pain", "Ketamine for Chronic Pain", "<p>Old.</p>", "2026-01-15T10:00:00-07:00")]
 NEW = [
@@ -30,7 +30,7 @@ def aws(moto_server, monkeypatch, tmp_path):
     }.items():
         monkeypatch.setenv(name, value)
     boto3.client("sesv2").create_email_identity(EmailIdentity="clinic.example")
-    assert main(["init"]) == 0
+    assert run_command("init").exit_code == 0
     from forms_lambda.stores.dynamo import DynamoStore
 
     return DynamoStore("clinic")
@@ -43,9 +43,7 @@ def sent(moto_server):
     ]
 
 
-def test_new_articles_through_ses_once_each_to_confirmed_subscribers_only(
-    aws, moto_server, tmp_path, feed_writer, capsys
-):
+def test_new_articles_through_ses_once_each_to_confirmed_subscribers_only(aws, moto_server, tmp_path, feed_writer):
     store = aws
     for address, status in [
         ("a@example.org", "confirmed"),
@@ -61,11 +59,11 @@ def test_new_articles_through_ses_once_each_to_confirmed_subscribers_only(
         )
     site = tmp_path / "output"
     feed_writer(site, ARCHIVE)
-    assert main(["notify", "--site", str(site)]) == 0
+    assert run_command("notify", "--site", site).exit_code == 0
     assert sent(moto_server) == []
 
     feed_writer(site, ARCHIVE + NEW)
-    assert main(["notify", "--site", str(site)]) == 0
+    assert run_command("notify", "--site", site).exit_code == 0
     messages = sent(moto_server)
     # two new articles, one email each (no digest), oldest first
     assert sorted((str(m["To"]), str(m["Subject"])) for m in messages) == [
@@ -83,8 +81,7 @@ def test_new_articles_through_ses_once_each_to_confirmed_subscribers_only(
         "announced",
         "announced",
     ]
-    capsys.readouterr()
 
-    assert main(["notify", "--site", str(site)]) == 0
-    assert len(sent(moto_server)) == 4
-    assert "no new articles" in capsys.readouterr().out
+    again = run_command("notify", "--site", site)
+    assert again.exit_code == 0 and len(sent(moto_server)) == 4
+    assert "no new articles" in again.stdout

@@ -8,7 +8,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from forms_lambda import create_app
-from forms_lambda.cli import main
+from tests.support.forms import run_command
 
 ARTICLES = [
     (f"article-{i}", f"Article {i}", f"<p>Summary {i}.</p>", f"2026-0{i}-01T09:00:00-07:00") for i in range(1, 6)
@@ -30,7 +30,7 @@ def env(tmp_path, smtp_server, monkeypatch, feed_writer):
     for name, value in values.items():
         monkeypatch.setenv(name, value)
     feed_writer(tmp_path / "output", ARTICLES)
-    assert main(["notify", "--site", str(tmp_path / "output")]) == 0  # first run: knows the articles
+    assert run_command("notify", "--site", tmp_path / "output").exit_code == 0  # first run: knows the articles
     return values
 
 
@@ -76,11 +76,11 @@ def test_the_welcome_email_can_be_turned_off(env, smtp_server, monkeypatch):
     assert ["Please confirm" in str(m["Subject"]) for m in smtp_server.messages] == [True]
 
 
-def test_export_is_csv_with_the_consent_record(env, smtp_server, capsys):
+def test_export_is_csv_with_the_consent_record(env, smtp_server):
     subscribe_and_confirm(create_app(), smtp_server)
-    capsys.readouterr()
-    assert main(["export"]) in (0, None)
-    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    export = run_command("export")
+    assert export.exit_code == 0
+    rows = list(csv.DictReader(io.StringIO(export.stdout)))
     assert len(rows) == 1
     row = rows[0]
     assert row["email"] == "pat@example.org" and row["status"] == "confirmed"

@@ -6,15 +6,15 @@ from datetime import UTC, datetime, timedelta
 import boto3
 
 import forms_lambda.handler
-from forms_lambda import cli, create_app
-from tests.support.forms import CONTACT, JSON, stored
+from forms_lambda import create_app
+from tests.support.forms import CONTACT, JSON, run_command, stored
 
 
 def days_ago(days):
     return (datetime.now(UTC) - timedelta(days=days)).isoformat(timespec="seconds")
 
 
-def test_purge_command_deletes_old_delivered_and_spam_only(make_app, sqlite_config, tmp_path, monkeypatch, capsys):
+def test_purge_command_deletes_old_delivered_and_spam_only(make_app, sqlite_config, tmp_path, monkeypatch):
     app = make_app(FORMS_RETENTION_DAYS="30")
     client = app.test_client()
     store = app.extensions["forms_lambda"].store
@@ -37,15 +37,15 @@ def test_purge_command_deletes_old_delivered_and_spam_only(make_app, sqlite_conf
 
     for name, value in {**sqlite_config, "FORMS_RETENTION_DAYS": "30"}.items():
         monkeypatch.setenv(name, value)
-    assert cli.main(["purge"]) == 0
-    assert "purged 3" in capsys.readouterr().out
+    purge = run_command("purge")
+    assert purge.exit_code == 0 and "purged 3" in purge.stdout
     rows = store._run("SELECT status, payload FROM submissions ORDER BY status")
     assert [(r["status"], "Old 2" in r["payload"] or "Waiting" in r["payload"]) for r in rows] == [
         ("delivered", True),
         ("pending", True),
     ]
     # A shorter retention on the command line.
-    assert cli.main(["purge", "--days", "0"]) == 0
+    assert run_command("purge", "--days", "0").exit_code == 0
     assert stored(app) == {("contact", "pending"): 1}
 
 

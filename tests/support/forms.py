@@ -121,3 +121,13 @@ def delivery_order(maildir_key):
     """Sort key of a Maildir message: its name starts with <seconds>.M<microseconds>, when it was delivered."""
     match = re.match(r"(\d+)\.M(\d+)P\d+Q(\d+)", maildir_key)
     return tuple(int(number) for number in match.groups())
+
+
+def run_command(*args, app=None):
+    """A staff command, `python -m forms_lambda ARGS`, run in this process through Flask's CLI runner: on `app`,
+    or on an app built from the environment as the command line builds it. click's Result: exit_code, stdout,
+    stderr (an exception the command raises fails the test)."""
+    from forms_lambda import create_app
+
+    app = app or create_app()
+    return app.test_cli_runner().invoke(args=[str(arg) for arg in args], catch_exceptions=False)
