@@ -15,7 +15,7 @@ from .stores import DELIVERED, FAILED, PENDING, SPAM, Subscriber
 
 # The consent record (the opt-in's id only tells confirm links apart: nothing a person needs).
 EXPORT_FIELDS = [f.name for f in dataclasses.fields(Subscriber) if f.name != "opt_in_id"]
-SHOW_HELP = "also print what each person sent"
+show_option = click.option("--show", is_flag=True, help="also print what each person sent")
 
 
 def current_services():
@@ -72,7 +72,7 @@ def status_command():
 
 @click.command("failed")
 @click.option("--requeue", metavar="ID", help="make this failed submission pending again and deliver it")
-@click.option("--show", is_flag=True, help=SHOW_HELP)
+@show_option
 @with_appcontext
 def failed_command(requeue, show):
     """List submissions whose every delivery attempt failed; --requeue ID delivers one again."""
@@ -83,7 +83,7 @@ def failed_command(requeue, show):
 
 @click.command("spam")
 @click.option("--release", metavar="ID", help="deliver this submission held as spam")
-@click.option("--show", is_flag=True, help=SHOW_HELP)
+@show_option
 @with_appcontext
 def spam_command(release, show):
     """List submissions held as spam, with why; --release ID delivers one (a person caught by mistake)."""

@@ -92,7 +92,7 @@ def plain_text(msg):
 
 def maildir_bytes(app):
     box = mailbox.Maildir(app.extensions["forms_lambda"].mailer.path, create=True)
-    return [box.get_bytes(key) for key in box]
+    return [box.get_bytes(key) for key in box.iterkeys()]
 
 
 @pytest.fixture(params=["maildir", "smtp", "ses"])

@@ -82,7 +82,7 @@ def messages(maildir):
     if not (maildir / "new").is_dir():
         return []
     box = mailbox.Maildir(maildir, factory=None, create=False)
-    return [email.message_from_bytes(box.get_bytes(key), policy=email.policy.default) for key in box]
+    return [email.message_from_bytes(box.get_bytes(key), policy=email.policy.default) for key in box.iterkeys()]
 
 
 def wait_for_mail(maildir, subject):

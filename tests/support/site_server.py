@@ -108,7 +108,7 @@ class Outbox:
         if not (self.path / "new").is_dir():
             return []
         box = mailbox.Maildir(self.path, factory=None, create=False)
-        return [email.message_from_bytes(box.get_bytes(key), policy=email.policy.default) for key in box]
+        return [email.message_from_bytes(box.get_bytes(key), policy=email.policy.default) for key in box.iterkeys()]
 
     def wait_for(self, text, count=1, timeout=10.0):
         """The messages whose headers or text contain `text`, once there are `count` of them.
