@@ -10,6 +10,7 @@ from tests.forms.test_handler import (
     body_json,
     header,
     http_api_event,
+    lambda_env,  # noqa: F401 (a fixture)
     rest_event,
     run_schedule,
 )
