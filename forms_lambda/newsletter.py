@@ -59,9 +59,8 @@ class Article:
 
 
 class _TextExtractor(html.parser.HTMLParser):
-    BLOCKS = {"p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "ul", "ol", "tr"}
-
-    HIDDEN = {"script", "style", "template"}
+    BLOCKS = frozenset({"p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "ul", "ol", "tr"})
+    HIDDEN = frozenset({"script", "style", "template"})
 
     def __init__(self):
         super().__init__(convert_charrefs=True)
@@ -121,7 +120,8 @@ def read_feed(site, site_url):
     articles = []
     for entry in root.iter(f"{ATOM}entry"):
         link = next(
-            (l.get("href") for l in entry.iter(f"{ATOM}link") if l.get("rel", "alternate") == "alternate"), None
+            (tag.get("href") for tag in entry.iter(f"{ATOM}link") if tag.get("rel", "alternate") == "alternate"),
+            None,
         )
         title = " ".join((entry.findtext(f"{ATOM}title") or "").split())
         if not link or not title:
@@ -140,8 +140,8 @@ def read_feed(site, site_url):
 
 
 def _absolute(site_url, link):
-    """The article's public URL on FORMS_SITE_URL (docs/configuration.md: the origin of links in emails), whatever SITEURL the
-    build used (a local build says http://127.0.0.1:8000), without a query such as FEED_APPEND_REF's."""
+    """The article's public URL on FORMS_SITE_URL (the origin of links in emails), whatever SITEURL the build
+    used (a local build says http://127.0.0.1:8000), without a query such as FEED_APPEND_REF's."""
     return site_url + (urlsplit(urljoin("/", link)).path or "/")
 
 
