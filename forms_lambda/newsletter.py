@@ -270,7 +270,14 @@ class Newsletter:
         todo = [s for s in subscribers if sends.get(s.id) not in skip]
         counts = Counter(already_sent=sum(sends.get(s.id) == SENT for s in subscribers))
 
+        left = set()  # unsubscribed or suppressed since the run listed them: owed nothing
+
         def send_one(subscriber):
+            # A run to many readers takes a while; someone who unsubscribed meanwhile must not get the email.
+            now = self.store.get_subscriber_by_id(subscriber.id)
+            if now is None or now.status != State.CONFIRMED:
+                left.add(subscriber.id)
+                return "left"
             if not self.store.claim_send(post.path, subscriber.id, stale_before):
                 return "claimed_elsewhere"  # another run has it, or it is interrupted and not stale yet
             token = self.services.tokens.unsubscribe_token(subscriber.id)
@@ -301,7 +308,7 @@ class Newsletter:
         progress(counts, final=True)
         after = self.store.list_sends(post.path)
         counts["interrupted"] = sum(after.get(s.id) == SENDING for s in subscribers)
-        counts["complete"] = all(after.get(s.id) == SENT for s in subscribers)
+        counts["complete"] = all(after.get(s.id) == SENT for s in subscribers if s.id not in left)
         return counts
 
     def run(self, site, *, resend_interrupted=False):
@@ -326,7 +333,8 @@ class Newsletter:
             print(
                 f'"{post.title}": {counts[SENT]} sent, {counts["already_sent"]} already sent before, '
                 f"{counts[FAILED]} failed (retried by the next run), {counts['interrupted']} interrupted "
-                f"by a crash or still sending in another run (not resent; see --resend-interrupted)",
+                f"by a crash or still sending in another run (not resent; see --resend-interrupted)"
+                + (f", {counts['left']} unsubscribed during the run (not sent)" if counts["left"] else ""),
                 file=self.out,
             )
         return 1 if failed else 0
