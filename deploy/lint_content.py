@@ -129,6 +129,19 @@ class Document:
 
 SOURCE = "data-lint-source"  # the Markdown an element was made from, to find its line in the file
 MISSING = "data-lint-missing"  # "image" or "footnote": a reference to what the file does not define
+# Python-Markdown's and pymdownx.magiclink's inline processors that make links and images.
+LINK_PROCESSORS = (
+    "link",
+    "reference",
+    "image_link",
+    "image_reference",
+    "short_reference",
+    "short_image_ref",
+    "autolink",
+    "automail",
+    "magic-link",
+    "magic-mail",
+)
 
 
 def remember_source(processor, name):
@@ -173,17 +186,18 @@ class Collect(Treeprocessor):
             self.raw_html(child.tail)
 
     def raw_html(self, text):
-        """The HTML written in the Markdown, which Python-Markdown keeps aside as it is."""
+        """The HTML written in the Markdown, which Python-Markdown keeps aside as it is (with entities and the
+        HTML of code blocks, which have no tags to check)."""
         for placeholder in util.HTML_PLACEHOLDER_RE.finditer(text or ""):
-            self.md.found.append(self.md.htmlStash.rawHtmlBlocks[int(placeholder.group(1))])
+            html = self.md.htmlStash.rawHtmlBlocks[int(placeholder.group(1))]
+            if isinstance(html, str) and html.lstrip().startswith("<"):
+                self.md.found.append(html)
 
 
 def site_markdown():
     """The site's Markdown (Pelican's reader, pelicanconf.py's MARKDOWN), noting where links and images come from."""
     md = ReusedMarkdownReader(SETTINGS).markdown
-    for name in ("link", "reference", "image_link", "image_reference", "short_reference", "short_image_ref"):
-        remember_source(md.inlinePatterns[name], name)
-    for name in ("autolink", "automail", "magic-link", "magic-mail"):
+    for name in LINK_PROCESSORS:
         if name in md.inlinePatterns:
             remember_source(md.inlinePatterns[name], name)
     footnote = md.inlinePatterns["footnote"]

@@ -222,9 +222,9 @@ HEADER = "Title: Markup\nDate: 2025-06-01\nSummary: s.\n\n"  # the body starts o
         pytest.param(
             "Write `[x](/no-such-page/)` or `![](/nowhere.png)` or `[^none]`:\n\n```md\n[x](/no-such-page/)\n"
             "<script>alert(1)</script>\n```\n\n~~~\n![](/nowhere.png)\n~~~\n\n    [x](/indented-code/)\n\n"
-            "And \\[not a link](/escaped/).\n",
+            "And \\[not a link](/escaped/).\n\n<!-- [x](/no-such-page/) <script> -->\n",
             [],
-            id="code spans, fenced and indented code, escaped brackets",
+            id="code spans, fenced and indented code, escaped brackets, HTML comments",
         ),
         pytest.param(
             "Text.\n\n![A title]({static}/images/gone.png \"The title\")\n\n![Quoted](/images/gone.jpg 'Title')\n",
