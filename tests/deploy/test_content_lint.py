@@ -235,9 +235,10 @@ HEADER = "Title: Markup\nDate: 2025-06-01\nSummary: s.\n\n"  # the body starts o
             id="images with titles",
         ),
         pytest.param(
-            "[spaced](</no such page/>) and <https://example.org/> and [ok](<{filename}/pages/about.md>)\n",
+            "[spaced](</no such page/>) and <https://example.org/> and [ok](<{filename}/pages/about.md>)\n\n"
+            "Mail <someone@example.org> or www.example.org or someone@example.org.\n",
             [(5, "link /no such page/ does not match")],
-            id="angle-bracket addresses",
+            id="angle-bracket addresses, bare addresses",
         ),
         pytest.param(
             "- one\n- two, [nested](/no-such-list/)\n    1. [deeper][d]\n\n> quoted [link](/no-such-quote/)\n\n"
