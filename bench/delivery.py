@@ -159,8 +159,8 @@ def contact_figures(ctx, log):
 
 
 def run(ctx):
-    log = open(ctx.work / "delivery-gunicorn.log", "w")
-    known, new = subscribe_figures(ctx, log)
-    slow, healthy = contact_figures(ctx, log)
+    with open(ctx.work / "delivery-gunicorn.log", "w") as log:
+        known, new = subscribe_figures(ctx, log)
+        slow, healthy = contact_figures(ctx, log)
     ctx.log(f"delivery: subscribe known {known:.1f} / new {new:.1f} ms; contact p99 {slow:.1f} / {healthy:.1f} ms")
     return rows(known, new, slow, healthy)
