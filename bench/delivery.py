@@ -83,7 +83,7 @@ def server_env(ctx, var, port, mailer):
 
 
 def confirm(ctx, env, address):
-    """A subscriber who confirmed long ago: no email is due, so its answer would come sooner if it waited for one."""
+    """A subscriber who confirmed long ago: no email is due, and the answer must not say so by coming sooner."""
     code = (
         "from forms_lambda import create_app; s = create_app().extensions['forms_lambda'].store; "
         "from forms_lambda.stores import Subscriber; "
