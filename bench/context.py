@@ -75,5 +75,5 @@ def wait_for_http(url, timeout=20.0):
             return
         except OSError:
             if time.monotonic() > deadline:
-                raise TimeoutError(f"{url} did not answer within {timeout}s")
+                raise TimeoutError(f"{url} did not answer within {timeout}s") from None
             time.sleep(0.1)
