@@ -1,7 +1,7 @@
 """Settings from environment variables (12-factor), validated once at startup.
 
-Each setting is one field of `Settings`, declared with `setting()`: its environment variable, its default (which
-serves `make run`), the function that reads it and one line of help. The defaults, the parsing and the settings
+Each setting is one field of `Settings`, whose metadata (`setting()`) holds its environment variable, its default
+(which serves `make run`), the function that reads it and one line of help. The defaults, the parsing and the settings
 table of the README and docs/configuration.md (settings_table.py) all come from those fields. An invalid value
 stops startup with a ConfigError naming the variable, so a misconfigured Lambda fails at deploy, not on a visitor.
 """
@@ -309,8 +309,8 @@ def setting(variable, default, read, help, *, shown_default=None):
 
 @dataclass(frozen=True)
 class Settings:
-    """The service's settings: one field per environment variable (in the docs' order), and last the few values
-    derived from others."""
+    """The service's settings: one field per environment variable, in the docs' order (and last clinic.toml's
+    phone, which no variable overrides)."""
 
     store_url: str = field(
         metadata=setting(
