@@ -40,8 +40,23 @@ def _text(value):
     return str(value)
 
 
-# Readers: each takes the environment (every variable's text, the defaults' where unset) and the variable's name,
-# and returns the value or raises ConfigError naming the variable.
+@dataclass(frozen=True)
+class Source:
+    """What settings are read from: each variable's text (its default's where unset), and clinic.toml, whose
+    facts stand in for FORMS_CLINIC_NAME, FORMS_CLINIC_ADDRESS and FORMS_CAPTCHA when those are empty."""
+
+    text: dict
+    clinic_toml: dict
+
+    def __getitem__(self, name):
+        return self.text[name]
+
+    def get(self, name, default=""):
+        return self.text.get(name, default)
+
+
+# Readers: each takes the Source and the variable's name, and returns the value or raises ConfigError naming
+# the variable.
 
 
 def _as_is(env, name):
@@ -175,16 +190,8 @@ def _timezone(env, name):
         raise ConfigError(f"{name} is not a known time zone: {env[name]!r}") from None
 
 
-def _clinic_toml():
-    """clinic.toml: the defaults of the clinic's facts, which the site shows too (forms_lambda/clinic.py)."""
-    try:
-        return read_shared()
-    except ValueError as e:
-        raise ConfigError(str(e)) from None
-
-
 def _clinic_name(env, name):
-    value = env[name].strip() or _clinic_toml()["clinic"]["name"].strip()
+    value = env[name].strip() or env.clinic_toml["clinic"]["name"].strip()
     if "\r" in value or "\n" in value or len(value) > 100:
         raise ConfigError(f"{name} must be one line of at most 100 characters")
     return value
@@ -194,7 +201,7 @@ def _clinic_address(env, name):
     # CAN-SPAM: every newsletter carries the clinic's postal address (lines separated by "\n" or ";").
     address = env[name].replace("\\n", "\n").replace(";", "\n")
     address = "\n".join(line.strip() for line in address.splitlines() if line.strip())
-    address = address or postal_address(_clinic_toml()["clinic"])
+    address = address or postal_address(env.clinic_toml["clinic"])
     if len(address) > 300:
         raise ConfigError(f"{name} must be at most 300 characters")
     return address
@@ -202,7 +209,7 @@ def _clinic_address(env, name):
 
 def _captcha(env, name):
     """FORMS_CAPTCHA, else clinic.toml's: the site build decides the same way (pelicanconf.py)."""
-    captcha = env[name].strip().lower() or _clinic_toml()["forms"]["captcha"].strip().lower()
+    captcha = env[name].strip().lower() or env.clinic_toml["forms"]["captcha"].strip().lower()
     if captcha not in CAPTCHAS:
         raise ConfigError(
             f"{name} (or [forms] captcha in clinic.toml) must be {' or '.join(CAPTCHAS)}, got {captcha!r}"
@@ -656,6 +663,10 @@ def defaults():
 def load_settings(environ=None):
     """Build Settings from environ (default os.environ); raise ConfigError on the first bad value."""
     environ = os.environ if environ is None else environ
-    env = {**defaults(), **{name: _text(value) for name, value in environ.items()}}
+    try:
+        clinic_toml = read_shared()  # the clinic's facts, which the site shows too (forms_lambda/clinic.py)
+    except ValueError as e:
+        raise ConfigError(str(e)) from None
+    env = Source({**defaults(), **{name: _text(value) for name, value in environ.items()}}, clinic_toml)
     values = {f.name: f.metadata["read"](env, f.metadata["variable"]) for f in SETTINGS}
-    return Settings(**values, clinic_phone=_clinic_toml()["clinic"]["phone"])
+    return Settings(**values, clinic_phone=clinic_toml["clinic"]["phone"])
