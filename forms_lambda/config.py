@@ -67,40 +67,33 @@ def _path(env, name):
     return Path(env[name])
 
 
-def _whole_number(low, high):
+def _number(kind, convert, low, high, unit=""):
+    """A reader of a number from low to high; `kind` and `unit` say in errors what is expected."""
+
+    def show(number):
+        return f"{number:g}" if isinstance(number, float) else str(number)
+
     def read(env, name):
         try:
-            value = int(env[name])
+            value = convert(env[name])
         except ValueError:
-            raise ConfigError(f"{name} must be a whole number, got {env[name]!r}") from None
+            raise ConfigError(f"{name} must be {kind}, got {env[name]!r}") from None
         if not low <= value <= high:
-            raise ConfigError(f"{name} must be between {low} and {high}, got {value}")
+            raise ConfigError(f"{name} must be between {show(low)} and {show(high)}{unit}, got {show(value)}")
         return value
 
     return read
+
+
+def _whole_number(low, high):
+    return _number("a whole number", int, low, high)
 
 
 def _seconds(low, high):
-    def read(env, name):
-        try:
-            value = float(env[name])
-        except ValueError:
-            raise ConfigError(f"{name} must be a number of seconds, got {env[name]!r}") from None
-        if not low <= value <= high:
-            raise ConfigError(f"{name} must be between {low:g} and {high:g} seconds, got {value:g}")
-        return value
-
-    return read
+    return _number("a number of seconds", float, low, high, " seconds")
 
 
-def _send_rate(env, name):
-    try:
-        value = float(env[name])
-    except ValueError:
-        raise ConfigError(f"{name} must be a number of messages per second, got {env[name]!r}") from None
-    if not 0.01 <= value <= 10000:
-        raise ConfigError(f"{name} must be between 0.01 and 10000 messages per second, got {value}")
-    return value
+_send_rate = _number("a number of messages per second", float, 0.01, 10000, " messages per second")
 
 
 def _flag(env, name):
