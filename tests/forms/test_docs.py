@@ -60,7 +60,9 @@ def test_the_settings_table_is_replaced_between_its_markers_only():
     assert with_settings_table(stale) == f"# Settings\n\n{TABLE_START}{settings_table()}{TABLE_END}\nMore text.\n"
     rows = table_rows(with_settings_table(stale), "# Settings")
     assert [row[0] for row in rows] == [f"`{f.metadata['variable']}`" for f in SETTINGS]
-    assert {"`FORMS_RETENTION_DAYS`", "`30`"} <= set(rows[[row[0] for row in rows].index("`FORMS_RETENTION_DAYS`")])
+    defaults = {row[0]: row[1] for row in rows}
+    assert defaults["`FORMS_RETENTION_DAYS`"] == "`30`" and defaults["`FORMS_DOUBLE_OPT_IN`"] == "`1`"
+    assert defaults["`FORMS_DELIVERY`"] == "`worker` (`stream` on Lambda)"
     with pytest.raises(ValueError, match="settings table"):
         with_settings_table("# Settings\n\nno markers\n")
 
