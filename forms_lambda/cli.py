@@ -217,8 +217,7 @@ def add_unsubscribe_arguments(parser):
 def add_notify_arguments(parser):
     parser.add_argument(
         "--site",
-        help="the built site whose feeds/all.atom.xml is read: a folder, or "
-        "s3://<bucket> (default: FORMS_NOTIFY_SITE, else output)",
+        help="the built site whose feeds/all.atom.xml is read: a folder, or s3://<bucket> (default: FORMS_NOTIFY_SITE)",
     )
     parser.add_argument(
         "--resend-interrupted",
@@ -242,9 +241,7 @@ def add_spam_arguments(parser):
 
 
 def add_purge_arguments(parser):
-    parser.add_argument(
-        "--days", type=int, default=None, help="keep this many days instead of FORMS_RETENTION_DAYS (default 30)"
-    )
+    parser.add_argument("--days", type=int, default=None, help="keep this many days instead of FORMS_RETENTION_DAYS")
 
 
 def add_export_arguments(parser):

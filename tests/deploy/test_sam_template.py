@@ -10,6 +10,7 @@ import pytest
 from cfnlint.decode.cfn_yaml import load
 
 # tests/security/test_headers.py holds these to docs/http.md's exact values; CloudFront must send the same.
+from forms_lambda.config import SETTINGS
 from forms_lambda.headers import SECURITY_HEADERS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -132,7 +133,7 @@ def test_function_is_configured_as_the_form_service_expects(template):
 def as_sub(value):
     """A template value as the text of an Fn::Sub, to compare values written either way."""
     if isinstance(value, dict) and "Ref" in value:
-        return "${%s}" % value["Ref"]
+        return "${" + value["Ref"] + "}"
     if isinstance(value, dict) and "Fn::Sub" in value:
         return value["Fn::Sub"]
     return value
@@ -522,3 +523,10 @@ def test_delivery_metrics_come_from_the_line_the_schedules_retry_logs(template):
             metrics[t["MetricName"]] = t["MetricValue"]
     assert metrics == {"OldestPendingSeconds": "$.oldest_pending_seconds", "FailedSubmissions": "$.failed"}
     assert {"oldest_pending_seconds", "failed"} <= FIELDS  # logs.py would drop fields it does not know
+
+
+def test_the_stack_sets_only_variables_the_service_reads(template):
+    """A misspelt variable would be ignored, and the default used without a word."""
+    for name in ("FormsFunction", "NotifyFunction"):
+        env = template["Resources"][name]["Properties"]["Environment"]["Variables"]
+        assert set(env) - {f.metadata["variable"] for f in SETTINGS} == set(), name
