@@ -19,13 +19,13 @@ Items designed here:
 
 import dataclasses
 import json
+import math
 import time
 
 import boto3
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import BotoCoreError, ClientError
 
-from .. import ratelimit
 from .base import (
     DELIVERED,
     FAILED,
@@ -39,6 +39,7 @@ from .base import (
     Subscriber,
     changeable_subscriber_fields,
     is_about,
+    retry_after,
     utcnow,
 )
 
@@ -260,10 +261,42 @@ class DynamoStore:
 
     # rate limits
     def hit_rate_limit(self, key, window_seconds, limit, now=None):
-        try:
-            return ratelimit.hit_dynamo(self.client, self.limits, key, window_seconds, limit, now)
-        except (BotoCoreError, ClientError) as e:
-            raise StoreError(f"DynamoDB update_item: {e}") from e
+        """One item per key, gone by TTL once its TAT has passed: it then holds nothing a new item would not."""
+        now = time.time() if now is None else now
+        step = window_seconds / limit
+        item_key = {"pk": {"S": f"limit#{key}"}, "sk": {"S": "gcra"}}
+        expires = {":expires": {"N": str(math.ceil(now + window_seconds))}}
+
+        def update(expression, condition, values):
+            answer = self._if(
+                "update_item",
+                TableName=self.limits,
+                Key=item_key,
+                UpdateExpression=expression,
+                ConditionExpression=condition,
+                ExpressionAttributeValues={**values, **expires},
+            )
+            return answer is not None
+
+        for _ in range(3):  # two conditional updates, each atomic on the server; a race between them goes round again
+            # An empty bucket (no item, or its TAT has passed): this hit starts it.
+            if update(
+                "SET tat = :tat, expires_at = :expires",
+                "attribute_not_exists(tat) OR tat <= :now",
+                {":tat": _number(now + step), ":now": _number(now)},
+            ):
+                return True, 0
+            # Hits in the bucket: one more while there is room.
+            if update(
+                "SET tat = tat + :step, expires_at = :expires",
+                "tat > :now AND tat <= :room",
+                {":step": _number(step), ":now": _number(now), ":room": _number(now + window_seconds - step)},
+            ):
+                return True, 0
+            item = self._call("get_item", TableName=self.limits, Key=item_key, ConsistentRead=True).get("Item")
+            if item is not None and float(item["tat"]["N"]) > now:
+                return False, retry_after(float(item["tat"]["N"]), now, window_seconds, limit)
+        return False, max(1, math.ceil(step))
 
     def use_once(self, key, expires_at):
         """An item in the limits table, gone by TTL once expired (until then a replay is refused as expired)."""
@@ -482,6 +515,10 @@ class DynamoStore:
 
     def list_sends(self, path):
         return {i["subscriber_id"]: i["status"] for i in self._query(self.sends, f"send#{path}")}
+
+
+def _number(value):
+    return {"N": repr(value)}
 
 
 def _submission(item):
