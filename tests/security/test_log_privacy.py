@@ -4,7 +4,7 @@ import json
 import re
 
 from forms_lambda.services import ANY_TIME
-from tests.forms.support import JSON, link
+from tests.forms.support import JSON, link, sqlite_rows
 from tests.security.conftest import stored
 
 PATIENT = {
@@ -79,7 +79,7 @@ def test_a_full_visit_logs_ids_and_outcomes_only(make_app, smtp_server, capsys):
         "subscriber.unsubscribed",
     ):
         assert event in events, event
-    ids = {r["id"] for r in store._run("SELECT id FROM submissions")}
+    ids = {r["id"] for r in sqlite_rows(store, "SELECT id FROM submissions")}
     assert ids == {line["submission_id"] for line in lines if "submission_id" in line}
     failed = next(line for line in lines if line["event"] == "delivery.failed")
     assert failed["error"].startswith("SMTP") and failed["level"] == "warning" and failed["next_attempt_at"]

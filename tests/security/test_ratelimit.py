@@ -9,6 +9,7 @@ import pytest
 from forms_lambda.ratelimit import RateLimit, parse_rate_limit
 from forms_lambda.stores.dynamo import DynamoStore
 from forms_lambda.stores.sqlite import SqliteStore
+from tests.forms.support import sqlite_rows
 
 
 @pytest.mark.parametrize(
@@ -85,7 +86,7 @@ def test_sqlite_bucket_is_one_row_per_key(tmp_path):
     store = SqliteStore(tmp_path / "forms.sqlite3")
     for i in range(5):
         store.hit_rate_limit("1.2.3.4|/api/contact", 60, 3, now=T0 + i)
-    rows = store._run("SELECT key, tat FROM rate_buckets")
+    rows = sqlite_rows(store, "SELECT key, tat FROM rate_buckets")
     assert [(r["key"], r["tat"]) for r in rows] == [("1.2.3.4|/api/contact", T0 + 60)]
 
 
