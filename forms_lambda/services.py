@@ -33,7 +33,6 @@ from .tokens import Tokens
 if TYPE_CHECKING:
     from .delivery import DeliveryWorker
 
-log = logging.getLogger("forms_lambda")
 # How long one delivery may hold a submission (longer than any mailer's timeout and retries).
 LEASE_SECONDS = 600
 # A person is told (`status` exits 1, the alarm on AWS) when a submission waits longer than this.

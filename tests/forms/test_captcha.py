@@ -18,7 +18,7 @@ from forms_lambda.captcha import Altcha
 from forms_lambda.clinic import read_clinic
 from forms_lambda.signing_keys import SigningKeys
 from forms_lambda.stores.sqlite import SqliteStore
-from tests.forms.support import JSON, SECRET
+from tests.forms.support import JSON, SECRET, sqlite_rows
 from tests.security.conftest import CONTACT
 
 SUBSCRIBE = {"email": "reader@example.org", "page": "/blog/x/", "elapsed_ms": "46000"}
@@ -201,4 +201,4 @@ def test_used_challenges_are_dropped_once_expired(tmp_path):
     store = SqliteStore(tmp_path / "forms.sqlite3")
     store.use_once("altcha#old", int(time.time()) - 10)
     store.use_once("altcha#new", int(time.time()) + 3600)
-    assert [row["key"] for row in store._run("SELECT key FROM used_once")] == ["altcha#new"]
+    assert [row["key"] for row in sqlite_rows(store, "SELECT key FROM used_once")] == ["altcha#new"]
