@@ -26,7 +26,7 @@ APT_INSTALL = DEBIAN_FRONTEND=noninteractive apt-get install -y -qq
 
 .DEFAULT_GOAL := help
 .PHONY: help venv lock system-deps node_modules vendor-altcha html publish serve devserver run notify test bench audit \
-	lint-content lint-content-publish \
+	lint-content lint-content-publish docs-settings \
 	lint-deploy checkov deploy deploy-upload deploy-dry-run build-FormsFunction build-NotifyFunction clean
 
 help: ## list every target with what it does
@@ -115,6 +115,10 @@ audit: venv system-deps node_modules ## Lighthouse (mobile) on home, articles, c
 bench: venv ## run the benchmarks (apt-installs Hugo and wrk when missing); print ratios against peers
 	@command -v hugo >/dev/null && command -v wrk >/dev/null || (apt-get update -qq && $(APT_INSTALL) hugo wrk)
 	$(PY) -m bench $(BENCH_ARGS)
+
+# The tables list every field of forms_lambda/config.py's Settings; tests/forms/test_docs.py fails when one is stale.
+docs-settings: venv ## after adding or changing a setting in forms_lambda/config.py: rewrite the settings tables of the docs
+	$(PY) -m forms_lambda.settings_table README.md docs/configuration.md
 
 lint-content: venv ## check every article and page: metadata, dates, slugs, images, links, reviews (file:line)
 	$(PY) -m deploy.lint_content $(INPUTDIR)

@@ -149,14 +149,14 @@ CACHE_CONTENT = True
 LOAD_CONTENT_CACHE = True
 CACHE_PATH = "cache"
 CHECK_MODIFIED_METHOD = "mtime"
-# Pelican gzips the cache at level 9 by default: about 0.3 s per build for 1,000 articles, to save disk.
+# Pelican gzips the cache at level 9 by default: every build pays for it (bench/README.md), to save disk.
 GZIP_CACHE = False
 
 # Python-Markdown, with what authors write in GitHub's dialect rendered as GitHub shows it (tests/site/
 # test_markdown.py): tables, fenced code, footnotes, heading ids for links to sections (toc), ~~strikethrough~~
 # (tilde; a single ~ stays a tilde, as in "~20 mg"), task lists, bare URLs and email addresses as links
 # (magiclink), and lists nested by 2 spaces (mdx_truly_sane_lists). Not "extra": its abbreviations,
-# attribute lists, definition lists and Markdown in HTML are not GitHub's, and cost a fifth of the time.
+# attribute lists, definition lists and Markdown in HTML are not GitHub's, and slow every article down.
 MARKDOWN = {
     "extension_configs": {
         "markdown.extensions.fenced_code": {},

@@ -153,14 +153,14 @@ def run(ctx):
     with MotoServer(ctx) as moto:
         aws_env = ctx.env(**common, **LAMBDA, **moto.env)
         prepare_aws(ctx, aws_env)
-        for rep in range(max(ctx.reps, 7)):  # cheap, and import times are noisy on a busy machine
+        for _ in range(max(ctx.reps, 7)):  # cheap, and import times are noisy on a busy machine
             flask.append(import_ms(ctx, "import flask", flask_env))
             local.append(import_ms(ctx, "import forms_lambda.handler", local_env))
             aws.append(import_ms(ctx, "import forms_lambda.handler", aws_env))
             dynamodb.append(float(run_ok([ctx.python, "-c", DYNAMODB_CLIENT], env=aws_env, cwd=ctx.root).stdout))
         rss_note = ""
         try:
-            for rep in range(max(ctx.reps, 7)):  # as noisy as import times
+            for _ in range(max(ctx.reps, 7)):  # as noisy as import times
                 for which, env, mem, ms in (("ours", aws_env, rss, first), ("bare", flask_env, bare_rss, bare_first)):
                     peak, elapsed = cold_invoke(ctx, which, env)
                     mem.append(peak)

@@ -84,7 +84,7 @@ def server_env(ctx, var, port, mailer):
 
 
 def confirm(ctx, env, address):
-    """A subscriber who confirmed long ago: the case that used to answer early, without an email."""
+    """A subscriber who confirmed long ago: no email is due, and the answer must not say so by coming sooner."""
     code = (
         "from forms_lambda import create_app; s = create_app().extensions['forms_lambda'].store; "
         "from forms_lambda.stores import Subscriber; "
@@ -160,8 +160,8 @@ def contact_figures(ctx, log):
 
 
 def run(ctx):
-    log = open(ctx.work / "delivery-gunicorn.log", "w")
-    known, new = subscribe_figures(ctx, log)
-    slow, healthy = contact_figures(ctx, log)
+    with open(ctx.work / "delivery-gunicorn.log", "w") as log:
+        known, new = subscribe_figures(ctx, log)
+        slow, healthy = contact_figures(ctx, log)
     ctx.log(f"delivery: subscribe known {known:.1f} / new {new:.1f} ms; contact p99 {slow:.1f} / {healthy:.1f} ms")
     return rows(known, new, slow, healthy)

@@ -139,7 +139,6 @@ def run(ctx):
     var = ctx.work / "forms-var"
     shutil.rmtree(var, ignore_errors=True)
     var.mkdir(parents=True)
-    log = open(ctx.work / "forms-gunicorn.log", "w")
     port = free_port()
     ours_env = ctx.env(
         FORMS_STORE=f"sqlite:///{var}/forms.sqlite3",
@@ -156,6 +155,7 @@ def run(ctx):
     durable_env = ctx.env(BENCH_CWD=str(ctx.root), BENCH_DURABLE_DB=str(var / "durable.sqlite3"))
     figures = {"ours": [], "durable": [], "bare": []}
     with (
+        open(ctx.work / "forms-gunicorn.log", "w") as log,
         Gunicorn(ctx, "forms_lambda.local:create_local_app()", ours_env, log, port) as server,
         Gunicorn(ctx, "bench.durable_app:app", durable_env, log) as durable,
         Gunicorn(ctx, "bench.bare_app:app", bare_env, log) as bare,

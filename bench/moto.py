@@ -39,7 +39,7 @@ class MotoServer:
             except (OSError, urllib.error.HTTPError):
                 if time.monotonic() > deadline or self.proc.poll() is not None:
                     self.__exit__()
-                    raise RuntimeError("moto_server did not start")
+                    raise RuntimeError("moto_server did not start") from None
                 time.sleep(0.2)
 
     def __exit__(self, *exc):

@@ -107,7 +107,7 @@ def prepare_pelican_content(ctx, articles):
                 continue
             if item.is_dir():
                 shutil.copytree(item, content / item.name)
-            elif not item.suffix == ".md" or subdir:
+            elif item.suffix != ".md" or subdir:
                 content.mkdir(parents=True, exist_ok=True)
                 shutil.copy2(item, content / item.name)
     target = content / subdir if subdir else content / "bench-articles"

@@ -30,10 +30,7 @@ class Row:
         if self.note or self.rule is None:
             return None
         kind, limit = self.rule[0], self.rule[1]
-        if kind == "ratio":
-            value = self.ratio
-        else:
-            value = self.ours
+        value = self.ratio if kind == "ratio" else self.ours
         if value is None:
             return None
         if len(self.rule) > 2 and self.rule[2] == "min":
@@ -76,7 +73,7 @@ def format_table(rows):
     widths = [max(len(line[i]) for line in lines) for i in range(len(HEADER))]
 
     def render(line):
-        return "| " + " | ".join(c.ljust(w) for c, w in zip(line, widths)) + " |"
+        return "| " + " | ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)) + " |"
 
     out = [render(HEADER), "|" + "|".join("-" * (w + 2) for w in widths) + "|"]
     out += [render(line) for line in lines[1:]]

@@ -13,35 +13,37 @@ Warnings (`path:line: warning: message`) do not fail the check: an image over 20
 480 pixels, and a medical review older than REVIEW_MAX_AGE_MONTHS (pelicanconf.py). With --publish (the publish
 pipeline's check, `make lint-content-publish`) a stale review is an error: it cannot go live quietly.
 
-Conventions are Pelican's defaults as the site uses them: pages live in content/pages/ and are served at
-/<slug>/, articles anywhere else at /blog/<slug>/, images in content/images/ at /images/, and content/extra/ at the
-site's root.
+Links and images are found by the site's own Markdown (Pelican's reader with pelicanconf.py's MARKDOWN), so code
+samples, fenced or inline, are never checked, and reference links, titles and <angle> addresses read as the site
+reads them. Addresses follow pelicanconf.py's settings (Pelican's read_settings): pages at PAGE_URL, articles at
+ARTICLE_URL, images in content/images/ at /images/, and content/extra/ at the site's root.
 """
 
 import argparse
 import calendar
-import re
 import sys
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from html.parser import HTMLParser
 from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urljoin, urlsplit
+from xml.etree import ElementTree
 from zoneinfo import ZoneInfo
 
-from markdown import Markdown
+from markdown import util
 from markdown.extensions.meta import META_RE
-from pelican.settings import DEFAULT_CONFIG
+from markdown.inlinepatterns import InlineProcessor
+from markdown.treeprocessors import Treeprocessor
+from pelican.settings import read_settings
 from pelican.utils import get_date, slugify
 from PIL import Image
 
-import pelicanconf
 from plugins.contained_files import unsafe_paths
+from plugins.markdown_reader import ReusedMarkdownReader
 
-ARTICLE_URL = "/blog/{slug}/"
-PAGE_URL = "/{slug}/"
-PERSON_URL = "/people/{slug}/"
-PAGES_DIR = "pages"
-PEOPLE_DIR = "people"
+# The site's settings, as the build reads them: URL patterns, Markdown extensions, time zone, author.
+SETTINGS = read_settings(str(Path(__file__).resolve().parents[1] / "pelicanconf.py"))
+PAGES_DIR, PEOPLE_DIR = SETTINGS["PAGE_PATHS"][0], SETTINGS["PEOPLE_PATHS"][0]
 EXTRA_DIR = "extra"  # published at the site's root (pelicanconf.py's PATH_METADATA)
 STATUSES = {"published", "draft", "hidden", "skip"}
 REQUIRED = {"article": ("title", "date", "summary"), "page": ("title",), "person": ("name", "credentials", "role")}
@@ -55,34 +57,25 @@ WHY_REQUIRED = {
 }
 BIGGEST_IMAGE_MB = 20  # a photo larger than this is an unedited original: slow to build, pointless to serve
 NARROWEST_FIRST_IMAGE = 480  # pixels: the first image spans the column and is the article's shared picture
-# URLs the site generates besides articles, pages and files of content/ (pelicanconf.py, docs/http.md).
-GENERATED_PATHS = {
-    "/",
-    "/blog/",
-    "/404.html",
-    "/feeds/all.atom.xml",
-    "/feeds/all.rss.xml",
-    "/sitemap.xml",
-    "/robots.txt",
-    "/favicon.ico",
-    "/search/",
-    "/people/",
-}
-GENERATED_PREFIXES = ("/api/", "/theme/", "/tag/", "/category/", "/author/")
+# URLs the site generates besides articles, pages and files of content/ (docs/http.md): the settings name most.
+GENERATED = (
+    "INDEX_URL",
+    "FEED_ALL_ATOM",
+    "FEED_ALL_RSS",
+    "SITEMAP_SAVE_AS",
+    "ROBOTS_SAVE_AS",
+    "SEARCH_URL",
+    "PEOPLE_URL",
+)
+GENERATED_PATHS = {"/blog/", "/404.html", "/favicon.ico"} | {"/" + SETTINGS[name] for name in GENERATED}
+PATTERN_PREFIXES = ("TAG_URL", "CATEGORY_URL", "AUTHOR_URL")
+GENERATED_PREFIXES = (
+    "/api/",
+    f"/{SETTINGS['THEME_STATIC_DIR']}/",
+    *("/" + SETTINGS[n].split("{")[0] for n in PATTERN_PREFIXES),
+)
 EXTERNAL_SCHEMES = {"http", "https", "mailto", "tel"}
-
-FENCE = re.compile(r"^[ ]{0,3}(`{3,}|~{3,})")
-INLINE_CODE = re.compile(r"(`+).*?\1")
-MD_IMAGE = re.compile(r"!\[([^\]]*)\]\(\s*<?([^)\s>]*)>?(?:\s+[\"'][^\"']*[\"'])?\s*\)")
-MD_IMAGE_REF = re.compile(r"!\[([^\]]*)\]\[([^\]]*)\]")
-MD_LINK = re.compile(r"(?<!!)\[[^\]]*\]\(\s*<?([^)\s>]*)>?(?:\s+[\"'][^\"']*[\"'])?\s*\)")
-# A link reference definition; `[^note]: text` is a footnote, not a link.
-MD_REF_DEFINITION = re.compile(r"^[ ]{0,3}\[([^\]^][^\]]*)\]:\s*<?(\S+?)>?(?:\s+.*)?$")
-HTML_TAG = re.compile(r"<([a-zA-Z][a-zA-Z0-9]*)\b([^>]*)>")
-HTML_ATTR = re.compile(r"""([a-zA-Z_:][-a-zA-Z0-9_:.]*)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+)))?""")
-INTRASITE = re.compile(r"^(?:\{(filename|static|attach)\}|\|(filename|static|attach)\|)(.*)$")
-FOOTNOTE_MARKER = re.compile(r"\[\^([^\]\s]+)\](?!:)")
-FOOTNOTE_NOTE = re.compile(r"^[ ]{0,3}\[\^([^\]\s]+)\]:")
+INTRASITE = ("{filename}", "{static}", "{attach}", "|filename|", "|static|", "|attach|")
 
 
 @dataclass
@@ -102,7 +95,7 @@ class Document:
     source: PurePosixPath  # relative to the content folder: articles/x.md
     kind: str  # "article", "page" or "person"
     meta: dict = field(default_factory=dict)  # lower-case key -> (value, line)
-    body: list = field(default_factory=list)  # (line number, text)
+    markup: list = field(default_factory=list)  # (line, kind, what): markup()
 
     def value(self, key, default=""):
         return self.meta.get(key, (default, 1))[0]
@@ -122,7 +115,7 @@ class Document:
     def slug(self):
         if self.kind == "person":
             return self.path.stem  # plugins/people.py: a person's address is their file's name
-        return self.value("slug") or slugify(self.value("title"), regex_subs=DEFAULT_CONFIG["SLUG_REGEX_SUBSTITUTIONS"])
+        return self.value("slug") or slugify(self.value("title"), regex_subs=SETTINGS["SLUG_REGEX_SUBSTITUTIONS"])
 
     @property
     def url(self):
@@ -130,51 +123,152 @@ class Document:
             return "/" + self.value("url").lstrip("/")
         if self.value("save_as"):
             return "/" + self.value("save_as").lstrip("/")
-        return {"article": ARTICLE_URL, "page": PAGE_URL, "person": PERSON_URL}[self.kind].format(slug=self.slug)
+        pattern = SETTINGS[{"article": "ARTICLE_URL", "page": "PAGE_URL", "person": "PERSON_URL"}[self.kind]]
+        return "/" + pattern.format(slug=self.slug)
 
 
-# Python-Markdown's meta extension, which Pelican's MarkdownReader reads metadata with.
-META_READER = Markdown(extensions=["meta"])
+SOURCE = "data-lint-source"  # the Markdown an element was made from, to find its line in the file
+MISSING = "data-lint-missing"  # "image" or "footnote": a reference to what the file does not define
+# Python-Markdown's and pymdownx.magiclink's inline processors that make links and images (e-mail addresses
+# make mailto: links, obfuscated as entities: nothing to check).
+LINK_PROCESSORS = (
+    "link",
+    "reference",
+    "image_link",
+    "image_reference",
+    "short_reference",
+    "short_image_ref",
+    "autolink",
+    "magic-link",
+)
 
 
-def read_document(path, content_dir):
-    """Split a Markdown file into metadata and body lines, where the site's reader splits it."""
+def remember_source(processor, name):
+    """Have a link or image processor note its Markdown on the element it makes; an image reference that is
+    not defined (which Markdown leaves as text) becomes an element that says so."""
+    handle_match = processor.handleMatch
+
+    def handleMatch(m, data):
+        element, start, end = handle_match(m, data)
+        if element is None and start is not None and name == "image_reference":
+            text, index, _ = processor.getText(data, m.end(0))
+            ref = processor.evalId(data, index, text)[0]
+            element = ElementTree.Element("span", {MISSING: "image", "ref": ref})
+        if element is not None and (element.tag in ("a", "img") or MISSING in element.attrib):
+            element.set(SOURCE, data[start:end])
+        return element, start, end
+
+    processor.handleMatch = handleMatch
+
+
+class MissingFootnote(InlineProcessor):
+    """A footnote marker the footnotes extension left as text, because the file has no note for it."""
+
+    def handleMatch(self, m, data):
+        element = ElementTree.Element("span", {MISSING: "footnote", "ref": m.group(1), SOURCE: m.group(0)})
+        return element, m.start(0), m.end(0)
+
+
+class Collect(Treeprocessor):
+    """After the inline processors: the elements made from Markdown, and raw HTML, in document order."""
+
+    def run(self, root):
+        self.md.found = []
+        self.visit(root)
+
+    def visit(self, element):
+        if SOURCE in element.attrib:
+            self.md.found.append(element)
+        self.raw_html(element.text)
+        for child in element:
+            self.visit(child)
+            self.raw_html(child.tail)
+
+    def raw_html(self, text):
+        """The HTML written in the Markdown, which Python-Markdown keeps aside as it is (with entities and the
+        HTML of code blocks, which have no tags to check)."""
+        for placeholder in util.HTML_PLACEHOLDER_RE.finditer(text or ""):
+            html = self.md.htmlStash.rawHtmlBlocks[int(placeholder.group(1))]
+            if isinstance(html, str) and html.lstrip().startswith("<"):
+                self.md.found.append(html)
+
+
+def site_markdown():
+    """The site's Markdown (Pelican's reader, pelicanconf.py's MARKDOWN), noting where links and images come from."""
+    md = ReusedMarkdownReader(SETTINGS).markdown
+    for name in LINK_PROCESSORS:
+        if name in md.inlinePatterns:
+            remember_source(md.inlinePatterns[name], name)
+    footnote = md.inlinePatterns["footnote"]
+    md.inlinePatterns.register(MissingFootnote(footnote.pattern, md), "missing-footnote", 174)
+    md.treeprocessors.register(Collect(md), "collect", 3)
+    return md
+
+
+class Tags(HTMLParser):
+    """(line within the HTML, tag name, {attribute: value}) of each start tag."""
+
+    def __init__(self, html):
+        super().__init__(convert_charrefs=True)
+        self.tags = []
+        self.feed(html)
+        self.close()
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((self.getpos()[0] - 1, tag, dict(attrs)))
+
+
+def written_line(element):
+    """The last line of the Markdown an element was made from, without the placeholders of what it contains:
+    a line of the file (a paragraph inside a list or quote loses its indent, not its words)."""
+    parts = element.get(SOURCE).replace(util.ETX, util.STX).split(util.STX)[::2]
+    return next((line.strip() for part in reversed(parts) for line in reversed(part.splitlines()) if line.strip()), "")
+
+
+def markup(md, text, body_start):
+    """(line, kind, what) for each link, image and raw HTML tag the body of a file makes, in order: kind "a" or
+    "img" (what: the element), "missing" (an undefined image reference or footnote) or "tag" (what: (name,
+    attributes)). Code, fenced or inline, makes none."""
+    md.reset()
+    md.convert(text)
+    found = []
+    cursor = body_start
+    for item in md.found:
+        html = item if isinstance(item, str) else None
+        key = html.strip().split("\n")[0] if html is not None else written_line(item)
+        at = text.find(key, cursor) if key else -1
+        if at < 0 and key:
+            at = text.find(key, body_start)  # a footnote's note comes last in the tree, wherever it is written
+        if at >= 0:
+            cursor = at + len(key)
+        line = text.count("\n", 0, cursor if at < 0 else at) + 1
+        if html is None:
+            found.append((line, "missing" if MISSING in item.attrib else item.tag, item))
+        else:
+            found += [(line + offset, "tag", (tag, attrs)) for offset, tag, attrs in Tags(html.strip()).tags]
+    return found
+
+
+def read_document(path, content_dir, md):
+    """Metadata and what the body makes, read by the site's Markdown."""
     source = PurePosixPath(path.relative_to(content_dir).as_posix())
     kind = {PAGES_DIR: "page", PEOPLE_DIR: "person"}.get(source.parts[0], "article")
     doc = Document(path, source, kind)
-    lines = path.read_text(encoding="utf-8").splitlines()
-    body = META_READER.preprocessors["meta"].run(list(lines))
+    text = path.read_text(encoding="utf-8")
+    lines = text.splitlines()
+    body = md.preprocessors["meta"].run(list(lines))
     start = len(lines) - len(body)  # lines of the metadata block, with the blank line that ends it
-    for key, values in META_READER.Meta.items():
+    body_start = len("".join(text.splitlines(keepends=True)[:start]))
+    doc.markup = markup(md, text, body_start)
+    for key, values in md.Meta.items():
         number = next(n for n in range(start) if (m := META_RE.match(lines[n])) and m["key"].lower() == key)
         doc.meta[key] = (" ".join(values).strip(), number + 1)
-    doc.body = list(enumerate(lines[start:], start=start + 1))
     return doc
 
 
-def prose_lines(doc):
-    """Body lines outside fenced code blocks, with inline code removed: code samples may show anything."""
-    fence = None
-    for number, text in doc.body:
-        match = FENCE.match(text)
-        if fence:
-            if match and match.group(1)[0] == fence[0] and len(match.group(1)) >= len(fence):
-                fence = None
-            continue
-        if match:
-            fence = match.group(1)
-            continue
-        yield number, INLINE_CODE.sub("", text)
-
-
-def html_tags(text):
-    """(tag name, {attribute: value}) for each HTML tag on a line."""
-    for match in HTML_TAG.finditer(text):
-        attrs = {}
-        for attr in HTML_ATTR.finditer(match.group(2)):
-            value = next((v for v in attr.group(2, 3, 4) if v is not None), None)
-            attrs[attr.group(1).lower()] = value
-        yield match.group(1).lower(), attrs
+def intrasite_path(target):
+    """What a {filename}, {static} or {attach} address (Pelican's, also written |filename|) names, else None."""
+    return next((target[len(prefix) :] for prefix in INTRASITE if target.startswith(prefix)), None)
 
 
 def months_later(day, months):
@@ -188,7 +282,7 @@ class ContentLinter:
         """today: the date reviews are checked against (the clinic's, by default); publishing: a stale
         medical review is an error, not a warning."""
         self.content_dir = Path(content_dir)
-        self.today = today or datetime.now(ZoneInfo(pelicanconf.TIMEZONE)).date()
+        self.today = today or datetime.now(ZoneInfo(SETTINGS["TIMEZONE"])).date()
         self.publishing = publishing
         self.problems = [Problem(path, 1, why) for path, why in unsafe_paths(self.content_dir)]
         # A linked file is reported above and never read: its target may be anything on the machine.
@@ -198,7 +292,8 @@ class ContentLinter:
             for p in self.content_dir.rglob("*")
             if p.suffix in (".md", ".markdown") and p.is_file() and not unsafe.intersection([p, *p.parents])
         )
-        self.documents = [read_document(p, self.content_dir) for p in paths]
+        md = site_markdown()
+        self.documents = [read_document(p, self.content_dir, md) for p in paths]
         self.by_source = {d.source: d for d in self.documents}
         self.urls = {d.url: d for d in self.documents}
         self.people = {d.slug for d in self.documents if d.kind == "person"}
@@ -244,7 +339,7 @@ class ContentLinter:
                 self.check_image(doc, doc.line("photo"), doc.value("photo"), doc.value("name"))
             return
         author = doc.value("author")
-        if author and author not in self.people and author != pelicanconf.AUTHOR:
+        if author and author not in self.people and author != SETTINGS["AUTHOR"]:
             self.report(
                 doc,
                 doc.line("author"),
@@ -291,11 +386,11 @@ class ContentLinter:
                 line,
                 f"'Reviewed-On: {text}' is before the article's Date ({published}): a review comes after the writing",
             )
-        elif months_later(reviewed, pelicanconf.REVIEW_MAX_AGE_MONTHS) < self.today:
+        elif months_later(reviewed, SETTINGS["REVIEW_MAX_AGE_MONTHS"]) < self.today:
             self.report(
                 doc,
                 line,
-                f"the medical review of {text} is more than {pelicanconf.REVIEW_MAX_AGE_MONTHS} "
+                f"the medical review of {text} is more than {SETTINGS['REVIEW_MAX_AGE_MONTHS']} "
                 "months old: have the article reviewed again and update 'Reviewed-On:'",
                 warning=not self.publishing,
             )
@@ -316,34 +411,18 @@ class ContentLinter:
                 first[doc.url] = doc
 
     def check_body(self, doc):
-        references = {}
-        image_refs = []
-        markers, notes = [], set()
         self.first_image_seen = False
-        for number, text in prose_lines(doc):
-            markers += [(number, name) for name in FOOTNOTE_MARKER.findall(text)]
-            note = FOOTNOTE_NOTE.match(text)
-            if note:
-                notes.add(note.group(1))
-            for alt, src in MD_IMAGE.findall(text):
-                self.check_image(doc, number, src, alt)
-            for alt, ref in MD_IMAGE_REF.findall(text):
-                image_refs.append((number, alt, (ref or alt).lower()))
-            for href in MD_LINK.findall(text):
-                self.check_link(doc, number, href)
-            definition = MD_REF_DEFINITION.match(text)
-            if definition:
-                references[definition.group(1).lower()] = definition.group(2)
-                self.check_link(doc, number, definition.group(2))
-            for tag, attrs in html_tags(text):
-                self.check_tag(doc, number, tag, attrs)
-        for number, alt, ref in image_refs:
-            if ref not in references:
-                self.report(doc, number, f"image reference [{ref}] is not defined anywhere in this file")
+        for number, kind, what in doc.markup:
+            if kind == "a":
+                self.check_link(doc, number, what.get("href", ""))
+            elif kind == "img":
+                self.check_image(doc, number, what.get("src", ""), what.get("alt", ""))
+            elif kind == "tag":
+                self.check_tag(doc, number, *what)
+            elif what.get(MISSING) == "image":
+                self.report(doc, number, f"image reference [{what.get('ref')}] is not defined anywhere in this file")
             else:
-                self.check_image(doc, number, references[ref], alt)
-        for number, name in markers:
-            if name not in notes:
+                name = what.get("ref")
                 self.report(
                     doc,
                     number,
@@ -444,9 +523,8 @@ class ContentLinter:
 
     def image_file(self, doc, src):
         """The file of content/ an image address names, or None."""
-        intrasite = INTRASITE.match(src)
-        if intrasite:
-            file = self.content_dir / self.source_path(doc, intrasite.group(3))
+        if intrasite_path(src) is not None:
+            file = self.content_dir / self.source_path(doc, intrasite_path(src))
         else:
             path = unquote(urlsplit(src).path)
             path = path if path.startswith("/") else urljoin(doc.url, path)
@@ -478,9 +556,8 @@ class ContentLinter:
 
     def resolve(self, doc, target):
         """None when target reaches something the site publishes, else what is wrong (starting with target)."""
-        intrasite = INTRASITE.match(target)
-        if intrasite:
-            return self.resolve_source(doc, target, intrasite.group(3))
+        if intrasite_path(target) is not None:
+            return self.resolve_source(doc, target, intrasite_path(target))
         path = unquote(urlsplit(target).path)
         if not path:
             return None  # #anchor on the same page

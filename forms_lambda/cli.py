@@ -159,7 +159,7 @@ def spreadsheet_text(value):
 
 
 @click.command("purge")
-@click.option("--days", type=int, default=None, help="keep this many days instead of FORMS_RETENTION_DAYS (default 30)")
+@click.option("--days", type=int, default=None, help="keep this many days instead of FORMS_RETENTION_DAYS")
 @with_appcontext
 def purge_command(days):
     """Delete submissions delivered (or held as spam), and forget subscribers who unsubscribed (or never
@@ -193,8 +193,7 @@ def export_command(status):
 @click.command("notify")
 @click.option(
     "--site",
-    help="the built site whose feeds/all.atom.xml is read: a folder, or s3://<bucket> "
-    "(default: FORMS_NOTIFY_SITE, else output)",
+    help="the built site whose feeds/all.atom.xml is read: a folder, or s3://<bucket> (default: FORMS_NOTIFY_SITE)",
 )
 @click.option(
     "--resend-interrupted",

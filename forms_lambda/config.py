@@ -1,14 +1,16 @@
 """Settings from environment variables (12-factor), validated once at startup.
 
-Every setting has a default that serves `make run`; an invalid value stops startup with
-a ConfigError naming the variable, so a misconfigured Lambda fails at deploy, not on a visitor.
+Each setting is one field of `Settings`, whose metadata (`setting()`) holds its environment variable, its default
+(which serves `make run`), the function that reads it and one line of help. The defaults, the parsing and the settings
+table of the README and docs/configuration.md (settings_table.py) all come from those fields. An invalid value
+stops startup with a ConfigError naming the variable, so a misconfigured Lambda fails at deploy, not on a visitor.
 """
 
 import os
 import re
 import secrets
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields
 from email.headerregistry import Address
 from email.utils import parseaddr
 from pathlib import Path
@@ -19,100 +21,88 @@ from .clinic import postal_address, read_shared
 from .origins import origin_of
 from .ratelimit import RateLimit, parse_rate_limit
 
-DEFAULTS = {
-    "FORMS_STORE": "sqlite:///var/forms.sqlite3",
-    "FORMS_MAILER": "maildir:var/mail",
-    "FORMS_SENDER": "Clinic <no-reply@localhost>",
-    "FORMS_CLINIC_INBOX": "clinic@localhost",
-    "FORMS_SITE_URL": "http://127.0.0.1:8000",
-    "FORMS_TIMEZONE": "America/Denver",
-    "FORMS_DOUBLE_OPT_IN": "1",
-    "FORMS_CONFIRM_MAX_AGE": str(7 * 24 * 3600),
-    "FORMS_MAX_BYTES": str(64 * 1024),
-    "FORMS_VAR_DIR": "var",
-    # Empty: clinic.toml's, which the site shows too (forms_lambda/clinic.py).
-    "FORMS_CLINIC_NAME": "",
-    # Optional: an on-call address that gets a copy (Cc) of every urgent contact message (forms_lambda/crisis.py).
-    "FORMS_URGENT_INBOX": "",
-    # Abuse and privacy (see ratelimit.py, origins.py, captcha.py, and `purge`).
-    "FORMS_RATE_LIMIT": "10/10minutes",
-    "FORMS_TRUSTED_PROXIES": "0",
-    "FORMS_ALLOWED_ORIGINS": "",
-    "FORMS_MIN_SUBMIT_SECONDS": "3",
-    # Empty: clinic.toml's [forms] captcha, which the site build reads too (pelicanconf.py).
-    "FORMS_CAPTCHA": "",
-    "FORMS_CAPTCHA_DIFFICULTY": "5000",
-    "FORMS_RETENTION_DAYS": "30",
-    # newsletter (notify, welcome email, SES events); the address's default is clinic.toml's, as the name's
-    "FORMS_CLINIC_ADDRESS": "",
-    "FORMS_SEND_RATE": "14",
-    "FORMS_SEND_CONCURRENCY": "4",
-    "FORMS_WELCOME_EMAIL": "1",
-    "FORMS_WELCOME_ARTICLES": "3",
-    "FORMS_SNS_TOPIC_ARNS": "",
-    # the built site whose feed `notify` reads: a folder, or s3://<bucket>[/<prefix>] (the NotifyFunction's)
-    "FORMS_NOTIFY_SITE": "output",
-    # delivery (services.py, delivery.py); FORMS_DELIVERY's default depends on where the service runs
-    "FORMS_MAX_ATTEMPTS": "8",
-    "FORMS_RETRY_BASE_SECONDS": "60",
-    "FORMS_RETRY_MAX_SECONDS": "3600",
-    "FORMS_DELIVERY_POLL_SECONDS": "30",
-}
 DELIVERY_MODES = ("worker", "stream", "inline")
 CAPTCHAS = ("off", "altcha")  # pelicanconf.py accepts the same
 TRUE = {"1", "true", "yes", "on"}
 FALSE = {"0", "false", "no", "off"}
+S3_SITE = re.compile(r"s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/[^\x00-\x1f]*)?")
+SECRET_ARN = re.compile(r"arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[A-Za-z0-9/_+=.@-]+")
 
 
 class ConfigError(ValueError):
     """A setting is missing or invalid; the message names the environment variable."""
 
 
-@dataclass(frozen=True)
-class Settings:
-    store_url: str
-    mailer_url: str
-    sender: str
-    sender_address: Address
-    clinic_inbox: str
-    site_url: str
-    secret_key: str  # empty when the keys are read from FORMS_SECRET_ARN
-    timezone: ZoneInfo
-    double_opt_in: bool
-    confirm_max_age: int
-    max_bytes: int
-    var_dir: Path
-    clinic_name: str
-    ses_configuration_set: str
-    rate_limit: RateLimit | None = parse_rate_limit(DEFAULTS["FORMS_RATE_LIMIT"])
-    trusted_proxies: int = 0
-    allowed_origins: tuple = ()
-    min_submit_seconds: int = 3
-    captcha: str = "off"
-    captcha_difficulty: int = 5000
-    clinic_phone: str = ""
-    retention_days: int = 30
-    clinic_address: str = ""
-    unsubscribe_mailto: str = ""
-    send_rate: float = 14.0
-    send_concurrency: int = 4
-    welcome_email: bool = True
-    welcome_articles: int = 3
-    sns_topic_arns: tuple = ()
-    secret_arn: str = ""
-    # Behind CloudFront: the secret holding the header value CloudFront adds (forms_lambda/cloudfront.py).
-    origin_secret_arn: str = ""
-    notify_site: str = "output"
-    delivery: str = "worker"
-    max_attempts: int = 8
-    retry_base_seconds: float = 60.0
-    retry_max_seconds: float = 3600.0
-    delivery_poll_seconds: float = 30.0
-    urgent_inbox: str = ""
+def _text(value):
+    """Test configs (and the defaults below) may say True/60 where the environment says "1"/"60"."""
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    return str(value)
 
-    @property
-    def sender_domain(self):
-        return self.sender_address.domain or "localhost"
+
+@dataclass(frozen=True)
+class Source:
+    """What settings are read from: each variable's text (its default's where unset), and clinic.toml, whose
+    facts stand in for FORMS_CLINIC_NAME, FORMS_CLINIC_ADDRESS and FORMS_CAPTCHA when those are empty."""
+
+    text: dict
+    clinic_toml: dict
+
+    def __getitem__(self, name):
+        return self.text[name]
+
+    def get(self, name, default=""):
+        return self.text.get(name, default)
+
+
+# Readers: each takes the Source and the variable's name, and returns the value or raises ConfigError naming
+# the variable.
+
+
+def _as_is(env, name):
+    return env[name]
+
+
+def _path(env, name):
+    return Path(env[name])
+
+
+def _number(kind, convert, low, high, unit=""):
+    """A reader of a number from low to high; `kind` and `unit` say in errors what is expected."""
+
+    def show(number):
+        return f"{number:g}" if isinstance(number, float) else str(number)
+
+    def read(env, name):
+        try:
+            value = convert(env[name])
+        except ValueError:
+            raise ConfigError(f"{name} must be {kind}, got {env[name]!r}") from None
+        if not low <= value <= high:
+            raise ConfigError(f"{name} must be between {show(low)} and {show(high)}{unit}, got {show(value)}")
+        return value
+
+    return read
+
+
+def _whole_number(low, high):
+    return _number("a whole number", int, low, high)
+
+
+def _seconds(low, high):
+    return _number("a number of seconds", float, low, high, " seconds")
+
+
+_send_rate = _number("a number of messages per second", float, 0.01, 10000, " messages per second")
+
+
+def _flag(env, name):
+    value = env[name].strip().lower()
+    if value in TRUE:
+        return True
+    if value in FALSE:
+        return False
+    raise ConfigError(f"{name} must be 1 or 0, got {env[name]!r}")
 
 
 def _address(name, value, *, allow_name):
@@ -131,90 +121,164 @@ def _address(name, value, *, allow_name):
     return address
 
 
-def _int(env, name, low, high):
+def _inbox(env, name):
+    return _address(name, env[name], allow_name=False).addr_spec
+
+
+def _optional_inbox(env, name):
+    return _inbox(env, name) if env[name] else ""
+
+
+def _sender(env, name):
+    sender = _address(name, env[name], allow_name=True)
+    if env["FORMS_MAILER"] == "ses" and sender.domain == "localhost":
+        raise ConfigError(f"{name} must be set to an address SES has verified when FORMS_MAILER=ses")
+    return sender
+
+
+def _unsubscribe_mailto(env, name):
+    return _address(name, env[name] or env["FORMS_CLINIC_INBOX"], allow_name=False).addr_spec
+
+
+def _store_url(env, name):
+    url = env[name]
+    if url.startswith("sqlite:///") and len(url) > len("sqlite:///"):
+        return url
+    if url.startswith("dynamodb://") and re.fullmatch(r"[A-Za-z0-9_.-]{1,200}", url[len("dynamodb://") :]):
+        return url
+    raise ConfigError(f"{name} must be sqlite:///<path> or dynamodb://<table-prefix>, got {url!r}")
+
+
+def _has_valid_port(parts):
     try:
-        value = int(env[name])
-    except ValueError:
-        raise ConfigError(f"{name} must be a whole number, got {env[name]!r}") from None
-    if not low <= value <= high:
-        raise ConfigError(f"{name} must be between {low} and {high}, got {value}")
+        return parts.port is None or 0 <= parts.port <= 65535
+    except ValueError:  # urlsplit reads the port only when asked, and raises for one that is not a number
+        return False
+
+
+def _mailer_url(env, name):
+    url = env[name]
+    if url == "ses" or (url.startswith("maildir:") and len(url) > len("maildir:")):
+        return url
+    parts = urlsplit(url)
+    if parts.scheme in ("smtp", "smtps") and parts.hostname:
+        if not _has_valid_port(parts):
+            raise ConfigError(f"{name} has an invalid port")
+        return url
+    # Do not echo the value: an SMTP URL may carry a password.
+    raise ConfigError(f"{name} must be maildir:<path>, smtp://[user:pass@]host[:port][?starttls=1], smtps://... or ses")
+
+
+def _site_url(env, name):
+    site = urlsplit(env[name])
+    if site.scheme not in ("http", "https") or not site.netloc or site.path not in ("", "/") or site.query:
+        raise ConfigError(f"{name} must be an origin like https://example.org, got {env[name]!r}")
+    return f"{site.scheme}://{site.netloc}"
+
+
+def _timezone(env, name):
+    try:
+        return ZoneInfo(env[name])
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"{name} is not a known time zone: {env[name]!r}") from None
+
+
+def _clinic_name(env, name):
+    value = env[name].strip() or env.clinic_toml["clinic"]["name"].strip()
+    if "\r" in value or "\n" in value or len(value) > 100:
+        raise ConfigError(f"{name} must be one line of at most 100 characters")
     return value
 
 
-def _rate(env, name):
+def _clinic_address(env, name):
+    # CAN-SPAM: every newsletter carries the clinic's postal address (lines separated by "\n" or ";").
+    address = env[name].replace("\\n", "\n").replace(";", "\n")
+    address = "\n".join(line.strip() for line in address.splitlines() if line.strip())
+    address = address or postal_address(env.clinic_toml["clinic"])
+    if len(address) > 300:
+        raise ConfigError(f"{name} must be at most 300 characters")
+    return address
+
+
+def _captcha(env, name):
+    """FORMS_CAPTCHA, else clinic.toml's: the site build decides the same way (pelicanconf.py)."""
+    captcha = env[name].strip().lower() or env.clinic_toml["forms"]["captcha"].strip().lower()
+    if captcha not in CAPTCHAS:
+        raise ConfigError(
+            f"{name} (or [forms] captcha in clinic.toml) must be {' or '.join(CAPTCHAS)}, got {captcha!r}"
+        )
+    return captcha
+
+
+def _rate_limit(env, name):
     try:
-        value = float(env[name])
-    except ValueError:
-        raise ConfigError(f"{name} must be a number of messages per second, got {env[name]!r}") from None
-    if not 0.01 <= value <= 10000:
-        raise ConfigError(f"{name} must be between 0.01 and 10000 messages per second, got {value}")
-    return value
+        return parse_rate_limit(env[name])
+    except ValueError as e:
+        raise ConfigError(f"{name}: {e}") from None
 
 
-def _seconds(env, name, low, high):
-    try:
-        value = float(env[name])
-    except ValueError:
-        raise ConfigError(f"{name} must be a number of seconds, got {env[name]!r}") from None
-    if not low <= value <= high:
-        raise ConfigError(f"{name} must be between {low:g} and {high:g} seconds, got {value:g}")
-    return value
+def _allowed_origins(env, name):
+    origins = []
+    for value in env[name].replace(",", " ").split():
+        origin = origin_of(value)
+        if origin is None:
+            raise ConfigError(f"{name} must list origins like https://www.example.org, got {value!r}")
+        origins.append(origin)
+    return tuple(origins)
 
 
-def _delivery(env):
+def _sns_topics(env, name):
+    topics = tuple(t.strip() for t in env[name].split(",") if t.strip())
+    if any(not t.startswith("arn:aws") for t in topics):
+        raise ConfigError(f"{name} must be a comma-separated list of SNS topic ARNs")
+    return topics
+
+
+def _notify_site(env, name):
+    site = env[name].strip()
+    if not site or (site.startswith("s3://") and not S3_SITE.fullmatch(site)):
+        raise ConfigError(f"{name} must be a folder or s3://<bucket>[/<prefix>], got {site!r}")
+    return site
+
+
+def _delivery(env, name):
     # On Lambda the table's stream delivers (deploy/template.yaml); a thread there would be frozen
     # between invocations.
     default = "stream" if env.get("AWS_LAMBDA_FUNCTION_NAME") else "worker"
-    mode = (env.get("FORMS_DELIVERY") or default).strip().lower()
+    mode = (env[name] or default).strip().lower()
     if mode not in DELIVERY_MODES:
-        raise ConfigError(
-            f"FORMS_DELIVERY must be {', '.join(DELIVERY_MODES[:-1])} or {DELIVERY_MODES[-1]}, "
-            f"got {env['FORMS_DELIVERY']!r}"
-        )
+        raise ConfigError(f"{name} must be {', '.join(DELIVERY_MODES[:-1])} or {DELIVERY_MODES[-1]}, got {env[name]!r}")
     return mode
 
 
-def _bool(env, name):
-    value = env[name].strip().lower()
-    if value in TRUE:
-        return True
-    if value in FALSE:
-        return False
-    raise ConfigError(f"{name} must be 1 or 0, got {env[name]!r}")
-
-
-S3_SITE = re.compile(r"s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/[^\x00-\x1f]*)?")
-SECRET_ARN = re.compile(r"arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[A-Za-z0-9/_+=.@-]+")
-
-
-def _arn(env, name):
-    arn = env.get(name, "")
+def _secret_arn(env, name):
+    arn = env[name]
     if arn and not SECRET_ARN.fullmatch(arn):
         raise ConfigError(f"{name} must be the ARN of a Secrets Manager secret, got {arn!r}")
     return arn
 
 
-def _secret_arn(env):
-    arn = _arn(env, "FORMS_SECRET_ARN")
-    if arn and env.get("FORMS_SECRET_KEY"):
-        raise ConfigError("FORMS_SECRET_ARN and FORMS_SECRET_KEY are both set: set only one")
+def _signing_keys_arn(env, name):
+    arn = _secret_arn(env, name)
+    if arn and env["FORMS_SECRET_KEY"]:
+        raise ConfigError(f"{name} and FORMS_SECRET_KEY are both set: set only one")
     return arn
 
 
-def _secret_key(env, var_dir):
-    key = env.get("FORMS_SECRET_KEY", "")
+def _secret_key(env, name):
+    key = env[name]
     if key:
         if len(key) < 16:
-            raise ConfigError("FORMS_SECRET_KEY must be at least 16 characters")
+            raise ConfigError(f"{name} must be at least 16 characters")
         return key
-    if env.get("FORMS_SECRET_ARN"):
+    if env["FORMS_SECRET_ARN"]:
         return ""  # the keys are in Secrets Manager (forms_lambda/signing_keys.py)
     if env.get("AWS_LAMBDA_FUNCTION_NAME"):
         raise ConfigError(
-            "FORMS_SECRET_ARN (or FORMS_SECRET_KEY) is required on AWS Lambda (tokens in emails are signed with it)"
+            f"FORMS_SECRET_ARN (or {name}) is required on AWS Lambda (tokens in emails are signed with it)"
         )
     # Locally: generate once, so links in emails keep working across restarts.
-    path = var_dir / "secret_key"
+    path = Path(env["FORMS_VAR_DIR"]) / "secret_key"
     if not path.exists():
         _create_once(path, secrets.token_urlsafe(32))
     return path.read_text().strip()
@@ -236,142 +300,366 @@ def _create_once(path, text):
         os.unlink(tmp)
 
 
-def _rate_limit(env):
-    try:
-        return parse_rate_limit(env["FORMS_RATE_LIMIT"])
-    except ValueError as e:
-        raise ConfigError(f"FORMS_RATE_LIMIT: {e}") from None
+def setting(variable, default, read, help, *, shown_default=None):
+    """The metadata of a Settings field read from the environment variable `variable` by `read`. `default` is
+    the text used when the variable is unset (or a value that reads as it); `shown_default`, what the docs say
+    when that text is empty."""
+    return {"variable": variable, "default": _text(default), "read": read, "help": help, "shown": shown_default}
 
 
-def _allowed_origins(env):
-    origins = []
-    for value in env["FORMS_ALLOWED_ORIGINS"].replace(",", " ").split():
-        origin = origin_of(value)
-        if origin is None:
-            raise ConfigError(f"FORMS_ALLOWED_ORIGINS must list origins like https://www.example.org, got {value!r}")
-        origins.append(origin)
-    return tuple(origins)
+@dataclass(frozen=True)
+class Settings:
+    """The service's settings: one field per environment variable, in the docs' order (and last clinic.toml's
+    phone, which no variable overrides)."""
 
-
-def _captcha(env, shared):
-    """FORMS_CAPTCHA, else clinic.toml's: the site build decides the same way (pelicanconf.py)."""
-    captcha = env["FORMS_CAPTCHA"].strip().lower() or shared["forms"]["captcha"].strip().lower()
-    if captcha not in CAPTCHAS:
-        raise ConfigError(
-            f"FORMS_CAPTCHA (or [forms] captcha in clinic.toml) must be {' or '.join(CAPTCHAS)}, got {captcha!r}"
+    store_url: str = field(
+        metadata=setting(
+            "FORMS_STORE",
+            "sqlite:///var/forms.sqlite3",
+            _store_url,
+            "where submissions, subscribers and send records are kept: `sqlite:///<path>`, or `dynamodb://<table-prefix>`"
+            " (the tables `<prefix>-submissions`, `-subscribers`, `-sends`, `-limits`)",
         )
-    return captcha
-
-
-def _text(value):
-    """Test configs may say True/60 where the environment says "1"/"60"."""
-    if isinstance(value, bool):
-        return "1" if value else "0"
-    return str(value)
-
-
-def check_store_url(url):
-    if url.startswith("sqlite:///") and len(url) > len("sqlite:///"):
-        return
-    if url.startswith("dynamodb://") and re.fullmatch(r"[A-Za-z0-9_.-]{1,200}", url[len("dynamodb://") :]):
-        return
-    raise ConfigError(f"FORMS_STORE must be sqlite:///<path> or dynamodb://<table-prefix>, got {url!r}")
-
-
-def check_mailer_url(url):
-    if url == "ses" or (url.startswith("maildir:") and len(url) > len("maildir:")):
-        return
-    parts = urlsplit(url)
-    if parts.scheme in ("smtp", "smtps") and parts.hostname:
-        try:
-            parts.port
-        except ValueError:
-            raise ConfigError("FORMS_MAILER has an invalid port") from None
-        return
-    # Do not echo the value: an SMTP URL may carry a password.
-    raise ConfigError(
-        "FORMS_MAILER must be maildir:<path>, smtp://[user:pass@]host[:port][?starttls=1], smtps://... or ses"
     )
+    mailer_url: str = field(
+        metadata=setting(
+            "FORMS_MAILER",
+            "maildir:var/mail",
+            _mailer_url,
+            "how emails leave: `maildir:<folder>` (read them with any mail client), `smtp://[user:pass@]host[:port]`"
+            " (`?starttls=1`), `smtps://...`, or `ses` (boto3)",
+        )
+    )
+    sender_address: Address = field(
+        metadata=setting(
+            "FORMS_SENDER",
+            "Clinic <no-reply@localhost>",
+            _sender,
+            "the From of every email; with `ses`, an address at a domain SES has verified",
+        )
+    )
+    clinic_inbox: str = field(
+        metadata=setting(
+            "FORMS_CLINIC_INBOX",
+            "clinic@localhost",
+            _inbox,
+            "where contact requests go (an address, without a name)",
+        )
+    )
+    urgent_inbox: str = field(
+        metadata=setting(
+            "FORMS_URGENT_INBOX",
+            "",
+            _optional_inbox,
+            "an on-call address that gets a copy (Cc) of every urgent contact message: one in crisis language"
+            " (`forms_lambda/crisis_phrases.json`, see the README's *Urgent messages*)",
+            shown_default="empty: none",
+        )
+    )
+    site_url: str = field(
+        metadata=setting(
+            "FORMS_SITE_URL",
+            "http://127.0.0.1:8000",
+            _site_url,
+            "the site's public origin: the links in emails, and an origin allowed to post the forms",
+        )
+    )
+    secret_key: str = field(
+        metadata=setting(
+            "FORMS_SECRET_KEY",
+            "",
+            _secret_key,
+            "signs the tokens in links and keys the spam check's challenges and the hashes `forget` keeps (at least 16"
+            " characters); required on Lambda unless `FORMS_SECRET_ARN` is set; never both",
+            shown_default="generated once into `FORMS_VAR_DIR/secret_key`",
+        )
+    )
+    secret_arn: str = field(
+        metadata=setting(
+            "FORMS_SECRET_ARN",
+            "",
+            _signing_keys_arn,
+            'on AWS: the Secrets Manager secret holding the signing keys (`{"key": ..., "previous": [...]}`), read at'
+            " cold start; rotation in `docs/deploy.md`",
+            shown_default="empty",
+        )
+    )
+    origin_secret_arn: str = field(
+        metadata=setting(
+            "FORMS_ORIGIN_SECRET_ARN",
+            "",
+            _secret_arn,
+            "on AWS: the Secrets Manager secret whose value CloudFront adds to every request as `X-Origin-Verify`; when"
+            " set, a request without it is refused (403) and the client address is `CloudFront-Viewer-Address`"
+            " (`docs/security.md`)",
+            shown_default="empty",
+        )
+    )
+    timezone: ZoneInfo = field(
+        metadata=setting(
+            "FORMS_TIMEZONE",
+            "America/Denver",
+            _timezone,
+            "the time zone of times written in emails to the clinic",
+        )
+    )
+    double_opt_in: bool = field(
+        metadata=setting(
+            "FORMS_DOUBLE_OPT_IN",
+            True,
+            _flag,
+            "`1`: a subscription counts once its owner clicks the link in the confirmation email; `0`: at once",
+        )
+    )
+    confirm_max_age: int = field(
+        metadata=setting(
+            "FORMS_CONFIRM_MAX_AGE",
+            7 * 24 * 3600,
+            _whole_number(60, 90 * 24 * 3600),
+            "seconds a confirmation link works (7 days; 60 seconds to 90 days)",
+        )
+    )
+    max_bytes: int = field(
+        metadata=setting(
+            "FORMS_MAX_BYTES",
+            64 * 1024,
+            _whole_number(1024, 10 * 1024 * 1024),
+            "the largest request body accepted, in bytes (1 KiB to 10 MiB); larger gets 413",
+        )
+    )
+    var_dir: Path = field(
+        metadata=setting(
+            "FORMS_VAR_DIR",
+            "var",
+            _path,
+            "the folder for the generated secret key (on Lambda `/tmp/forms`)",
+        )
+    )
+    clinic_name: str = field(
+        metadata=setting(
+            "FORMS_CLINIC_NAME",
+            "",
+            _clinic_name,
+            "the clinic's name in emails (one line, at most 100 characters)",
+            shown_default="empty: `clinic.toml`'s",
+        )
+    )
+    clinic_address: str = field(
+        metadata=setting(
+            "FORMS_CLINIC_ADDRESS",
+            "",
+            _clinic_address,
+            "the postal address every newsletter and welcome email carries; lines separated by `;`"
+            " (at most 300 characters)",
+            shown_default="empty: `clinic.toml`'s",
+        )
+    )
+    ses_configuration_set: str = field(
+        metadata=setting(
+            "FORMS_SES_CONFIGURATION_SET",
+            "",
+            _as_is,
+            "the SES configuration set emails are sent with (its events report bounces and complaints)",
+            shown_default="empty",
+        )
+    )
+    rate_limit: RateLimit | None = field(
+        metadata=setting(
+            "FORMS_RATE_LIMIT",
+            "10/10minutes",
+            _rate_limit,
+            "per client address and route: posts to each form, and spam-check challenges; `5/minute`, `100/3600`"
+            " (seconds) or `off`; past it 429 with `Retry-After`",
+        )
+    )
+    trusted_proxies: int = field(
+        metadata=setting(
+            "FORMS_TRUSTED_PROXIES",
+            0,
+            _whole_number(0, 10),
+            "how many proxies in front of the service append to `X-Forwarded-For` (0 to 10): the Nth entry from the"
+            " right is the client",
+        )
+    )
+    allowed_origins: tuple = field(
+        metadata=setting(
+            "FORMS_ALLOWED_ORIGINS",
+            "",
+            _allowed_origins,
+            "more origins (besides `FORMS_SITE_URL` and the host the request came to) whose pages may post the forms,"
+            " separated by spaces or commas",
+            shown_default="empty",
+        )
+    )
+    min_submit_seconds: int = field(
+        metadata=setting(
+            "FORMS_MIN_SUBMIT_SECONDS",
+            3,
+            _whole_number(0, 3600),
+            "a post sent sooner after its page loaded (the page's own measure, `elapsed_ms`) is held as spam"
+            " (0 to 3600)",
+        )
+    )
+    captcha: str = field(
+        metadata=setting(
+            "FORMS_CAPTCHA",
+            "",
+            _captcha,
+            "the spam check, `off` or `altcha`; the site build reads it too, so set it for both"
+            " (`docs/configuration.md`)",
+            shown_default="empty: `clinic.toml`'s",
+        )
+    )
+    captcha_difficulty: int = field(
+        metadata=setting(
+            "FORMS_CAPTCHA_DIFFICULTY",
+            5000,
+            _whole_number(1, 1_000_000),
+            "the spam check's work: at most this many key derivations for the browser, 3/4 of it on average"
+            " (1 to 1,000,000); about a second on a phone at the default",
+        )
+    )
+    retention_days: int = field(
+        metadata=setting(
+            "FORMS_RETENTION_DAYS",
+            30,
+            _whole_number(1, 3650),
+            "days after which `purge` deletes delivered submissions and spam, and forgets subscribers who unsubscribed"
+            " or never confirmed (1 to 3650); DynamoDB's TTL deletes submissions too",
+        )
+    )
+    send_rate: float = field(
+        metadata=setting(
+            "FORMS_SEND_RATE",
+            14,
+            _send_rate,
+            "newsletter emails per second at most (SES's sending rate of the account)",
+        )
+    )
+    send_concurrency: int = field(
+        metadata=setting(
+            "FORMS_SEND_CONCURRENCY",
+            4,
+            _whole_number(1, 64),
+            "newsletter emails sent at once (1 to 64)",
+        )
+    )
+    unsubscribe_mailto: str = field(
+        metadata=setting(
+            "FORMS_UNSUBSCRIBE_MAILTO",
+            "",
+            _unsubscribe_mailto,
+            "the address of the `mailto:` in `List-Unsubscribe`",
+            shown_default="`FORMS_CLINIC_INBOX`",
+        )
+    )
+    welcome_email: bool = field(
+        metadata=setting(
+            "FORMS_WELCOME_EMAIL",
+            True,
+            _flag,
+            "`1`: a welcome email with the latest articles after a confirmation",
+        )
+    )
+    welcome_articles: int = field(
+        metadata=setting(
+            "FORMS_WELCOME_ARTICLES",
+            3,
+            _whole_number(0, 10),
+            "how many articles the welcome email lists (0 to 10)",
+        )
+    )
+    sns_topic_arns: tuple = field(
+        metadata=setting(
+            "FORMS_SNS_TOPIC_ARNS",
+            "",
+            _sns_topics,
+            "comma-separated SNS topic ARNs whose SES events are acted on; empty: none",
+            shown_default="empty",
+        )
+    )
+    notify_site: str = field(
+        metadata=setting(
+            "FORMS_NOTIFY_SITE",
+            "output",
+            _notify_site,
+            "the built site whose feed `notify` reads: a folder, or `s3://<bucket>[/<prefix>]` (the NotifyFunction's)",
+        )
+    )
+    delivery: str = field(
+        metadata=setting(
+            "FORMS_DELIVERY",
+            "",
+            _delivery,
+            "who delivers a stored submission: `worker`, a thread in each server process; `stream`, the submissions"
+            " table's DynamoDB stream (the request only stores); `inline`, before the request returns (tests only)",
+            shown_default="`worker` (`stream` on Lambda)",
+        )
+    )
+    max_attempts: int = field(
+        metadata=setting(
+            "FORMS_MAX_ATTEMPTS",
+            8,
+            _whole_number(1, 100),
+            "delivery attempts before a submission is `failed` (1 to 100)",
+        )
+    )
+    retry_base_seconds: float = field(
+        metadata=setting(
+            "FORMS_RETRY_BASE_SECONDS",
+            60,
+            _seconds(0, 86400),
+            "the wait after the first failed attempt, doubled after each (0 to 86400)",
+        )
+    )
+    retry_max_seconds: float = field(
+        metadata=setting(
+            "FORMS_RETRY_MAX_SECONDS",
+            3600,
+            _seconds(0, 7 * 86400),
+            "the longest wait between attempts (0 to 7 days)",
+        )
+    )
+    delivery_poll_seconds: float = field(
+        metadata=setting(
+            "FORMS_DELIVERY_POLL_SECONDS",
+            30,
+            _seconds(0.05, 3600),
+            "how often the local delivery thread sweeps up what is due (0.05 to 3600)",
+        )
+    )
+    site_dir: str = field(
+        metadata=setting(
+            "FORMS_SITE_DIR",
+            "output",
+            _as_is,
+            "the local server only (`forms_lambda/local.py`): the built site it serves; `make serve` sets it to"
+            " `OUTPUTDIR`",
+        )
+    )
+    # not a setting: clinic.toml's phone, which the service offers a visitor the spam check keeps out
+    clinic_phone: str
+
+    @property
+    def sender_domain(self):
+        return self.sender_address.domain or "localhost"
+
+
+SETTINGS = [f for f in fields(Settings) if "variable" in f.metadata]
+
+
+def defaults():
+    """Every setting's default, as the environment would say it: {"FORMS_STORE": "sqlite:///...", ...}."""
+    return {f.metadata["variable"]: f.metadata["default"] for f in SETTINGS}
 
 
 def load_settings(environ=None):
     """Build Settings from environ (default os.environ); raise ConfigError on the first bad value."""
-    env = {**DEFAULTS, **{k: _text(v) for k, v in (environ if environ is not None else os.environ).items()}}
-    check_store_url(env["FORMS_STORE"])
-    check_mailer_url(env["FORMS_MAILER"])
-    sender = _address("FORMS_SENDER", env["FORMS_SENDER"], allow_name=True)
-    if env["FORMS_MAILER"] == "ses" and sender.domain == "localhost":
-        raise ConfigError("FORMS_SENDER must be set to an address SES has verified when FORMS_MAILER=ses")
-    inbox = _address("FORMS_CLINIC_INBOX", env["FORMS_CLINIC_INBOX"], allow_name=False)
-    urgent_inbox = env["FORMS_URGENT_INBOX"]  # optional: empty is none
-    urgent_inbox = _address("FORMS_URGENT_INBOX", urgent_inbox, allow_name=False).addr_spec if urgent_inbox else ""
-    site = urlsplit(env["FORMS_SITE_URL"])
-    if site.scheme not in ("http", "https") or not site.netloc or site.path not in ("", "/") or site.query:
-        raise ConfigError(f"FORMS_SITE_URL must be an origin like https://example.org, got {env['FORMS_SITE_URL']!r}")
+    environ = os.environ if environ is None else environ
     try:
-        tz = ZoneInfo(env["FORMS_TIMEZONE"])
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ConfigError(f"FORMS_TIMEZONE is not a known time zone: {env['FORMS_TIMEZONE']!r}") from None
-    try:
-        shared = read_shared()
+        clinic_toml = read_shared()  # the clinic's facts, which the site shows too (forms_lambda/clinic.py)
     except ValueError as e:
         raise ConfigError(str(e)) from None
-    clinic = shared["clinic"]
-    name = env["FORMS_CLINIC_NAME"].strip() or clinic["name"].strip()
-    if "\r" in name or "\n" in name or len(name) > 100:
-        raise ConfigError("FORMS_CLINIC_NAME must be one line of at most 100 characters")
-    var_dir = Path(env["FORMS_VAR_DIR"])
-    # CAN-SPAM: every newsletter carries the clinic's postal address (lines separated by "\n" or ";").
-    address = env["FORMS_CLINIC_ADDRESS"].replace("\\n", "\n").replace(";", "\n")
-    address = "\n".join(line.strip() for line in address.splitlines() if line.strip()) or postal_address(clinic)
-    if len(address) > 300:
-        raise ConfigError("FORMS_CLINIC_ADDRESS must be at most 300 characters")
-    unsubscribe_mailto = _address(
-        "FORMS_UNSUBSCRIBE_MAILTO", env.get("FORMS_UNSUBSCRIBE_MAILTO") or inbox.addr_spec, allow_name=False
-    )
-    topics = tuple(t.strip() for t in env["FORMS_SNS_TOPIC_ARNS"].split(",") if t.strip())
-    if any(not t.startswith("arn:aws") for t in topics):
-        raise ConfigError("FORMS_SNS_TOPIC_ARNS must be a comma-separated list of SNS topic ARNs")
-    notify_site = env["FORMS_NOTIFY_SITE"].strip()
-    if not notify_site or (notify_site.startswith("s3://") and not S3_SITE.fullmatch(notify_site)):
-        raise ConfigError(f"FORMS_NOTIFY_SITE must be a folder or s3://<bucket>[/<prefix>], got {notify_site!r}")
-    return Settings(
-        store_url=env["FORMS_STORE"],
-        mailer_url=env["FORMS_MAILER"],
-        sender=str(sender),
-        sender_address=sender,
-        clinic_inbox=inbox.addr_spec,
-        urgent_inbox=urgent_inbox,
-        site_url=f"{site.scheme}://{site.netloc}",
-        secret_arn=_secret_arn(env),
-        origin_secret_arn=_arn(env, "FORMS_ORIGIN_SECRET_ARN"),
-        secret_key=_secret_key(env, var_dir),
-        timezone=tz,
-        double_opt_in=_bool(env, "FORMS_DOUBLE_OPT_IN"),
-        confirm_max_age=_int(env, "FORMS_CONFIRM_MAX_AGE", 60, 90 * 24 * 3600),
-        max_bytes=_int(env, "FORMS_MAX_BYTES", 1024, 10 * 1024 * 1024),
-        var_dir=var_dir,
-        clinic_name=name,
-        ses_configuration_set=env.get("FORMS_SES_CONFIGURATION_SET", ""),
-        rate_limit=_rate_limit(env),
-        trusted_proxies=_int(env, "FORMS_TRUSTED_PROXIES", 0, 10),
-        allowed_origins=_allowed_origins(env),
-        min_submit_seconds=_int(env, "FORMS_MIN_SUBMIT_SECONDS", 0, 3600),
-        captcha=_captcha(env, shared),
-        captcha_difficulty=_int(env, "FORMS_CAPTCHA_DIFFICULTY", 1, 1_000_000),
-        clinic_phone=clinic["phone"],
-        retention_days=_int(env, "FORMS_RETENTION_DAYS", 1, 3650),
-        clinic_address=address,
-        unsubscribe_mailto=unsubscribe_mailto.addr_spec,
-        send_rate=_rate(env, "FORMS_SEND_RATE"),
-        send_concurrency=_int(env, "FORMS_SEND_CONCURRENCY", 1, 64),
-        welcome_email=_bool(env, "FORMS_WELCOME_EMAIL"),
-        welcome_articles=_int(env, "FORMS_WELCOME_ARTICLES", 0, 10),
-        sns_topic_arns=topics,
-        notify_site=notify_site,
-        delivery=_delivery(env),
-        max_attempts=_int(env, "FORMS_MAX_ATTEMPTS", 1, 100),
-        retry_base_seconds=_seconds(env, "FORMS_RETRY_BASE_SECONDS", 0, 86400),
-        retry_max_seconds=_seconds(env, "FORMS_RETRY_MAX_SECONDS", 0, 7 * 86400),
-        delivery_poll_seconds=_seconds(env, "FORMS_DELIVERY_POLL_SECONDS", 0.05, 3600),
-    )
+    env = Source({**defaults(), **{name: _text(value) for name, value in environ.items()}}, clinic_toml)
+    values = {f.name: f.metadata["read"](env, f.metadata["variable"]) for f in SETTINGS}
+    return Settings(**values, clinic_phone=clinic_toml["clinic"]["phone"])

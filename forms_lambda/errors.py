@@ -1,15 +1,11 @@
 """Error answers: no client input may produce a 500 or a stack trace."""
 
-import logging
-import traceback
-
-from flask import jsonify, render_template
+from flask import jsonify, render_template, request
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
+from .logs import log_exception
 from .responses import wants_json
 from .stores import StoreError
-
-log = logging.getLogger("forms_lambda")
 
 
 def http_error(e):
@@ -27,8 +23,7 @@ def http_error(e):
 
 
 def unexpected_error(e):
-    # The traceback without the exception's message, which could quote what a visitor typed.
-    log.error("unhandled %s\n%s", type(e).__name__, "".join(traceback.format_tb(e.__traceback__)))
+    log_exception("request.unhandled", e, method=request.method, path=request.path)
     if isinstance(e, StoreError):
         error = ServiceUnavailable("We could not save your form right now. Please try again in a few minutes.")
     else:

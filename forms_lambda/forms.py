@@ -112,7 +112,7 @@ class Form:
         except EmailNotValidError:
             address = ""
         # "=?" is RFC 2047 syntax, which Python's email package decodes even inside an address: valid, but no
-        # one's address has it (checked after ascii_email's NFKC, which makes "＝？" of full-width forms "=?").
+        # one's address has it (checked after ascii_email's NFKC, which makes full-width "\uff1d\uff1f" an "=?").
         if not address or "=?" in address:
             raise ValueError("Please enter a valid email address, like name@example.com.")
         return address

@@ -1,6 +1,5 @@
 """The local server: the built site (output/) and the form service on one origin, like CloudFront does."""
 
-import os
 import re
 from pathlib import Path
 
@@ -57,8 +56,8 @@ def create_local_app(site_dir=None, api=None):
     With FORMS_DELIVERY=worker (the default) the delivery thread starts here: gunicorn builds the app in
     each worker process, so each has its own, sweeping due submissions from the start.
     """
-    site_dir = site_dir or os.environ.get("FORMS_SITE_DIR", "output")
     api = api or create_app()
+    site_dir = site_dir or api.extensions["forms_lambda"].settings.site_dir
     check_spam_check_agrees(site_dir, api.extensions["forms_lambda"].settings)
     worker = api.extensions["forms_lambda"].worker
     if worker is not None:

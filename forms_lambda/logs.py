@@ -49,6 +49,7 @@ FIELDS = frozenset(
         "sends",
         "kept_hash",
         "forgotten",
+        "sns_message_id",  # SES events (forms_lambda/ses_events.py); a topic's ARN would be redacted (account number)
     }
 )
 EMAIL = re.compile(r"[^\s<>\"'(),;:]+@[^\s<>\"'(),;:]+")

@@ -59,9 +59,8 @@ class Article:
 
 
 class _TextExtractor(html.parser.HTMLParser):
-    BLOCKS = {"p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "ul", "ol", "tr"}
-
-    HIDDEN = {"script", "style", "template"}
+    BLOCKS = frozenset({"p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "ul", "ol", "tr"})
+    HIDDEN = frozenset({"script", "style", "template"})
 
     def __init__(self):
         super().__init__(convert_charrefs=True)
@@ -121,7 +120,8 @@ def read_feed(site, site_url):
     articles = []
     for entry in root.iter(f"{ATOM}entry"):
         link = next(
-            (l.get("href") for l in entry.iter(f"{ATOM}link") if l.get("rel", "alternate") == "alternate"), None
+            (tag.get("href") for tag in entry.iter(f"{ATOM}link") if tag.get("rel", "alternate") == "alternate"),
+            None,
         )
         title = " ".join((entry.findtext(f"{ATOM}title") or "").split())
         if not link or not title:
@@ -140,8 +140,8 @@ def read_feed(site, site_url):
 
 
 def _absolute(site_url, link):
-    """The article's public URL on FORMS_SITE_URL (docs/configuration.md: the origin of links in emails), whatever SITEURL the
-    build used (a local build says http://127.0.0.1:8000), without a query such as FEED_APPEND_REF's."""
+    """The article's public URL on FORMS_SITE_URL (the origin of links in emails), whatever SITEURL the build
+    used (a local build says http://127.0.0.1:8000), without a query such as FEED_APPEND_REF's."""
     return site_url + (urlsplit(urljoin("/", link)).path or "/")
 
 
@@ -270,7 +270,14 @@ class Newsletter:
         todo = [s for s in subscribers if sends.get(s.id) not in skip]
         counts = Counter(already_sent=sum(sends.get(s.id) == SENT for s in subscribers))
 
+        left = set()  # unsubscribed or suppressed since the run listed them: owed nothing
+
         def send_one(subscriber):
+            # A run to many readers takes a while; someone who unsubscribed meanwhile must not get the email.
+            now = self.store.get_subscriber_by_id(subscriber.id)
+            if now is None or now.status != State.CONFIRMED:
+                left.add(subscriber.id)
+                return "left"
             if not self.store.claim_send(post.path, subscriber.id, stale_before):
                 return "claimed_elsewhere"  # another run has it, or it is interrupted and not stale yet
             token = self.services.tokens.unsubscribe_token(subscriber.id)
@@ -301,7 +308,7 @@ class Newsletter:
         progress(counts, final=True)
         after = self.store.list_sends(post.path)
         counts["interrupted"] = sum(after.get(s.id) == SENDING for s in subscribers)
-        counts["complete"] = all(after.get(s.id) == SENT for s in subscribers)
+        counts["complete"] = all(after.get(s.id) == SENT for s in subscribers if s.id not in left)
         return counts
 
     def run(self, site, *, resend_interrupted=False):
@@ -326,7 +333,8 @@ class Newsletter:
             print(
                 f'"{post.title}": {counts[SENT]} sent, {counts["already_sent"]} already sent before, '
                 f"{counts[FAILED]} failed (retried by the next run), {counts['interrupted']} interrupted "
-                f"by a crash or still sending in another run (not resent; see --resend-interrupted)",
+                f"by a crash or still sending in another run (not resent; see --resend-interrupted)"
+                + (f", {counts['left']} unsubscribed during the run (not sent)" if counts["left"] else ""),
                 file=self.out,
             )
         return 1 if failed else 0

@@ -33,7 +33,6 @@ from .tokens import Tokens
 if TYPE_CHECKING:
     from .delivery import DeliveryWorker
 
-log = logging.getLogger("forms_lambda")
 # How long one delivery may hold a submission (longer than any mailer's timeout and retries).
 LEASE_SECONDS = 600
 # A person is told (`status` exits 1, the alarm on AWS) when a submission waits longer than this.
@@ -148,12 +147,16 @@ class Services:
 
     def _attempt_failed(self, submission, error):
         attempts = submission.attempts + 1
-        # A mailer's error says what went wrong without data; any other exception's message may quote the
-        # submission, so only its type is kept.
-        reason = str(error) if isinstance(error, MailerError) else f"unexpected {type(error).__name__}"
+        # A mailer's error and UnsafeEmail say what went wrong without data; any other exception's message may
+        # quote the submission, so only its type is kept.
+        reason = (
+            str(error) if isinstance(error, (MailerError, emails.UnsafeEmail)) else f"unexpected {type(error).__name__}"
+        )
         if not isinstance(error, MailerError):
             log_exception("delivery.error", error, submission_id=submission.id, kind=submission.kind)
-        if attempts >= self.settings.max_attempts:
+        # An email our own checks refuse (UnsafeEmail) is refused again on every attempt: failed at once, so
+        # staff hear of it now rather than after the backoff; `failed --requeue` after a fix sends it.
+        if attempts >= self.settings.max_attempts or isinstance(error, emails.UnsafeEmail):
             self.store.mark_failed(submission.id, reason)
             log_event(
                 "delivery.gave_up",

@@ -14,10 +14,10 @@ from email_validator import EmailNotValidError
 from flask import Blueprint, current_app, jsonify, request
 
 from .forms import normalize_email
+from .logs import log_event
 from .responses import read_json
 from .services import current_services
 
-log = logging.getLogger("forms_lambda")
 bp = Blueprint("ses_events", __name__, url_prefix="/api")
 SNS_MAX_BYTES = 300 * 1024  # SNS messages are up to 256 KiB, more than a form may send
 
@@ -61,15 +61,15 @@ def ses_events():
         # SNS posts JSON with Content-Type text/plain: read the body whatever its type says.
         message = verifier().verify(read_json(request.get_data()))
     except InvalidSnsMessage as e:
-        log.warning("ses-events rejected: %s", e)
+        log_event("ses_events.rejected", level=logging.WARNING, reason=str(e), status=403)
         return jsonify(ok=False, error="Forbidden", message="Not a verified SNS message."), 403
     if message["Type"] == "SubscriptionConfirmation":
         try:
             verifier().confirm_subscription(message)
         except Exception as e:  # SNS repeats the confirmation; a later attempt may reach AWS
-            log.warning("ses-events subscription confirmation failed: %s", type(e).__name__)
+            log_event("ses_events.confirmation_failed", level=logging.WARNING, error_type=type(e).__name__, status=503)
             return jsonify(ok=False, error="Service Unavailable"), 503
-        log.info("ses-events subscribed topic=%s", message.get("TopicArn"))
+        log_event("ses_events.subscribed", sns_message_id=message.get("MessageId"))
     elif message["Type"] == "Notification":
         apply_notification(message)
     return jsonify(ok=True)
@@ -84,8 +84,8 @@ def apply_notification(message):
     store = current_services().store
     for address in addresses:
         subscriber = suppress(store, address)
-        log.info("suppressed subscriber=%s", subscriber.id if subscriber else "?")
-    log.info("ses-events notification message=%s suppressed=%d", message.get("MessageId"), len(addresses))
+        log_event("subscriber.suppressed", subscriber_id=subscriber.id if subscriber else None)
+    log_event("ses_events.notification", sns_message_id=message.get("MessageId"), count=len(addresses))
     return len(addresses)
 
 
@@ -113,7 +113,7 @@ def handle_sns_event(event):
     for record in event["Records"]:
         message = record["Sns"]
         if message.get("TopicArn") not in topics:
-            log.warning("ses-events rejected: topic not allowed")
+            log_event("ses_events.rejected", level=logging.WARNING, reason="topic not allowed")
             ignored += 1
         elif message.get("Type") == "Notification":
             suppressed += apply_notification(message)

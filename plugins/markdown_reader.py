@@ -1,7 +1,7 @@
 """Pelican's Markdown reader, with one Python-Markdown instance per reader, reset between files.
 
-Pelican's MarkdownReader builds a new `Markdown(**MARKDOWN)` for every file it reads: setting up the
-extensions of pelicanconf.py's MARKDOWN takes about a third of reading a 600-word article (`make bench`).
+Pelican's MarkdownReader builds a new `Markdown(**MARKDOWN)` for every file it reads, and setting up the
+extensions of pelicanconf.py's MARKDOWN is a large share of reading an article (bench/README.md).
 This reader builds it once (a reader lives as long as its process's build) and calls `reset()` between
 documents, as Python-Markdown's documentation says to for converting many. Settings, metadata and
 FORMATTED_FIELDS are Pelican's, read by Pelican's own code.

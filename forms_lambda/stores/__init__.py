@@ -16,7 +16,7 @@ from .base import (
 )
 
 
-def make_store(url, retention_days=30):
+def make_store(url, retention_days):
     if url.startswith("sqlite:///"):
         from .sqlite import SqliteStore
 

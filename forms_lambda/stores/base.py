@@ -1,5 +1,6 @@
 """The Store port: what the service keeps, whatever the backend (SqliteStore, DynamoStore)."""
 
+import math
 import uuid
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
@@ -32,6 +33,12 @@ def iso_time(epoch_seconds):
     since "+" sorts before ".".
     """
     return datetime.fromtimestamp(epoch_seconds, UTC).isoformat(timespec="milliseconds")
+
+
+def retry_after(tat, now, window_seconds, limit):
+    """Whole seconds until a refused rate-limit hit would be allowed, given its bucket's stored TAT (the epoch time it
+    is full again; forms_lambda/ratelimit.py explains the algorithm)."""
+    return max(1, math.ceil(tat + window_seconds / limit - window_seconds - now))
 
 
 def new_id():
@@ -157,8 +164,9 @@ class Store(Protocol):
         """Write a small record, so /api/health can say whether submissions could be saved: StoreError if not."""
 
     def hit_rate_limit(self, key: str, window_seconds: int, limit: int, now: float | None = None) -> tuple[bool, int]:
-        """One hit on `key`, at most `limit` per `window_seconds` (forms_lambda/ratelimit.py) at the epoch time
-        `now` (default: the clock's): (allowed, seconds until one more would be)."""
+        """One hit on `key`, at most `limit` per `window_seconds` (GCRA, forms_lambda/ratelimit.py) at the epoch time
+        `now` (default: the clock's): (allowed, seconds until one more would be). The check and the write are one
+        atomic step, so concurrent processes never both slip under the limit."""
 
     def use_once(self, key: str, expires_at: int) -> bool:
         """Record `key` as used until the epoch time `expires_at` (atomic): True the first time, False after (a

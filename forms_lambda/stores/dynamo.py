@@ -19,13 +19,14 @@ Items designed here:
 
 import dataclasses
 import json
+import math
 import time
+from decimal import Decimal
 
 import boto3
-from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from boto3.dynamodb.conditions import Attr, Key
 from botocore.exceptions import BotoCoreError, ClientError
 
-from .. import ratelimit
 from .base import (
     DELIVERED,
     FAILED,
@@ -39,6 +40,7 @@ from .base import (
     Subscriber,
     changeable_subscriber_fields,
     is_about,
+    retry_after,
     utcnow,
 )
 
@@ -46,24 +48,42 @@ TABLES = ("submissions", "subscribers", "sends", "limits")
 # As deploy/template.yaml has it: new submissions reach the function through the stream, by key only.
 STREAM = {"StreamEnabled": True, "StreamViewType": "KEYS_ONLY"}
 SK = "subscriber"
-_serialize = TypeSerializer().serialize
-_deserialize = TypeDeserializer().deserialize
+NEW = Attr("pk").not_exists()  # a put that never overwrites
+EXISTING = Attr("pk").exists()  # an update that never creates
 
 
-def to_item(values):
-    return {k: _serialize(v) for k, v in values.items()}
+def update(values=None, add=None, remove=()):
+    """update_item's arguments: SET each name of `values` to its value, ADD each number of `add`, REMOVE each name of
+    `remove`. Every name goes through a placeholder, so none can clash with a reserved word (status, error)."""
+    clauses, names, placeholders = {"SET": [], "ADD": [], "REMOVE": []}, {}, {}
+    for verb, changes in (("SET", values or {}), ("ADD", add or {}), ("REMOVE", dict.fromkeys(remove))):
+        for name, value in changes.items():
+            name_ref, value_ref = f"#u{len(names)}", f":u{len(names)}"
+            names[name_ref] = name
+            if verb == "REMOVE":
+                clauses[verb].append(name_ref)
+            else:
+                placeholders[value_ref] = value
+                clauses[verb].append(f"{name_ref} = {value_ref}" if verb == "SET" else f"{name_ref} {value_ref}")
+    return {
+        "UpdateExpression": " ".join(f"{verb} {', '.join(each)}" for verb, each in clauses.items() if each),
+        "ExpressionAttributeNames": names,
+        **({"ExpressionAttributeValues": placeholders} if placeholders else {}),
+    }
 
 
-def from_item(item):
-    return {k: _deserialize(v) for k, v in item.items()}
+def number(value):
+    """A float as DynamoDB keeps it: boto3 takes Decimal, never float, so that nothing is rounded unseen."""
+    return Decimal(repr(value))
 
 
 class DynamoStore:
     name = "dynamodb"
 
-    def __init__(self, prefix, client=None, retention_days=30):
+    def __init__(self, prefix, retention_days=30):
         self.prefix = prefix
-        self.client = client or boto3.client("dynamodb")
+        # The resource's client takes and gives plain Python values, Key/Attr conditions, and paginates.
+        self.client = boto3.resource("dynamodb").meta.client
         self.submissions = f"{prefix}-submissions"
         self.subscribers = f"{prefix}-subscribers"
         self.sends = f"{prefix}-sends"
@@ -116,26 +136,27 @@ class DynamoStore:
         except BotoCoreError as e:
             raise StoreError(f"DynamoDB {method}: {e}") from e
 
-    def _scan(self, table, prefix, **filters):
-        expression, names, values = "begins_with(pk, :prefix)", {}, {":prefix": prefix}
-        for i, (attr, value) in enumerate(filters.items()):
-            expression += f" AND #f{i} = :f{i}"
-            names[f"#f{i}"], values[f":f{i}"] = attr, value
-        kwargs = {
-            "TableName": table,
-            "FilterExpression": expression,
-            "ExpressionAttributeValues": to_item(values),
-            "ConsistentRead": True,
-        }
-        if names:
-            kwargs["ExpressionAttributeNames"] = names
-        items = []
-        while True:
-            page = self._call("scan", **kwargs)
-            items += [from_item(i) for i in page.get("Items", [])]
-            if "LastEvaluatedKey" not in page:
-                return items
-            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    def _items(self, operation, **kwargs):
+        """Every item a scan or query finds, page after page."""
+        try:
+            pages = self.client.get_paginator(operation).paginate(ConsistentRead=True, **kwargs)
+            return [item for page in pages for item in page["Items"]]
+        except (BotoCoreError, ClientError) as e:
+            raise StoreError(f"DynamoDB {operation}: {e}") from e
+
+    def _scan(self, table, prefix, **equal):
+        """The items whose pk starts with `prefix` and whose attributes have the values `equal` gives."""
+        condition = Attr("pk").begins_with(prefix)
+        for name, value in equal.items():
+            condition &= Attr(name).eq(value)
+        return self._items("scan", TableName=table, FilterExpression=condition)
+
+    def _query(self, table, pk):
+        return self._items("query", TableName=table, KeyConditionExpression=Key("pk").eq(pk))
+
+    def _put_if(self, table, item, condition):
+        """A conditional put; False when the condition did not hold."""
+        return self._if("put_item", TableName=table, Item=item, ConditionExpression=condition) is not None
 
     # submissions
     def add_submission(self, submission):
@@ -146,74 +167,65 @@ class DynamoStore:
         self._call(
             "put_item",
             TableName=self.submissions,
-            Item=to_item({"pk": f"submission#{submission.id}", "sk": "submission", **values}),
-            ConditionExpression="attribute_not_exists(pk)",
+            Item={"pk": f"submission#{submission.id}", "sk": "submission", **values},
+            ConditionExpression=NEW,
         )
 
     def get_submission(self, submission_id):
         item = self._call(
-            "get_item",
-            TableName=self.submissions,
-            ConsistentRead=True,
-            Key=to_item({"pk": f"submission#{submission_id}", "sk": "submission"}),
+            "get_item", TableName=self.submissions, ConsistentRead=True, Key=_submission_key(submission_id)
         ).get("Item")
-        return _submission(from_item(item)) if item else None
+        return _submission(item) if item else None
 
-    def _update_submission(self, submission_id, expression, values, condition="attribute_exists(pk)", returned="NONE"):
-        """Update the item: its new attributes (with `returned="ALL_NEW"`), or None when `condition` does not hold."""
-        kwargs = {"ExpressionAttributeNames": {"#s": "status"}} if "#s" in expression + condition else {}
+    def _update_submission(self, submission_id, changes, condition=EXISTING, returned="NONE"):
+        """Make `changes` (update()'s arguments): the item's new attributes (with `returned="ALL_NEW"`), or None when
+        `condition` does not hold."""
         answer = self._if(
             "update_item",
             TableName=self.submissions,
-            Key=to_item({"pk": f"submission#{submission_id}", "sk": "submission"}),
-            UpdateExpression=expression,
-            ExpressionAttributeValues=to_item(values),
+            Key=_submission_key(submission_id),
             ConditionExpression=condition,
             ReturnValues=returned,
-            **kwargs,
+            **changes,
         )
-        return None if answer is None else from_item(answer.get("Attributes", {}))
+        return None if answer is None else answer.get("Attributes", {})
 
     def mark_delivered(self, submission_id):
         self._update_submission(
             submission_id,
-            "SET #s = :s, delivered_at = :t, last_error = :e, expires_at = :x ADD attempts :one",
-            {":s": DELIVERED, ":t": utcnow(), ":e": "", ":x": self._expires_at(), ":one": 1},
+            update(
+                {"status": DELIVERED, "delivered_at": utcnow(), "last_error": "", "expires_at": self._expires_at()},
+                add={"attempts": 1},
+            ),
         )
 
     def mark_failed(self, submission_id, error, next_attempt_at=""):
         # Releases the claim: the delivery due at next_attempt_at may take it.
-        retry = {":n": next_attempt_at} if next_attempt_at else {}
+        retry = {"next_attempt_at": next_attempt_at} if next_attempt_at else {}
         self._update_submission(
             submission_id,
-            "SET #s = :s, last_error = :e, lease_until = :zero"
-            + (", next_attempt_at = :n" if retry else "")
-            + " ADD attempts :one",
-            {":s": PENDING if retry else FAILED, ":e": error[:500], ":zero": 0, ":one": 1, **retry},
+            update(
+                {"status": PENDING if retry else FAILED, "last_error": error[:500], "lease_until": 0, **retry},
+                add={"attempts": 1},
+            ),
         )
 
     def claim_submission(self, submission_id, seconds):
         now = int(time.time())
         item = self._update_submission(
             submission_id,
-            "SET lease_until = :until",
-            {":until": now + seconds, ":now": now, ":p": PENDING},
-            condition="#s = :p AND (attribute_not_exists(lease_until) OR lease_until <= :now)",
+            update({"lease_until": now + seconds}),
+            condition=Attr("status").eq(PENDING) & (Attr("lease_until").not_exists() | Attr("lease_until").lte(now)),
             returned="ALL_NEW",
         )
         return _submission(item) if item is not None else None
 
     def reopen_submission(self, submission_id, status, now):
         # Spam had an expiry date for TTL; a submission pending again must stay until it is delivered.
-        return (
-            self._update_submission(
-                submission_id,
-                "SET #s = :p, attempts = :zero, next_attempt_at = :now, lease_until = :zero REMOVE expires_at",
-                {":p": PENDING, ":zero": 0, ":now": now, ":was": status},
-                condition="#s = :was",
-            )
-            is not None
+        changes = update(
+            {"status": PENDING, "attempts": 0, "next_attempt_at": now, "lease_until": 0}, remove=["expires_at"]
         )
+        return self._update_submission(submission_id, changes, condition=Attr("status").eq(status)) is not None
 
     def due_submissions(self, now, limit=100):
         lease_free = int(time.time())
@@ -245,7 +257,7 @@ class DynamoStore:
             or (i["status"] == SPAM and i["created_at"] < before)
         ]
         for item in items:
-            self._call("delete_item", TableName=self.submissions, Key=to_item({"pk": item["pk"], "sk": item["sk"]}))
+            self._call("delete_item", TableName=self.submissions, Key={"pk": item["pk"], "sk": item["sk"]})
         return len(items)
 
     def check_writable(self):
@@ -253,51 +265,61 @@ class DynamoStore:
         self._call(
             "put_item",
             TableName=self.limits,
-            Item=to_item(
-                {"pk": "health", "sk": "check", "checked_at": utcnow(), "expires_at": int(time.time()) + 86400}
-            ),
+            Item={"pk": "health", "sk": "check", "checked_at": utcnow(), "expires_at": int(time.time()) + 86400},
         )
 
     # rate limits
     def hit_rate_limit(self, key, window_seconds, limit, now=None):
-        try:
-            return ratelimit.hit_dynamo(self.client, self.limits, key, window_seconds, limit, now)
-        except (BotoCoreError, ClientError) as e:
-            raise StoreError(f"DynamoDB update_item: {e}") from e
+        """One item per key, gone by TTL once its TAT has passed: it then holds nothing a new item would not."""
+        now = time.time() if now is None else now
+        step = window_seconds / limit
+        item_key = {"pk": f"limit#{key}", "sk": "gcra"}
+        expires = {"expires_at": math.ceil(now + window_seconds)}
+
+        def hit(changes, condition):
+            answer = self._if(
+                "update_item", TableName=self.limits, Key=item_key, ConditionExpression=condition, **changes
+            )
+            return answer is not None
+
+        for _ in range(3):  # two conditional updates, each atomic on the server; a race between them goes round again
+            # An empty bucket (no item, or its TAT has passed): this hit starts it.
+            if hit(
+                update({"tat": number(now + step), **expires}),
+                Attr("tat").not_exists() | Attr("tat").lte(number(now)),
+            ):
+                return True, 0
+            # Hits in the bucket: one more while there is room.
+            if hit(
+                update(expires, add={"tat": number(step)}),
+                Attr("tat").gt(number(now)) & Attr("tat").lte(number(now + window_seconds - step)),
+            ):
+                return True, 0
+            item = self._call("get_item", TableName=self.limits, Key=item_key, ConsistentRead=True).get("Item")
+            if item is not None and float(item["tat"]) > now:
+                return False, retry_after(float(item["tat"]), now, window_seconds, limit)
+        return False, max(1, math.ceil(step))
 
     def use_once(self, key, expires_at):
         """An item in the limits table, gone by TTL once expired (until then a replay is refused as expired)."""
-        return self._put_if(
-            self.limits, {"pk": f"once#{key}", "sk": "used", "expires_at": int(expires_at)}, "attribute_not_exists(pk)"
-        )
+        return self._put_if(self.limits, {"pk": f"once#{key}", "sk": "used", "expires_at": int(expires_at)}, NEW)
 
     # subscribers
     def _record_key(self, subscriber_id):
-        return to_item({"pk": f"subscriber#{subscriber_id}", "sk": SK})
+        return {"pk": f"subscriber#{subscriber_id}", "sk": SK}
 
     def _email_key(self, email):
-        return to_item({"pk": f"email#{email}", "sk": SK})
+        return {"pk": f"email#{email}", "sk": SK}
 
     def add_subscriber(self, subscriber):
-        record = {"pk": f"subscriber#{subscriber.id}", "sk": SK, **dataclasses.asdict(subscriber)}
-        lookup = {"pk": f"email#{subscriber.email}", "sk": SK, "subscriber_id": subscriber.id}
+        record = {**self._record_key(subscriber.id), **dataclasses.asdict(subscriber)}
+        lookup = {**self._email_key(subscriber.email), "subscriber_id": subscriber.id}
         try:
+            # A text condition: boto3 turns Key/Attr conditions into expressions only at the top of a call.
+            new = {"ConditionExpression": "attribute_not_exists(pk)"}
             self.client.transact_write_items(
                 TransactItems=[
-                    {
-                        "Put": {
-                            "TableName": self.subscribers,
-                            "Item": to_item(lookup),
-                            "ConditionExpression": "attribute_not_exists(pk)",
-                        }
-                    },
-                    {
-                        "Put": {
-                            "TableName": self.subscribers,
-                            "Item": to_item(record),
-                            "ConditionExpression": "attribute_not_exists(pk)",
-                        }
-                    },
+                    {"Put": {"TableName": self.subscribers, "Item": item, **new}} for item in (lookup, record)
                 ]
             )
         except ClientError as e:
@@ -310,81 +332,42 @@ class DynamoStore:
     def change_subscriber(self, subscriber_id, sources, changes, match=None):
         changes, match = {**changes, "updated_at": utcnow()}, match or {}
         changeable_subscriber_fields(*changes, *match)
-        names = {f"#c{i}": k for i, k in enumerate(changes)} | {f"#m{i}": k for i, k in enumerate(match)}
-        values = (
-            {f":c{i}": str(v) for i, v in enumerate(changes.values())}
-            | {f":m{i}": str(v) for i, v in enumerate(match.values())}
-            | {f":s{i}": str(s) for i, s in enumerate(sources)}
-        )
         # The condition is checked and the update made in one step on the server: no concurrent change between.
-        condition = f"#status IN ({', '.join(f':s{i}' for i in range(len(sources)))})" + "".join(
-            f" AND #m{i} = :m{i}" for i in range(len(match))
-        )
+        condition = Attr("status").is_in([str(s) for s in sources])
+        for name, value in match.items():
+            condition &= Attr(name).eq(str(value))
         answer = self._if(
             "update_item",
             TableName=self.subscribers,
             Key=self._record_key(subscriber_id),
-            UpdateExpression="SET " + ", ".join(f"#c{i} = :c{i}" for i in range(len(changes))),
             ConditionExpression=condition,
-            ExpressionAttributeNames={**names, "#status": "status"},
-            ExpressionAttributeValues=to_item(values),
             ReturnValues="ALL_NEW",
+            **update({name: str(value) for name, value in changes.items()}),
         )
-        if answer is None:
-            return None
-        return _subscriber(from_item(answer["Attributes"]))
+        return None if answer is None else _subscriber(answer["Attributes"])
 
     def get_subscriber(self, email):
         item = self._call("get_item", TableName=self.subscribers, Key=self._email_key(email), ConsistentRead=True).get(
             "Item"
         )
-        return self.get_subscriber_by_id(from_item(item)["subscriber_id"]) if item else None
+        return self.get_subscriber_by_id(item["subscriber_id"]) if item else None
 
     def get_subscriber_by_id(self, subscriber_id):
         item = self._call(
             "get_item", TableName=self.subscribers, Key=self._record_key(subscriber_id), ConsistentRead=True
         ).get("Item")
-        return _subscriber(from_item(item)) if item else None
+        return _subscriber(item) if item else None
 
     def list_subscribers(self, status=None):
         items = self._scan(self.subscribers, "subscriber#", **({"status": status} if status else {}))
         items.sort(key=lambda i: (i["created_at"], i["id"]))
         return [_subscriber(i) for i in items]
 
-    def _query(self, table, pk):
-        kwargs = {
-            "TableName": table,
-            "KeyConditionExpression": "pk = :pk",
-            "ExpressionAttributeValues": to_item({":pk": pk}),
-            "ConsistentRead": True,
-        }
-        items = []
-        while True:
-            page = self._call("query", **kwargs)
-            items += [from_item(i) for i in page.get("Items", [])]
-            if "LastEvaluatedKey" not in page:
-                return items
-            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-
-    def _put_if(self, table, item, condition, values=None):
-        """A conditional put; False when the condition did not hold."""
-        kwargs = (
-            {"ExpressionAttributeNames": {"#s": "status"}, "ExpressionAttributeValues": to_item(values)}
-            if values
-            else {}
-        )
-        return (
-            self._if("put_item", TableName=table, Item=to_item(item), ConditionExpression=condition, **kwargs)
-            is not None
-        )
-
     def forget_person(self, email, subscriber_id="", suppressed_digest=""):
         """The suppression first, so that no failure half-way leaves the address mailable; then the rest."""
         if suppressed_digest:
             self._put_if(
-                self.subscribers,
-                {"pk": f"suppressed#{suppressed_digest}", "sk": SK, "created_at": utcnow()},
-                "attribute_not_exists(pk)",
+                self.subscribers, {"pk": f"suppressed#{suppressed_digest}", "sk": SK, "created_at": utcnow()}, NEW
             )
         about = [
             s
@@ -392,11 +375,7 @@ class DynamoStore:
             if is_about(s, email, subscriber_id)
         ]
         for submission in about:
-            self._call(
-                "delete_item",
-                TableName=self.submissions,
-                Key=to_item({"pk": f"submission#{submission.id}", "sk": "submission"}),
-            )
+            self._call("delete_item", TableName=self.submissions, Key=_submission_key(submission.id))
         sends = subscriber = 0
         if subscriber_id:
             for post in self._query(self.sends, "post"):
@@ -404,7 +383,7 @@ class DynamoStore:
                     "delete_item",
                     TableName=self.sends,
                     ReturnValues="ALL_OLD",
-                    Key=to_item({"pk": f"send#{post['sk']}", "sk": f"subscriber#{subscriber_id}"}),
+                    Key={"pk": f"send#{post['sk']}", "sk": f"subscriber#{subscriber_id}"},
                 )
             subscriber = int(
                 "Attributes"
@@ -425,16 +404,14 @@ class DynamoStore:
                 "get_item",
                 TableName=self.subscribers,
                 ConsistentRead=True,
-                Key=to_item({"pk": f"suppressed#{digest}", "sk": SK}),
+                Key={"pk": f"suppressed#{digest}", "sk": SK},
             )
             for digest in digests
         )
 
     # newsletter: posts and per-recipient send records
     def add_post(self, post):
-        return self._put_if(
-            self.sends, {"pk": "post", "sk": post.path, **dataclasses.asdict(post)}, "attribute_not_exists(pk)"
-        )
+        return self._put_if(self.sends, {"pk": "post", "sk": post.path, **dataclasses.asdict(post)}, NEW)
 
     def list_posts(self):
         names = {f.name for f in dataclasses.fields(Post)}
@@ -444,14 +421,7 @@ class DynamoStore:
     def set_post_status(self, path, status):
         if status not in POST_STATUSES:
             raise ValueError(f"unknown post status {status!r}")
-        self._call(
-            "update_item",
-            TableName=self.sends,
-            Key=to_item({"pk": "post", "sk": path}),
-            UpdateExpression="SET #s = :s",
-            ExpressionAttributeNames={"#s": "status"},
-            ExpressionAttributeValues=to_item({":s": status}),
-        )
+        self._call("update_item", TableName=self.sends, Key={"pk": "post", "sk": path}, **update({"status": status}))
 
     def claim_send(self, path, subscriber_id, stale_before=""):
         item = {
@@ -463,25 +433,23 @@ class DynamoStore:
             "finished_at": "",
             "error": "",
         }
-        return self._put_if(
-            self.sends,
-            item,
-            "attribute_not_exists(pk) OR #s = :failed OR (#s = :sending AND claimed_at < :stale)",
-            {":failed": FAILED, ":sending": SENDING, ":stale": stale_before},
-        )
+        stale = Attr("status").eq(SENDING) & Attr("claimed_at").lt(stale_before)
+        return self._put_if(self.sends, item, NEW | Attr("status").eq(FAILED) | stale)
 
     def finish_send(self, path, subscriber_id, status, error=""):
         self._call(
             "update_item",
             TableName=self.sends,
-            Key=to_item({"pk": f"send#{path}", "sk": f"subscriber#{subscriber_id}"}),
-            UpdateExpression="SET #s = :s, finished_at = :t, #e = :e",
-            ExpressionAttributeNames={"#s": "status", "#e": "error"},
-            ExpressionAttributeValues=to_item({":s": status, ":t": utcnow(), ":e": error[:500]}),
+            Key={"pk": f"send#{path}", "sk": f"subscriber#{subscriber_id}"},
+            **update({"status": status, "finished_at": utcnow(), "error": error[:500]}),
         )
 
     def list_sends(self, path):
         return {i["subscriber_id"]: i["status"] for i in self._query(self.sends, f"send#{path}")}
+
+
+def _submission_key(submission_id):
+    return {"pk": f"submission#{submission_id}", "sk": "submission"}
 
 
 def _submission(item):

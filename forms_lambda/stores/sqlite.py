@@ -9,7 +9,6 @@ import time
 from contextlib import closing
 from pathlib import Path
 
-from .. import ratelimit
 from .base import (
     DELIVERED,
     FAILED,
@@ -23,6 +22,7 @@ from .base import (
     Subscriber,
     changeable_subscriber_fields,
     is_about,
+    retry_after,
     utcnow,
 )
 
@@ -99,7 +99,6 @@ ADDED_COLUMNS = {
     "subscribers": {"opt_in_id": "TEXT NOT NULL DEFAULT ''"},
 }
 SUBMISSION_COLUMNS = {f.name for f in dataclasses.fields(Submission)}
-SUBSCRIBER_COLUMNS = [f.name for f in dataclasses.fields(Subscriber)]
 
 
 class SqliteStore:
@@ -161,8 +160,6 @@ class SqliteStore:
                 return conn.execute(sql, params).fetchall()
             finally:
                 conn.execute("PRAGMA synchronous = NORMAL")
-            # What is deleted (purged messages, forgotten people) is overwritten in the file, not only unlinked.
-            conn.execute("PRAGMA secure_delete = ON")
         except sqlite3.Error as e:
             raise StoreError(f"SQLite: {e}") from e
 
@@ -265,11 +262,18 @@ class SqliteStore:
 
     # rate limits
     def hit_rate_limit(self, key, window_seconds, limit, now=None):
-        """Count one hit on `key`: (allowed, retry_after seconds). Atomic across processes."""
-        try:
-            return ratelimit.hit_sqlite(self._connection(), key, window_seconds, limit, now)
-        except sqlite3.Error as e:
-            raise StoreError(f"SQLite: {e}") from e
+        now = time.time() if now is None else now
+        # One statement, under SQLite's write lock: exact across processes. A new key (or one whose TAT has passed)
+        # starts at now; a full bucket makes the WHERE false and the statement return nothing.
+        if self._run(
+            "INSERT INTO rate_buckets (key, tat) VALUES (:key, :now + :step)"
+            " ON CONFLICT (key) DO UPDATE SET tat = MAX(tat, :now) + :step"
+            " WHERE MAX(tat, :now) + :step <= :now + :window RETURNING tat",
+            {"key": key, "now": now, "step": window_seconds / limit, "window": window_seconds},
+        ):
+            return True, 0
+        ((tat,),) = self._run("SELECT tat FROM rate_buckets WHERE key = ?", (key,))
+        return False, retry_after(tat, now, window_seconds, limit)
 
     def use_once(self, key, expires_at):
         self._run("DELETE FROM used_once WHERE expires_at < ?", (int(time.time()),))  # no longer needed: expired

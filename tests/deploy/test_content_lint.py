@@ -196,3 +196,96 @@ def test_a_link_to_a_page_that_is_removed_is_caught(tmp_path):
         f"{content}/articles/ketamine-for-chronic-pain.md:15: link {{filename}}/pages/contact.md#form "
         f"not found: there is no file {content}/pages/contact.md"
     ]
+
+
+HEADER = "Title: Markup\nDate: 2025-06-01\nSummary: s.\n\n"  # the body starts on line 5
+
+
+@pytest.mark.parametrize(
+    "body,expected",
+    [
+        pytest.param(
+            "Intro.\n\nSee [the page][gone] and [again][GONE].\n\n[gone]: /no-such-page/ 'Gone'\n",
+            [
+                (7, "link /no-such-page/ does not match any article, page or file of the site"),
+                (7, "link /no-such-page/ does not match any article, page or file of the site"),
+            ],
+            id="reference links, reported where they are used",
+        ),
+        pytest.param(
+            "See [the page][].\n\n[the page]: {filename}gone.md\n",
+            [(5, "link {filename}gone.md not found")],
+            id="collapsed reference",
+        ),
+        pytest.param("[unused]: /no-such-page/\n\nText.\n", [], id="a definition nobody uses links nowhere"),
+        pytest.param(
+            "Write `[x](/no-such-page/)` or `![](/nowhere.png)` or `[^none]`:\n\n```md\n[x](/no-such-page/)\n"
+            "<script>alert(1)</script>\n```\n\n~~~\n![](/nowhere.png)\n~~~\n\n    [x](/indented-code/)\n\n"
+            "And \\[not a link](/escaped/).\n\n<!-- [x](/no-such-page/) <script> -->\n",
+            [],
+            id="code spans, fenced and indented code, escaped brackets, HTML comments",
+        ),
+        pytest.param(
+            "Text.\n\n![A title]({static}/images/gone.png \"The title\")\n\n![Quoted](/images/gone.jpg 'Title')\n",
+            [
+                (7, "image {static}/images/gone.png not found: there is no file CONTENT/images/gone.png"),
+                (9, "image /images/gone.jpg does not match any article, page or file of the site"),
+            ],
+            id="images with titles",
+        ),
+        pytest.param(
+            "[spaced](</no such page/>) and <https://example.org/> and [ok](<{filename}/pages/about.md>)\n\n"
+            "Mail <someone@example.org> or www.example.org or someone@example.org.\n",
+            [(5, "link /no such page/ does not match")],
+            id="angle-bracket addresses, bare addresses",
+        ),
+        pytest.param(
+            "- one\n- two, [nested](/no-such-list/)\n    1. [deeper][d]\n\n> quoted [link](/no-such-quote/)\n\n"
+            "[d]: /no-such-deeper/\n",
+            [
+                (6, "link /no-such-list/ does not match"),
+                (7, "link /no-such-deeper/ does not match"),
+                (9, "link /no-such-quote/ does not match"),
+            ],
+            id="lists and quotes",
+        ),
+        pytest.param(
+            "Claim.[^a] Another.[^b]\n\n[^a]: See [the study](/no-such-study/).\n\nMore text.[^missing]\n\n"
+            "[^b]: Fine.\n",
+            [
+                (7, "link /no-such-study/ does not match"),
+                (9, "footnote [^missing] has no note: add a line '[^missing]: ...' naming the source"),
+            ],
+            id="footnotes: a link in a note, a marker without one",
+        ),
+        pytest.param(
+            "```\n[x]({filename}gone.md)\n```\n\nOne\ntwo [a link that\nwraps]({filename}gone.md) three.\n",
+            [(11, "link {filename}gone.md not found")],
+            id="a {filename} link after a fence, wrapped over two lines",
+        ),
+        pytest.param(
+            "![A pump][pump] and ![No such][nope]\n\n[pump]: /images/gone.png\n",
+            [
+                (5, "image /images/gone.png does not match"),
+                (5, "image reference [nope] is not defined anywhere in this file"),
+            ],
+            id="image references",
+        ),
+        pytest.param(
+            '- item with <a href="/no-such-html/">raw HTML</a>\n\n<div>\n<img src="/images/gone.png" alt="x">\n'
+            "</div>\n",
+            [
+                (5, "link /no-such-html/ does not match"),
+                (8, "image /images/gone.png does not match"),
+            ],
+            id="raw HTML inline and in a block",
+        ),
+    ],
+)
+def test_links_and_images_are_read_as_markdown_reads_them(tmp_path, body, expected):
+    content = Path(shutil.copytree(GOOD, tmp_path / "content"))
+    (content / "articles" / "markup.md").write_text(HEADER + body, encoding="utf-8")
+    found = [(p.line, p.message.replace(str(content), "CONTENT")) for p in lint(content, today=TODAY)]
+    assert len(found) == len(expected), found
+    for (line, message), (want_line, want) in zip(found, expected, strict=True):
+        assert (line, message[: len(want)]) == (want_line, want)

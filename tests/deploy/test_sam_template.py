@@ -10,6 +10,7 @@ import pytest
 from cfnlint.decode.cfn_yaml import load
 
 # tests/security/test_headers.py holds these to docs/http.md's exact values; CloudFront must send the same.
+from forms_lambda.config import SETTINGS
 from forms_lambda.headers import SECURITY_HEADERS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -474,7 +475,7 @@ def test_every_alarm_emails_the_alert_address(template):
     topic = template["Resources"]["AlertsTopic"]["Properties"]
     assert topic["Subscription"] == [{"Protocol": "email", "Endpoint": {"Ref": "AlertEmail"}}]
     assert template["Parameters"]["AlertEmail"]["Type"] == "String"
-    assert len(alarms(template)) == 6
+    assert len(alarms(template)) == 7
     for alarm in alarms(template).values():
         assert alarm["AlarmActions"] == [{"Ref": "AlertsTopic"}]
 
@@ -486,15 +487,27 @@ def test_alarms_watch_what_the_issue_names(template):
             a["Threshold"],
         )
         for a in alarms(template).values()
+        if a["Namespace"] != "AWS/Lambda"
     }
     assert watched == {
-        ("AWS/Lambda", "Errors"): ("GreaterThanOrEqualToThreshold", 1),
         ("${AWS::StackName}/forms", "OldestPendingSeconds"): ("GreaterThanThreshold", 1800),  # 30 minutes
         ("${AWS::StackName}/forms", "FailedSubmissions"): ("GreaterThanOrEqualToThreshold", 1),  # any failed
         ("AWS/SQS", "ApproximateNumberOfMessagesVisible"): ("GreaterThanOrEqualToThreshold", 1),  # queue not empty
         ("AWS/SES", "Reputation.BounceRate"): ("GreaterThanThreshold", 0.05),  # 5%
         ("AWS/SES", "Reputation.ComplaintRate"): ("GreaterThanThreshold", 0.001),  # 0.1%
     }
+
+
+def test_each_function_that_fails_raises_an_alarm(template):
+    """Both functions: the form service, and the newsletter run (its failure leaves readers unmailed)."""
+    functions = set(resources_of_type(template, "AWS::Serverless::Function"))
+    on_errors = {
+        a["Dimensions"][0]["Value"]["Ref"]: (a["ComparisonOperator"], a["Threshold"], a["Period"])
+        for a in alarms(template).values()
+        if (a["Namespace"], a["MetricName"]) == ("AWS/Lambda", "Errors")
+    }
+    assert functions == {"FormsFunction", "NotifyFunction"}
+    assert on_errors == dict.fromkeys(functions, ("GreaterThanOrEqualToThreshold", 1, 300))
 
 
 def test_delivery_metrics_come_from_the_line_the_schedules_retry_logs(template):
@@ -510,3 +523,10 @@ def test_delivery_metrics_come_from_the_line_the_schedules_retry_logs(template):
             metrics[t["MetricName"]] = t["MetricValue"]
     assert metrics == {"OldestPendingSeconds": "$.oldest_pending_seconds", "FailedSubmissions": "$.failed"}
     assert {"oldest_pending_seconds", "failed"} <= FIELDS  # logs.py would drop fields it does not know
+
+
+def test_the_stack_sets_only_variables_the_service_reads(template):
+    """A misspelt variable would be ignored, and the default used without a word."""
+    for name in ("FormsFunction", "NotifyFunction"):
+        env = template["Resources"][name]["Properties"]["Environment"]["Variables"]
+        assert set(env) - {f.metadata["variable"] for f in SETTINGS} == set(), name

@@ -18,7 +18,7 @@ from forms_lambda.captcha import Altcha
 from forms_lambda.clinic import read_clinic
 from forms_lambda.signing_keys import SigningKeys
 from forms_lambda.stores.sqlite import SqliteStore
-from tests.support.forms import CONTACT, JSON, SECRET
+from tests.support.forms import CONTACT, JSON, SECRET, sqlite_rows
 
 SUBSCRIBE = {"email": "reader@example.org", "page": "/blog/x/", "elapsed_ms": "46000"}
 PHONE = read_clinic()["phone"]
@@ -200,4 +200,4 @@ def test_used_challenges_are_dropped_once_expired(tmp_path):
     store = SqliteStore(tmp_path / "forms.sqlite3")
     store.use_once("altcha#old", int(time.time()) - 10)
     store.use_once("altcha#new", int(time.time()) + 3600)
-    assert [row["key"] for row in store._run("SELECT key FROM used_once")] == ["altcha#new"]
+    assert [row["key"] for row in sqlite_rows(store, "SELECT key FROM used_once")] == ["altcha#new"]

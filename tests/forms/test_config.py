@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from forms_lambda import ConfigError, create_app
-from forms_lambda.config import load_settings
+from forms_lambda.config import SETTINGS, defaults, load_settings
 
 
 def test_defaults_serve_make_run(tmp_path):
@@ -26,6 +26,19 @@ def test_defaults_serve_make_run(tmp_path):
         settings.retry_max_seconds,
         settings.delivery_poll_seconds,
     ) == ("worker", 8, 60, 3600, 30)
+
+
+def test_each_default_is_a_value_its_reader_accepts(tmp_path):
+    """Set explicitly, the defaults' text reads as leaving the variables unset does."""
+    var = str(tmp_path / "var")
+    assert load_settings({**defaults(), "FORMS_VAR_DIR": var}) == load_settings({"FORMS_VAR_DIR": var})
+
+
+def test_every_setting_has_its_own_variable_and_a_line_of_help():
+    variables = [f.metadata["variable"] for f in SETTINGS]
+    assert len(variables) == len(set(variables)) and all(v.startswith("FORMS_") for v in variables)
+    # one line of a Markdown table's cell
+    assert all(f.metadata["help"] and not set(f.metadata["help"]) & {"\n", "|"} for f in SETTINGS)
 
 
 def test_the_urgent_inbox_is_optional(tmp_path):
@@ -112,6 +125,28 @@ def test_processes_starting_at_once_agree_on_one_secret_key(tmp_path, processes)
         ({"FORMS_URGENT_INBOX": "oncall@clinic.example\n"}, "FORMS_URGENT_INBOX"),
         ({"FORMS_URGENT_INBOX": "oncall@clinic"}, "FORMS_URGENT_INBOX"),
         ({"FORMS_URGENT_INBOX": " "}, "FORMS_URGENT_INBOX"),
+        ({"FORMS_MAILER": "smtp://host:99999"}, "FORMS_MAILER"),
+        ({"FORMS_SECRET_ARN": "not-an-arn"}, "FORMS_SECRET_ARN"),
+        ({"FORMS_ORIGIN_SECRET_ARN": "not-an-arn"}, "FORMS_ORIGIN_SECRET_ARN"),
+        ({"FORMS_CLINIC_NAME": "Two\nlines"}, "FORMS_CLINIC_NAME"),
+        ({"FORMS_CLINIC_ADDRESS": "x" * 301}, "FORMS_CLINIC_ADDRESS"),
+        ({"FORMS_RATE_LIMIT": "lots"}, "FORMS_RATE_LIMIT"),
+        ({"FORMS_TRUSTED_PROXIES": "11"}, "FORMS_TRUSTED_PROXIES"),
+        ({"FORMS_ALLOWED_ORIGINS": "clinic.example"}, "FORMS_ALLOWED_ORIGINS"),
+        ({"FORMS_MIN_SUBMIT_SECONDS": "-1"}, "FORMS_MIN_SUBMIT_SECONDS"),
+        ({"FORMS_CAPTCHA": "recaptcha"}, "FORMS_CAPTCHA"),
+        ({"FORMS_CAPTCHA_DIFFICULTY": "0"}, "FORMS_CAPTCHA_DIFFICULTY"),
+        ({"FORMS_RETENTION_DAYS": "0"}, "FORMS_RETENTION_DAYS"),
+        ({"FORMS_RETENTION_DAYS": "thirty"}, "FORMS_RETENTION_DAYS"),
+        ({"FORMS_SEND_RATE": "0"}, "FORMS_SEND_RATE"),
+        ({"FORMS_SEND_RATE": "fast"}, "FORMS_SEND_RATE"),
+        ({"FORMS_SEND_CONCURRENCY": "65"}, "FORMS_SEND_CONCURRENCY"),
+        ({"FORMS_UNSUBSCRIBE_MAILTO": "desk"}, "FORMS_UNSUBSCRIBE_MAILTO"),
+        ({"FORMS_WELCOME_EMAIL": "2"}, "FORMS_WELCOME_EMAIL"),
+        ({"FORMS_WELCOME_ARTICLES": "11"}, "FORMS_WELCOME_ARTICLES"),
+        ({"FORMS_SNS_TOPIC_ARNS": "topic"}, "FORMS_SNS_TOPIC_ARNS"),
+        ({"FORMS_NOTIFY_SITE": "s3://B"}, "FORMS_NOTIFY_SITE"),
+        ({"FORMS_NOTIFY_SITE": " "}, "FORMS_NOTIFY_SITE"),
     ],
 )
 def test_invalid_settings_stop_startup_naming_the_variable(tmp_path, env, variable):

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from forms_lambda.config import DEFAULTS
+from forms_lambda.config import SETTINGS
+from forms_lambda.settings_table import TABLE_END, TABLE_START, settings_table, with_settings_table
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"
@@ -43,16 +44,27 @@ def settings_read_by_the_service():
     return names
 
 
-def test_every_setting_the_service_reads_is_documented_with_its_default():
-    rows = table_rows((DOCS / "configuration.md").read_text(), "## The form service: `FORMS_*` environment variables")
-    documented = {row[0].strip("`"): row[1] for row in rows}
-    assert set(documented) == settings_read_by_the_service()
-    assert set(DEFAULTS) <= set(documented)
-    for name, default in DEFAULTS.items():
-        if default:
-            assert documented[name] == f"`{default}`", name
-        else:
-            assert documented[name].startswith("empty"), name
+def test_every_setting_the_service_reads_is_a_field_of_settings():
+    """The docs' tables are generated from the fields, so a variable read anywhere else would go undocumented."""
+    assert settings_read_by_the_service() == {f.metadata["variable"] for f in SETTINGS}
+
+
+@pytest.mark.parametrize("name", ["README.md", "docs/configuration.md"])
+def test_the_settings_tables_are_the_settings_fields(name):
+    text = (ROOT / name).read_text()
+    assert text == with_settings_table(text), f"{name}'s settings table is stale: run `make docs-settings`"
+
+
+def test_the_settings_table_is_replaced_between_its_markers_only():
+    stale = f"# Settings\n\n{TABLE_START}| `FORMS_OLD` | `1` | gone |\n{TABLE_END}\nMore text.\n"
+    assert with_settings_table(stale) == f"# Settings\n\n{TABLE_START}{settings_table()}{TABLE_END}\nMore text.\n"
+    rows = table_rows(with_settings_table(stale), "# Settings")
+    assert [row[0] for row in rows] == [f"`{f.metadata['variable']}`" for f in SETTINGS]
+    defaults = {row[0]: row[1] for row in rows}
+    assert defaults["`FORMS_RETENTION_DAYS`"] == "`30`" and defaults["`FORMS_DOUBLE_OPT_IN`"] == "`1`"
+    assert defaults["`FORMS_DELIVERY`"] == "`worker` (`stream` on Lambda)"
+    with pytest.raises(ValueError, match="settings table"):
+        with_settings_table("# Settings\n\nno markers\n")
 
 
 @pytest.mark.parametrize(

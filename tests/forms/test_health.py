@@ -3,7 +3,7 @@
 import boto3
 import pytest
 
-from tests.support.forms import JSON
+from tests.support.forms import JSON, sqlite_fault
 
 
 def test_health_is_ok_with_a_working_store(backend):
@@ -13,11 +13,11 @@ def test_health_is_ok_with_a_working_store(backend):
 
 
 @pytest.mark.parametrize("fault", ["read-only", "file replaced by a folder"])
-def test_health_is_503_when_sqlite_cannot_write(app, tmp_path, fault):
+def test_health_is_503_when_sqlite_cannot_write(app, tmp_path, monkeypatch, fault):
     store = app.extensions["forms_lambda"].store
     client = app.test_client()
     if fault == "read-only":
-        store._connection().execute("PRAGMA query_only = ON")  # what SQLite says of a read-only file
+        sqlite_fault(monkeypatch, store, "PRAGMA query_only = ON")  # what SQLite says of a read-only file
     else:
         (tmp_path / "forms.sqlite3").unlink()
         (tmp_path / "forms.sqlite3").mkdir()

@@ -62,9 +62,15 @@ def test_security_headers_on_static_api_and_404(local):
             assert r.headers.get_all(name) == [value], name
 
 
-def test_site_dir_from_environment(monkeypatch, app, site):
+def test_site_dir_from_environment(monkeypatch, config, site):
     monkeypatch.setenv("FORMS_SITE_DIR", str(site))
-    r = Client(create_local_app(api=app)).get("/thanks/")
+    r = Client(create_local_app(api=create_app(config))).get("/thanks/")
+    assert r.status_code == 200
+
+
+def test_site_dir_is_checked_like_every_setting(config, site):
+    """FORMS_SITE_DIR is a setting like the others: the test config may set it too."""
+    r = Client(create_local_app(api=create_app({**config, "FORMS_SITE_DIR": str(site)}))).get("/thanks/")
     assert r.status_code == 200
 
 

@@ -1,5 +1,6 @@
 """Behind CloudFront -> HTTP API (payload 2.0): the limiter counts each visitor (CloudFront-Viewer-Address), not the
-edge server many visitors share, and only requests that carry CloudFront's secret origin header are served."""
+edge server many visitors share, and only requests that carry CloudFront's secret origin header are served. Without
+CloudFront, the client address behind trusted proxies and on Lambda."""
 
 import json
 from urllib.parse import urlencode
@@ -8,7 +9,7 @@ import boto3
 import pytest
 
 import forms_lambda.handler
-from forms_lambda.cloudfront import viewer_ip
+from forms_lambda.cloudfront import client_address, viewer_ip
 from forms_lambda.handler import handler
 from tests.support.forms import CONTACT
 from tests.support.lambda_events import FORM, body_json, header, http_api_event, run_schedule
@@ -125,7 +126,7 @@ def test_locally_no_header_is_needed(lambda_env, maildir):
     [
         ("198.51.100.7:53211", "198.51.100.7"),
         ("2001:db8::7:46532", "2001:db8::7"),
-        ("::ffff:198.51.100.7:1", "::ffff:c633:6407"),  # counted as 198.51.100.7 (ratelimit.client_ip)
+        ("::ffff:198.51.100.7:1", "::ffff:c633:6407"),  # counted as 198.51.100.7 (client_ip)
         ("198.51.100.7", None),
         ("[2001:db8::7]:1", None),
         ("", None),
@@ -135,3 +136,46 @@ def test_locally_no_header_is_needed(lambda_env, maildir):
 )
 def test_viewer_ip(value, ip):
     assert viewer_ip(value) == ip
+
+
+@pytest.mark.parametrize(
+    "remote, forwarded, proxies, expected",
+    [
+        ("198.51.100.7", None, 0, "198.51.100.7"),
+        # Without trusted proxies a client-written header is ignored.
+        ("198.51.100.7", "203.0.113.1", 0, "198.51.100.7"),
+        ("10.0.0.2", "203.0.113.1", 1, "203.0.113.1"),
+        # Spoofed entries to the left of what the trusted proxy appended are ignored.
+        ("10.0.0.2", "1.2.3.4, 5.6.7.8, 203.0.113.1", 1, "203.0.113.1"),
+        ("10.0.0.2", "1.2.3.4, 203.0.113.1, 10.0.0.9", 2, "203.0.113.1"),
+        # Fewer entries than proxies: the chain is not what we were told, trust only the peer.
+        ("10.0.0.2", "203.0.113.1", 2, "10.0.0.2"),
+        ("10.0.0.2", "not-an-ip", 1, "unknown"),
+        ("2001:db8:1:2:aaaa::1", None, 0, "2001:db8:1:2::/64"),
+        ("10.0.0.2", "2001:db8:1:2:bbbb::9", 1, "2001:db8:1:2::/64"),
+        ("::ffff:198.51.100.7", None, 0, "198.51.100.7"),
+        ("", None, 0, "unknown"),
+    ],
+)
+def test_client_address(remote, forwarded, proxies, expected):
+    environ = {"REMOTE_ADDR": remote}
+    if forwarded is not None:
+        environ["HTTP_X_FORWARDED_FOR"] = forwarded
+    assert client_address(environ, proxies) == expected
+
+
+@pytest.mark.parametrize(
+    "context",
+    [
+        {"http": {"sourceIp": "203.0.113.5"}},  # HTTP API (2.0)
+        {"identity": {"sourceIp": "203.0.113.5"}},
+    ],
+)  # REST (1.0)
+def test_on_lambda_the_source_ip_wins_over_a_forged_remote_addr(context):
+    # apig-wsgi sets REMOTE_ADDR from the client-written X-Forwarded-For on REST events.
+    environ = {
+        "REMOTE_ADDR": "6.6.6.6",
+        "HTTP_X_FORWARDED_FOR": "6.6.6.6, 203.0.113.5",
+        "apig_wsgi.request_context": context,
+    }
+    assert client_address(environ, 0) == "203.0.113.5"

@@ -3,8 +3,12 @@
 import json
 import re
 
+from flask import request
+
+from forms_lambda.logs import FIELDS
 from forms_lambda.services import ANY_TIME
-from tests.support.forms import JSON, link, stored
+from forms_lambda.ses_events import handle_sns_event
+from tests.support.forms import JSON, link, sqlite_rows, stored
 
 PATIENT = {
     "name": "Rosalind Quintero-Vasquez",
@@ -78,7 +82,7 @@ def test_a_full_visit_logs_ids_and_outcomes_only(make_app, smtp_server, capsys):
         "subscriber.unsubscribed",
     ):
         assert event in events, event
-    ids = {r["id"] for r in store._run("SELECT id FROM submissions")}
+    ids = {r["id"] for r in sqlite_rows(store, "SELECT id FROM submissions")}
     assert ids == {line["submission_id"] for line in lines if "submission_id" in line}
     failed = next(line for line in lines if line["event"] == "delivery.failed")
     assert failed["error"].startswith("SMTP") and failed["level"] == "warning" and failed["next_attempt_at"]
@@ -112,3 +116,71 @@ def test_an_urgent_message_logs_urgent_with_its_id_never_its_words(make_app, smt
     events = {event for event, _ in urgent}
     assert events == {"submission.accepted", "delivery.sent", "delivery.failed", "submission.spam"}
     assert {submission_id for _, submission_id in urgent} == ids - {plain_id}
+
+
+def log_lines(capsys):
+    return [json.loads(line) for line in capsys.readouterr().err.splitlines() if line.startswith("{")]
+
+
+def assert_allowed_only(lines):
+    """Each line holds the allowed fields (and what every line has), never a personal value."""
+    for line in lines:
+        assert set(line) <= FIELDS | {"time", "level", "event", "traceback"}, line
+    text = json.dumps(lines).lower()
+    for value in PERSONAL:
+        assert value.lower() not in text, value
+    assert not re.search(r"[\w.+-]+@[\w-]+\.[\w.]+", text)
+
+
+TOPIC = "arn:aws:sns:us-east-1:123456789012:clinic-ses-events"
+
+
+def sns_record(topic, message_id, recipient):
+    bounce = {"bounceType": "Permanent", "bouncedRecipients": [{"emailAddress": recipient}]}
+    message = json.dumps({"notificationType": "Bounce", "bounce": bounce})
+    sns = {"Type": "Notification", "TopicArn": topic, "MessageId": message_id, "Message": message}
+    return {"EventSource": "aws:sns", "Sns": sns}
+
+
+def test_ses_events_log_ids_and_counts_only(make_app, capsys):
+    app = make_app(FORMS_SNS_TOPIC_ARNS=TOPIC)
+    recipient = f"{PATIENT['name']} <{PATIENT['email']}>"
+    event = {
+        "Records": [
+            sns_record(TOPIC, "0f6e4c4a-1111-4e0b-9c1a-5d3e2f1a0b9c", recipient),
+            sns_record("arn:aws:sns:us-east-1:666666666666:other", "bad-1", recipient),
+        ]
+    }
+    with app.app_context():
+        assert handle_sns_event(event) == {"ok": True, "suppressed": 1, "ignored": 1}
+    forged = json.dumps({"Type": "Notification", "Message": PATIENT["email"]})
+    assert app.test_client().post("/api/ses-events", data=forged, content_type="text/plain").status_code == 403
+
+    lines = log_lines(capsys)
+    assert_allowed_only(lines)
+    subscriber = app.extensions["forms_lambda"].store.get_subscriber(PATIENT["email"].lower())
+    events = [line["event"] for line in lines if line["event"] != "request"]
+    assert events == ["subscriber.suppressed", "ses_events.notification", "ses_events.rejected", "ses_events.rejected"]
+    suppressed, notification, ignored, forged_line = (line for line in lines if line["event"] != "request")
+    assert suppressed["subscriber_id"] == subscriber.id
+    assert notification["sns_message_id"] == "0f6e4c4a-1111-4e0b-9c1a-5d3e2f1a0b9c" and notification["count"] == 1
+    assert ignored["level"] == "warning" and ignored["reason"] == "topic not allowed"
+    assert forged_line["level"] == "warning" and forged_line["status"] == 403 and forged_line["reason"]
+
+
+def test_an_unhandled_error_logs_its_type_and_where_never_its_message(make_app, capsys):
+    app = make_app()
+
+    def broken_view():  # a defect that quotes what the visitor sent
+        raise ValueError(f"cannot handle {request.form['name']} <{request.form['email']}>: {request.form['message']}")
+
+    app.add_url_rule("/api/broken", view_func=broken_view, methods=["POST"])
+    r = app.test_client().post("/api/broken", data=PATIENT, headers=JSON)
+    assert r.status_code == 500 and r.json["ok"] is False
+
+    lines = log_lines(capsys)
+    assert_allowed_only(lines)
+    (line,) = [line for line in lines if line["event"] == "request.unhandled"]
+    assert line["level"] == "error" and line["error_type"] == "ValueError"
+    assert (line["method"], line["path"]) == ("POST", "/api/broken")
+    assert "broken_view" in line["traceback"]

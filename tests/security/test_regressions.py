@@ -7,7 +7,7 @@ from bs4 import BeautifulSoup
 from itsdangerous import URLSafeTimedSerializer
 
 from forms_lambda.tokens import CONFIRM_SALT, UNSUBSCRIBE_SALT
-from tests.support.forms import CONTACT, JSON, SECRET, stored
+from tests.support.forms import CONTACT, JSON, SECRET, sqlite_fault, sqlite_rows, stored
 
 
 @pytest.mark.parametrize(
@@ -107,19 +107,19 @@ def test_tokens_with_another_salt_or_from_the_future_are_400(make_app):
 @pytest.mark.parametrize(
     "fault, path", [("disk full", "/api/contact"), ("read-only", "/api/contact"), ("read-only", "/api/subscribe")]
 )
-def test_a_store_that_cannot_write_is_503_with_nothing_claimed(make_app, maildir, fault, path):
+def test_a_store_that_cannot_write_is_503_with_nothing_claimed(make_app, maildir, monkeypatch, fault, path):
     app = make_app()
     store = app.extensions["forms_lambda"].store
-    pages = store._run("PRAGMA page_count")[0][0]
-    conn = store._connection()  # the test client's requests run in this thread, on this connection
-    conn.execute(f"PRAGMA max_page_count = {pages}" if fault == "disk full" else "PRAGMA query_only = ON")
+    pages = sqlite_rows(store, "PRAGMA page_count")[0][0]
+    sqlite_fault(
+        monkeypatch, store, f"PRAGMA max_page_count = {pages}" if fault == "disk full" else "PRAGMA query_only = ON"
+    )
     data = {**CONTACT, "message": "m" * 4000} if path == "/api/contact" else {"email": "ann@example.com"}
     for headers in (JSON, {"Accept": "text/html"}):
         r = app.test_client().post(path, data=data, headers=headers)
         assert r.status_code == 503
         text = r.get_data(as_text=True)
         assert "Thank you" not in text and "check your inbox" not in text.lower() and "Traceback" not in text
-    conn.execute("PRAGMA query_only = OFF")
     assert stored(app) == {} and maildir() == []
 
 

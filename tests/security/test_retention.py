@@ -7,7 +7,7 @@ import boto3
 
 import forms_lambda.handler
 from forms_lambda import create_app
-from tests.support.forms import CONTACT, JSON, run_command, stored
+from tests.support.forms import CONTACT, JSON, run_command, sqlite_rows, stored
 
 
 def days_ago(days):
@@ -27,19 +27,20 @@ def test_purge_command_deletes_old_delivered_and_spam_only(make_app, sqlite_conf
     assert stored(app) == {("contact", "delivered"): 3, ("contact", "spam"): 1, ("contact", "pending"): 1}
     # Two delivered 31 days ago, one yesterday; the spam and the pending one are old too.
     old, recent = days_ago(31), days_ago(1)
-    store._run(
+    sqlite_rows(
+        store,
         "UPDATE submissions SET delivered_at = ?, created_at = ?"
         " WHERE payload LIKE '%Old 0%' OR payload LIKE '%Old 1%'",
         (old, old),
     )
-    store._run("UPDATE submissions SET delivered_at = ? WHERE payload LIKE '%Old 2%'", (recent,))
-    store._run("UPDATE submissions SET created_at = ? WHERE status IN ('spam', 'pending')", (old,))
+    sqlite_rows(store, "UPDATE submissions SET delivered_at = ? WHERE payload LIKE '%Old 2%'", (recent,))
+    sqlite_rows(store, "UPDATE submissions SET created_at = ? WHERE status IN ('spam', 'pending')", (old,))
 
     for name, value in {**sqlite_config, "FORMS_RETENTION_DAYS": "30"}.items():
         monkeypatch.setenv(name, value)
     purge = run_command("purge")
     assert purge.exit_code == 0 and "purged 3" in purge.stdout
-    rows = store._run("SELECT status, payload FROM submissions ORDER BY status")
+    rows = sqlite_rows(store, "SELECT status, payload FROM submissions ORDER BY status")
     assert [(r["status"], "Old 2" in r["payload"] or "Waiting" in r["payload"]) for r in rows] == [
         ("delivered", True),
         ("pending", True),

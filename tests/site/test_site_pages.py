@@ -5,7 +5,12 @@ from pathlib import Path
 import pytest
 from site_helpers import CLINIC, text
 
+from forms_lambda.config import defaults
+
 CONTENT = Path(__file__).resolve().parents[2] / "content"
+# What the privacy page promises is the setting's default: the stack leaves FORMS_RETENTION_DAYS unset
+# (tests/deploy/test_sam_template.py checks which settings it sets).
+RETENTION_DAYS = defaults()["FORMS_RETENTION_DAYS"]
 
 PUBLIC_PAGES = {
     "/about/": "About the clinic",
@@ -62,12 +67,13 @@ def test_privacy_page_states_what_is_collected_and_for_how_long(page):
     privacy = text(page("/privacy/").main)
     for phrase in (
         "your name, your email address, your phone number",
-        "30 days after it was delivered",
+        f"{RETENTION_DAYS} days after it was delivered",
         "until you unsubscribe",
         "does not use cookies, analytics",
         # what an unsubscribe leaves, and for how long (forms_lambda/forget.py, `purge` and `forget`)
         "After you unsubscribe we keep your address, marked as unsubscribed",
-        "for 30 days",
+        f"for {RETENTION_DAYS} days",
+        f"we delete your address {RETENTION_DAYS} days after the form was sent",
         "delete it, with the list of articles we emailed you",
         "keep only a scrambled fingerprint",
         "we delete everything these forms hold about your email address",

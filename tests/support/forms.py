@@ -1,12 +1,14 @@
-"""Helpers for the form service's tests: what a person posts, reading the emails that real servers received and
-the rows the store holds, waiting for delivery."""
+"""Helpers for the form service's tests: what a person posts, reading the emails that real servers received,
+the rows the store holds and its SQLite file, waiting for delivery."""
 
 import email
 import email.policy
 import itertools
 import re
+import sqlite3
 import time
 import uuid
+from contextlib import closing
 from urllib.parse import urlsplit
 
 SECRET = "test-secret-key-0123456789abcdef"
@@ -32,6 +34,27 @@ def link(msg, path):
     url = re.search(rf"\S+{re.escape(path)}\?token=\S+", text_body(msg)).group(0)
     parts = urlsplit(url)
     return f"{parts.path}?{parts.query}"
+
+
+def sqlite_rows(store, sql, params=()):
+    """Run `sql` on a SqliteStore's file through a connection of the test's own, as an operator's sqlite3 shell
+    would: the rows, and what it wrote committed."""
+    with closing(sqlite3.connect(store.path)) as conn, conn:
+        conn.row_factory = sqlite3.Row
+        return conn.execute(sql, params).fetchall()
+
+
+def sqlite_fault(monkeypatch, store, pragma):
+    """Make every connection the SqliteStore opens from now on run `pragma` first: a fault SQLite keeps per
+    connection, such as a read-only file (query_only) or a full disk (max_page_count)."""
+    connect = store.connect
+
+    def connect_with_fault():
+        conn = connect()
+        conn.execute(pragma)
+        return conn
+
+    monkeypatch.setattr(store, "connect", connect_with_fault)
 
 
 def ses_messages(moto):
