@@ -1,3 +1,4 @@
+from . import create_app
 from .cli import run
 
-run()
+run(create_app)

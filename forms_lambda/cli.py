@@ -11,6 +11,7 @@ import click
 from flask import current_app
 from flask.cli import ScriptInfo, with_appcontext
 
+from .config import ConfigError
 from .stores import DELIVERED, FAILED, PENDING, SPAM, Subscriber
 
 # The consent record (the opt-in's id only tells confirm links apart: nothing a person needs).
@@ -278,20 +279,19 @@ def init_app(app):
         app.cli.add_command(command)
 
 
-def load_app():
-    """The app from the environment; a configuration error names the variable and exits 2, without a traceback."""
-    from . import ConfigError, create_app
-
-    try:
-        return create_app()
-    except ConfigError as e:
-        click.echo(f"configuration error: {e}", err=True)
-        sys.exit(2)
-
-
 # `python -m forms_lambda`: the same commands, without Flask's own (run, shell, routes) and its --app option.
 main = click.Group(commands=COMMANDS, help="The clinic's form service.")
 
 
-def run():
+def run(create_app):
+    """Run `main` on the app `create_app()` builds from the environment (passed in: the package imports this
+    module). A configuration error names the variable and exits 2, without a traceback."""
+
+    def load_app():
+        try:
+            return create_app()
+        except ConfigError as e:
+            click.echo(f"configuration error: {e}", err=True)
+            sys.exit(2)
+
     main(prog_name="python -m forms_lambda", obj=ScriptInfo(create_app=load_app, set_debug_flag=False))
