@@ -25,7 +25,8 @@ CHROMIUM = /usr/bin/chromium
 APT_INSTALL = DEBIAN_FRONTEND=noninteractive apt-get install -y -qq
 
 .DEFAULT_GOAL := help
-.PHONY: help venv lock system-deps node_modules vendor-altcha html publish serve devserver run notify test bench audit \
+.PHONY: help venv lock system-deps node_modules vendor-altcha html publish serve devserver run notify test check \
+	lint-python bench audit \
 	lint-content lint-content-publish docs-settings \
 	lint-deploy checkov deploy deploy-upload deploy-dry-run build-FormsFunction build-NotifyFunction clean
 
@@ -105,7 +106,14 @@ run: html ## set up, build the site and serve site + forms on http://$(HOST):$(P
 notify: venv ## email each article new in output/ once to confirmed subscribers (after a publish)
 	$(PY) -m forms_lambda notify --site $(OUTPUTDIR)
 
-test: venv system-deps node_modules ## set up everything and run the whole test suite, then the Lighthouse audit
+lint-python: venv ## ruff (configured in pyproject.toml): lint, and check that every file is formatted
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+check: lint-python ## the quick loop, under a minute: ruff, then the tests that need no browser, server process or site build
+	$(PY) -m pytest -n auto -q -m "not e2e and not slow"
+
+test: venv system-deps node_modules lint-python ## set up everything and run ruff, the whole test suite, then the Lighthouse audit
 	$(PY) -m pytest $(PYTEST_ARGS)
 	$(MAKE) audit
 

@@ -33,6 +33,20 @@ from tests.support.site_build import build_site
 # Fails the run if any log line holds a name, email, phone or message that a test posted.
 pytest_plugins = ["tests.security.privacy_audit"]
 
+# `make check` (-m "not e2e and not slow") runs what stays in this process: tests that start a server process
+# (moto_server, gunicorn) or run Pelican are slow, whatever file they are in; `make test` runs everything.
+SLOW_FIXTURES = {"moto_process", "built_site", "clinic_site", "captcha_site", "build_site", "gunicorn"}
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        params = getattr(item, "callspec", None)
+        on_moto = params is not None and any(
+            "dynamo" in str(value) or value == "ses" for value in params.params.values()
+        )
+        if on_moto or SLOW_FIXTURES & set(item.fixturenames):
+            item.add_marker(pytest.mark.slow)
+
 
 @pytest.fixture
 def smtp_server():

@@ -7,6 +7,7 @@ import email
 import email.policy
 from dataclasses import replace
 
+import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
@@ -22,6 +23,8 @@ from tests.support.email_headers import (
     header_names,
 )
 from tests.support.forms import CONTACT
+
+pytestmark = pytest.mark.slow  # Hypothesis builds hundreds of emails
 
 FUZZ = settings(
     max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]

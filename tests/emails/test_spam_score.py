@@ -8,6 +8,8 @@ import pytest
 
 from tests.emails.samples import BUILDERS, SETTINGS
 
+pytestmark = pytest.mark.slow  # runs SpamAssassin on every email
+
 LIMIT = 3.0
 # An urgent contact request goes to the clinic's own inboxes, whose filters must never take it for spam: below
 # SpamAssassin's own threshold (required_score 5), where the words that make it urgent may cost points.

@@ -6,6 +6,7 @@ import pytest
 from tests.support import ROOT
 
 pytest_plugins = ["pytester"]
+pytestmark = pytest.mark.slow  # runs pytest in new processes
 
 A_FORM_THAT_LOGS = """
 import logging
