@@ -156,29 +156,18 @@ class Services:
             log_exception("delivery.error", error, submission_id=submission.id, kind=submission.kind)
         # An email our own checks refuse (UnsafeEmail) is refused again on every attempt: failed at once, so
         # staff hear of it now rather than after the backoff; `failed --requeue` after a fix sends it.
-        if attempts >= self.settings.max_attempts or isinstance(error, emails.UnsafeEmail):
-            self.store.mark_failed(submission.id, reason)
-            log_event(
-                "delivery.gave_up",
-                level=logging.ERROR,
-                submission_id=submission.id,
-                kind=submission.kind,
-                attempts=attempts,
-                error=reason,
-                outcome=FAILED,
-                urgent=submission.urgent or None,
-            )
-            return
-        retry_at = iso_time(time.time() + self.backoff_seconds(attempts))
+        gave_up = attempts >= self.settings.max_attempts or isinstance(error, emails.UnsafeEmail)
+        retry_at = "" if gave_up else iso_time(time.time() + self.backoff_seconds(attempts))
         self.store.mark_failed(submission.id, reason, retry_at)
         log_event(
-            "delivery.failed",
-            level=logging.WARNING,
+            "delivery.gave_up" if gave_up else "delivery.failed",
+            level=logging.ERROR if gave_up else logging.WARNING,
             submission_id=submission.id,
             kind=submission.kind,
             attempts=attempts,
             error=reason,
-            next_attempt_at=retry_at,
+            outcome=FAILED if gave_up else None,
+            next_attempt_at=retry_at or None,
             urgent=submission.urgent or None,
         )
 
