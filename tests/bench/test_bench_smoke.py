@@ -1,6 +1,8 @@
 """The benchmark harness's own logic: a seeded corpus, the table, page weighing. No timings asserted."""
 
 import gzip
+import subprocess
+import sys
 
 import yaml
 
@@ -96,3 +98,17 @@ def test_weigh_counts_requests_and_the_critical_path(tmp_path):
 
     assert result["critical_kb"] * 1024 == size(html) + size(css)
     assert result["total_kb"] * 1024 == size(html) + size(css) + size(b"\0" * 500) + size(b"console.log(1)")
+
+
+def test_a_cold_invocation_reports_its_own_memory_not_its_parents():
+    """make bench runs the cold section after the site builds have grown its process: getrusage's ru_maxrss
+    would report that size for every child (Linux carries it over fork and exec), so RSS read 147 MB for both
+    the handler and bare Flask."""
+    grown = bytearray(256 * 1024 * 1024)  # the parent, as after the site section
+    child = subprocess.run(
+        [sys.executable, "-c", "from bench.cold_invoke import peak_rss_mb; print(peak_rss_mb())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert len(grown) and float(child.stdout) < 64  # a bare interpreter: ~10 MB
