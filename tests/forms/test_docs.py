@@ -2,13 +2,13 @@
 notes a person who clones it does not have."""
 
 import re
-import subprocess
 from pathlib import Path
 
 import pytest
 
 from forms_lambda.config import SETTINGS
 from forms_lambda.settings_table import TABLE_END, TABLE_START, settings_table, with_settings_table
+from tests.support import repository_files
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"
@@ -71,21 +71,10 @@ def test_the_settings_table_is_replaced_between_its_markers_only():
     "pointer", ["DESIGN.md", "TOOLING.md", "../shared", "shared notes", "team brief", "team's seed", "interface list"]
 )
 def test_nothing_points_outside_the_repository(pointer):
-    files = (
-        subprocess.run(
-            ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-            cwd=ROOT,
-            capture_output=True,
-            check=True,
-        )
-        .stdout.decode()
-        .split("\0")
-    )
     pointing = [
         name
-        for name in files
-        if name
-        and (ROOT / name).is_file()
+        for name in repository_files()
+        if (ROOT / name).is_file()
         and name != "tests/forms/test_docs.py"
         and not name.startswith("theme/static/vendor/")
         and pointer.lower() in (ROOT / name).read_text(errors="replace").lower()

@@ -18,6 +18,7 @@ import pytest
 
 from forms_lambda.clinic import read_clinic
 from localhost import free_port, wait_for_http
+from tests.support import repository_files
 
 ROOT = Path(__file__).resolve().parents[2]
 VENV = Path(sys.executable).parent.parent
@@ -36,18 +37,8 @@ pytestmark = pytest.mark.slow
 @pytest.fixture
 def checkout(tmp_path):
     """A fresh copy of the repository's files (no var/, no output/), as a clone has them."""
-    files = (
-        subprocess.run(
-            ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-            cwd=ROOT,
-            capture_output=True,
-            check=True,
-        )
-        .stdout.decode()
-        .split("\0")
-    )
     copy = tmp_path / "clinic-site"
-    for name in filter(None, files):
+    for name in repository_files():
         if (ROOT / name).is_file():
             (copy / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(ROOT / name, copy / name)
