@@ -86,7 +86,7 @@ class FakeSnsEndpoint:
         when = datetime.datetime.now(datetime.UTC) - datetime.timedelta(seconds=seconds_ago)
         return when.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
-    def notification(self, event, version="2", **fields):
+    def notification(self, event, version="2", key=None, cert_url=CERT_URL, **fields):
         import json
 
         return self.sign(
@@ -99,6 +99,8 @@ class FakeSnsEndpoint:
                 **fields,
             },
             version,
+            key,
+            cert_url,
         )
 
     def subscription_confirmation(self):

@@ -42,16 +42,7 @@ def test_tampered_message_is_rejected(sns_endpoint):
 
 def test_signature_by_another_key_is_rejected(sns_endpoint):
     other_key, _ = sns_endpoint.make_certificate()
-    message = sns_endpoint.sign(
-        {
-            "Type": "Notification",
-            "MessageId": "x",
-            "TopicArn": sns_endpoint.topic_arn,
-            "Message": "{}",
-            "Timestamp": sns_endpoint.timestamp(),
-        },
-        key=other_key,
-    )
+    message = sns_endpoint.notification({}, key=other_key)
     with pytest.raises(InvalidSnsMessage, match="bad signature"):
         verifier_of(sns_endpoint).verify(message)
 
@@ -79,16 +70,7 @@ def test_signature_by_another_key_is_rejected(sns_endpoint):
     ],
 )
 def test_foreign_certificate_host_is_rejected_without_fetching(sns_endpoint, url):
-    message = sns_endpoint.sign(
-        {
-            "Type": "Notification",
-            "MessageId": "x",
-            "TopicArn": sns_endpoint.topic_arn,
-            "Message": "{}",
-            "Timestamp": sns_endpoint.timestamp(),
-        },
-        cert_url=url,
-    )
+    message = sns_endpoint.notification({}, cert_url=url)
     before = len(sns_endpoint.fetched)
     with pytest.raises(InvalidSnsMessage, match="certificate URL"):
         verifier_of(sns_endpoint).verify(message)
