@@ -3,6 +3,8 @@ gets."""
 
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -71,6 +73,8 @@ def test_the_site_builds_the_same_where_python_differs(tmp_path, build_site, pla
 # A plugin like the sitemap and seo plugins of pelican-plugins: it hears of every file Pelican writes.
 RECORDER = """\
 import os
+import subprocess
+import sys
 from pelican import signals
 
 
@@ -140,3 +144,38 @@ def test_a_template_error_in_a_rendering_process_fails_the_build(tmp_path, build
     )
     with pytest.raises(AssertionError, match="no_such_helper"):
         build_site(tmp_path / "output", content=content, THEME=str(theme), PARALLEL_MIN_JOBS=2)
+
+
+# Garbage that only the cycle collector frees, and says so when it is freed.
+FREEZE_AT_EXIT = """\
+import gc
+import parallel_build
+
+
+class Cycle:
+    def __init__(self, name):
+        self.name, self.me = name, self
+
+    def __del__(self):
+        print("collected", self.name, flush=True)
+
+
+parallel_build.register()
+parallel_build.register()  # as in a test run or a devserver that loads plugins again
+Cycle("between builds")
+gc.collect()
+Cycle("at exit")
+"""
+
+
+def test_the_build_leaves_its_objects_to_the_system_at_exit_but_collects_between_builds(tmp_path):
+    script = tmp_path / "freeze.py"
+    script.write_text(FREEZE_AT_EXIT, encoding="utf-8")
+    result = subprocess.run(
+        [sys.executable, str(script)],
+        env={**os.environ, "PYTHONPATH": str(ROOT / "plugins")},
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == ["collected between builds"]
