@@ -132,6 +132,9 @@ def checked(msg, fields):
     mime_headers = msg.items()[len(fields) :]  # MIME-Version and Content-Type, from set_content()
     if readings(parsed.items()) != readings([*fields, *mime_headers]) or body_parts(parsed) != body_parts(msg):
         raise UnsafeEmail("the email's bytes say something else than what was built")
+    # The mailers send these very bytes (mailers.message_bytes) rather than write the email out again: an email
+    # is not changed once built.
+    msg.checked_bytes = raw
     return msg
 
 
