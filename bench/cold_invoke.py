@@ -1,4 +1,4 @@
-"""One cold Lambda invocation in a fresh process: `python -m bench.cold_invoke ours|bare SITE_URL`.
+"""One cold Lambda invocation in a fresh process: `python -m bench.cold_invoke ours|durable|bare SITE_URL`.
 
 Imports the handler, sends it the API Gateway (HTTP API, payload 2.0) event of one contact-form POST,
 and prints {"status", "maxrss_mb", "elapsed_ms"}: the peak resident memory Lambda bills for, and the time
@@ -65,10 +65,14 @@ def event(site_url):
     }
 
 
-def bare_handler():
+def peer_handler(which):
+    """bare: Flask answering 204 (bench/bare_app.py); durable: Flask + boto3 + one PutItem (bench/durable_lambda.py)."""
     from apig_wsgi import make_lambda_handler
 
-    from bench.bare_app import app
+    if which == "durable":
+        from bench.durable_lambda import app
+    else:
+        from bench.bare_app import app
 
     return make_lambda_handler(app, binary_support=True)
 
@@ -79,7 +83,7 @@ def main():
     if which == "ours":
         from forms_lambda.handler import handler
     else:
-        handler = bare_handler()
+        handler = peer_handler(which)
     response = handler(event(site_url), None)
     elapsed_ms = (time.perf_counter() - start) * 1000
     maxrss_mb = peak_rss_mb()

@@ -14,7 +14,7 @@ import hashlib
 import re
 from datetime import datetime
 from email.errors import MessageError
-from email.headerregistry import Address
+from email.headerregistry import Address, HeaderRegistry
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from urllib.parse import quote
@@ -23,12 +23,48 @@ import jinja2
 
 from .logs import log_event
 
+
+class Headers(HeaderRegistry):
+    """The email package's header factory, minus its cost: HeaderRegistry makes a new class with type() every time
+    a header is set or read, the same two classes combined each time; here once per header name."""
+
+    def __init__(self):
+        super().__init__()
+        self.classes = {}
+
+    def __getitem__(self, name):
+        key = name.lower()
+        if key not in self.classes:
+            self.classes[key] = super().__getitem__(name)
+        return self.classes[key]
+
+
+class ParsedOnce:
+    """The header factory of one parsed email (checked()): the parser stores header values as text and the email
+    package parses one again at every read (the parser itself reads Content-Type some thirty times); here each
+    (name, value) is parsed once. Header objects do not change once made, so the same one can be handed out."""
+
+    def __init__(self, headers):
+        self.headers = headers
+        self.parsed = {}
+
+    def __getitem__(self, name):
+        return self.headers[name]
+
+    def __call__(self, name, value):
+        key = (name, value)
+        if key not in self.parsed:
+            self.parsed[key] = self.headers[name](name, value)
+        return self.parsed[key]
+
+
+HEADERS = Headers()
 # 7-bit on the wire (quoted-printable or base64 for anything else): SES asks for it, and no relay has to convert
 # 8-bit text. Header lines are folded only beyond 998 characters (RFC 5322's limit): CPython's folder is where its
 # header bugs live (the CVE; and it drops the quotes around a display name it folds, so "Ann: x@example.org"
 # became a group with another address), and the List-Unsubscribe URLs stay whole. CPython releases with the CVE
 # fix can also refuse to write a broken header.
-POLICY = email.policy.default.clone(cte_type="7bit", max_line_length=998)
+POLICY = email.policy.default.clone(cte_type="7bit", max_line_length=998, header_factory=HEADERS)
 if hasattr(POLICY, "verify_generated_headers"):
     POLICY = POLICY.clone(verify_generated_headers=True)
 
@@ -91,10 +127,14 @@ def checked(msg, fields):
         raw = msg.as_bytes()
     except (ValueError, MessageError) as e:  # UnicodeEncodeError; HeaderWriteError where the CVE fix is in
         raise UnsafeEmail(f"the email cannot be written: {type(e).__name__}") from e
-    parsed = email.message_from_bytes(raw, policy=email.policy.default)
+    reader = email.policy.default.clone(header_factory=ParsedOnce(HEADERS))
+    parsed = email.message_from_bytes(raw, policy=reader)
     mime_headers = msg.items()[len(fields) :]  # MIME-Version and Content-Type, from set_content()
     if readings(parsed.items()) != readings([*fields, *mime_headers]) or body_parts(parsed) != body_parts(msg):
         raise UnsafeEmail("the email's bytes say something else than what was built")
+    # The mailers send these very bytes (mailers.message_bytes) rather than write the email out again: an email
+    # is not changed once built.
+    msg.checked_bytes = raw
     return msg
 
 

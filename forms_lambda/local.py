@@ -51,7 +51,7 @@ def check_spam_check_agrees(site_dir, settings):
 
 
 def create_local_app(site_dir=None, api=None):
-    """WhiteNoise serves the site; /api/* goes to the Flask app; anything else is the site's 404 page.
+    """/api/* goes to the Flask app; WhiteNoise serves the site; anything else is the site's 404 page.
 
     With FORMS_DELIVERY=worker (the default) the delivery thread starts here: gunicorn builds the app in
     each worker process, so each has its own, sweeping due submissions from the start.
@@ -62,20 +62,21 @@ def create_local_app(site_dir=None, api=None):
     worker = api.extensions["forms_lambda"].worker
     if worker is not None:
         worker.start()
-    fallback = not_found(site_dir)
-
-    def dispatch(environ, start_response):
-        path = environ.get("PATH_INFO", "")
-        if path == "/api" or path.startswith("/api/"):
-            return api(environ, start_response)
-        return fallback(environ, start_response)
-
     # autorefresh: `make devserver` rebuilds output/ while this serves it.
     static = WhiteNoise(
-        dispatch,
+        not_found(site_dir),
         root=site_dir,
         index_file=True,
         autorefresh=True,
         immutable_file_test=lambda path, url: bool(HASHED_NAME.search(url)),
     )
-    return with_security_headers(static)
+
+    def dispatch(environ, start_response):
+        # /api/* first, as CloudFront routes it: a form post does not make WhiteNoise look for a file (with
+        # autorefresh it asks the file system on every request), and no file in output/ can stand for the API.
+        path = environ.get("PATH_INFO", "")
+        if path == "/api" or path.startswith("/api/"):
+            return api(environ, start_response)
+        return static(environ, start_response)
+
+    return with_security_headers(dispatch)

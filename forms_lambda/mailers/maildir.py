@@ -3,7 +3,7 @@
 import mailbox
 from pathlib import Path
 
-from .base import MailerError
+from .base import MailerError, message_bytes
 
 
 class MaildirMailer:
@@ -14,6 +14,6 @@ class MaildirMailer:
 
     def send(self, msg):
         try:
-            mailbox.Maildir(self.path, create=True).add(msg.as_bytes())
+            mailbox.Maildir(self.path, create=True).add(message_bytes(msg))
         except OSError as e:
             raise MailerError(f"Maildir: {e.strerror or e}") from e

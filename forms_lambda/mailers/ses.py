@@ -3,7 +3,7 @@
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
-from .base import MailerError
+from .base import MailerError, message_bytes
 
 
 class SesMailer:
@@ -27,7 +27,7 @@ class SesMailer:
             self.client.send_email(
                 FromEmailAddress=msg["From"].addresses[0].addr_spec,
                 Destination={"ToAddresses": recipients},
-                Content={"Raw": {"Data": msg.as_bytes()}},
+                Content={"Raw": {"Data": message_bytes(msg)}},
                 **kwargs,
             )
         except ClientError as e:

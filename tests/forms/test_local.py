@@ -43,6 +43,18 @@ def test_site_and_api_share_one_origin(local, maildir):
     assert local.get("/api/health", headers=JSON).json["store"] == "sqlite"
 
 
+def test_no_file_of_the_site_stands_for_the_api(app, site, maildir):
+    """/api/* is the service's whatever output/ holds, as CloudFront routes it."""
+    (site / "api" / "health").mkdir(parents=True)
+    (site / "api" / "health" / "index.html").write_text("<!doctype html><title>Stale</title>")
+    (site / "api" / "contact").write_text("not the form service")
+    local = Client(create_local_app(site_dir=str(site), api=app))
+    assert local.get("/api/health/", headers=JSON).status_code == 404  # Flask's, not the file
+    assert local.get("/api/health", headers=JSON).json["ok"] is True
+    r = local.post("/api/contact", data={"name": "Ann", "email": "ann@example.com", "message": "Hi"})
+    assert r.status_code == 303 and maildir()[0]["Subject"] == "Contact request from Ann"
+
+
 def test_hashed_assets_are_immutable_and_html_is_not(local):
     css = local.get("/theme/css/site.3f9a1c2b.css")
     assert css.status_code == 200 and css.mimetype == "text/css"
