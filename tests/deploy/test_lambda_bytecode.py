@@ -36,6 +36,7 @@ def package_steps(artifacts):
     dry = subprocess.run(
         [
             "make",
+            "--no-print-directory",  # under `make test`, make -n would add its Entering/Leaving lines
             "-n",
             "--always-make",
             "build-FormsFunction",
@@ -75,7 +76,7 @@ def test_the_package_is_compiled_for_the_runtime_and_trusted_as_is(tmp_path):
 def test_pip_leaves_compiling_to_the_runtimes_python():
     """pip would compile with the Python running it (the build machine's), bytecode the runtime cannot use."""
     dry = subprocess.run(
-        ["make", "-n", "--always-make", "build-FormsFunction", "ARTIFACTS_DIR=/tmp/x"],
+        ["make", "--no-print-directory", "-n", "--always-make", "build-FormsFunction", "ARTIFACTS_DIR=/tmp/x"],
         cwd=ROOT,
         capture_output=True,
         text=True,
