@@ -1,11 +1,12 @@
 """The locks: every package pinned with its hashes, installed with --require-hashes, and in step with pyproject.toml."""
 
 import re
-import subprocess
 import tomllib
 from pathlib import Path
 
 import pytest
+
+from tests.support import make_dry_run
 
 ROOT = Path(__file__).resolve().parents[2]
 LOCKS = ["requirements.txt", "requirements-lambda.txt", "requirements-build.txt"]
@@ -59,12 +60,6 @@ def test_the_lambda_package_has_the_versions_the_tests_ran_with():
 
 def test_every_install_checks_hashes():
     """make venv and the Lambda build refuse a package whose file does not match the lock."""
-    dry = subprocess.run(
-        ["make", "-n", "--always-make", "venv", "build-FormsFunction", "ARTIFACTS_DIR=/tmp/x"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    installs = [line for line in dry.splitlines() if "pip install" in line]
+    dry = make_dry_run("venv", "build-FormsFunction", ARTIFACTS_DIR="/tmp/x")
+    installs = [line for line in dry if "pip install" in line]
     assert len(installs) == 3 and all("--require-hashes" in line for line in installs), installs

@@ -11,6 +11,7 @@ import pytest
 import pelicanconf
 from forms_lambda import ConfigError, clinic
 from forms_lambda.config import load_settings
+from tests.support import make_dry_run
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -91,14 +92,8 @@ def test_a_bad_difficulty_stops_startup_naming_it(tmp_path, value):
 
 def test_the_lambda_package_carries_the_clinic_file(tmp_path):
     """The code `make build-FormsFunction` copies into the package, run from there: the same facts, no repository."""
-    dry = subprocess.run(
-        ["make", "-n", "--always-make", "build-FormsFunction", f"ARTIFACTS_DIR={tmp_path}"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    copy = next(part for line in dry.splitlines() for part in line.split("&&") if part.strip().startswith("cp "))
+    dry = make_dry_run("build-FormsFunction", ARTIFACTS_DIR=tmp_path)
+    copy = next(part for line in dry for part in line.split("&&") if part.strip().startswith("cp "))
     subprocess.run(shlex.split(copy), cwd=ROOT, check=True)
     script = (
         "import sys; sys.path.insert(0, '.'); import forms_lambda; assert forms_lambda.__file__.startswith('.')"

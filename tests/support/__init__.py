@@ -16,3 +16,15 @@ def repository_files():
         check=True,
     )
     return [name for name in listing.stdout.decode().split("\0") if name]
+
+
+def make_dry_run(*targets, **variables):
+    """The commands `make` would run for targets (all of them, up to date or not), one per line, without running
+    them. --no-print-directory: under `make test` make would add its Entering/Leaving lines."""
+    return subprocess.run(
+        ["make", "--no-print-directory", "-n", "--always-make", *targets, *(f"{k}={v}" for k, v in variables.items())],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.splitlines()
