@@ -12,6 +12,7 @@ from cfnlint.decode.cfn_yaml import load
 # tests/security/test_headers.py holds these to docs/http.md's exact values; CloudFront must send the same.
 from forms_lambda.config import SETTINGS
 from forms_lambda.headers import SECURITY_HEADERS
+from forms_lambda.services import PENDING_ALERT_SECONDS
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / "deploy" / "template.yaml"
@@ -490,7 +491,8 @@ def test_alarms_watch_what_the_issue_names(template):
         if a["Namespace"] != "AWS/Lambda"
     }
     assert watched == {
-        ("${AWS::StackName}/forms", "OldestPendingSeconds"): ("GreaterThanThreshold", 1800),  # 30 minutes
+        # The alarm and `status` (exit 1) agree on what is late: 30 minutes.
+        ("${AWS::StackName}/forms", "OldestPendingSeconds"): ("GreaterThanThreshold", PENDING_ALERT_SECONDS),
         ("${AWS::StackName}/forms", "FailedSubmissions"): ("GreaterThanOrEqualToThreshold", 1),  # any failed
         ("AWS/SQS", "ApproximateNumberOfMessagesVisible"): ("GreaterThanOrEqualToThreshold", 1),  # queue not empty
         ("AWS/SES", "Reputation.BounceRate"): ("GreaterThanThreshold", 0.05),  # 5%
