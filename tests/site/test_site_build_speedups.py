@@ -7,10 +7,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import jinja2
 import pytest
+from bs4 import BeautifulSoup
+from site_helpers import text
 
 import pelicanconf
 from bench import corpus
+from plugins.markdown_reader import reading_minutes
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTICLES = 12
@@ -179,3 +183,25 @@ def test_the_build_leaves_its_objects_to_the_system_at_exit_but_collects_between
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == ["collected between builds"]
+
+
+@pytest.mark.parametrize(
+    "html",
+    [
+        "",
+        "<p>one</p>",
+        "<p>" + "word " * 200 + "</p>",
+        "<p>" + "word " * 201 + "</p>",
+        '<p>Fish &amp; chips, <a href="/x/">a link&#39;s</a> words</p>' * 90,
+        "<pre><code>print(&quot;hi&quot;)</code></pre><p>l&#233;gumes na&#239;ve co-op 3.5 mg/kg</p>" * 40,
+        "<table><tr><td>" + "cell<br>" * 250 + "</td></tr></table>",
+    ],
+)
+def test_reading_minutes_counted_when_read_are_what_the_byline_would_count(html):
+    # The byline counts an article's minutes itself when its reader gave none (another reader, an older
+    # content cache): both counts must agree, or the same article would say two things.
+    byline = (ROOT / "theme" / "templates" / "partials" / "byline.html").read_text(encoding="utf-8")
+    fallback = jinja2.Environment(autoescape=True).from_string(byline)
+    article = type("Article", (), {"content": html, "author": "A"})()
+    shown = text(BeautifulSoup(fallback.render(article=article), "html.parser").select_one(".byline"))
+    assert shown.endswith(f"· {reading_minutes(html)} min read")
