@@ -3,18 +3,28 @@ that no other page loads search code. (tests/e2e/test_e2e_search.py searches in 
 
 import gzip
 import json
+import shutil
+from pathlib import Path
 
+from bs4 import BeautifulSoup
 from site_helpers import output_file, text
 
 from bench import corpus
-from plugins.search_index import build_index, words
+from plugins.search_index import build_index, indexed_words, words
 from tests.support.clinic_site import ARTICLE, FAQ
 
 BUDGET_KB = 300  # the index of 1,000 articles, gzip
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def index_of(site, soup):
     return json.loads(output_file(site, soup.select_one("form#search")["data-index"]).read_bytes())
+
+
+def index_file(site):
+    """The index the search page of a built site loads."""
+    page = BeautifulSoup((site / "search" / "index.html").read_text(encoding="utf-8"), "html.parser")
+    return output_file(site, page.select_one("form#search")["data-index"])
 
 
 def documents_with(index, word):
@@ -82,8 +92,37 @@ def test_the_index_of_1000_articles_stays_within_budget():
     articles = corpus.make_articles(1000)
     index = build_index(
         [
-            {"url": f"/blog/{a.slug}/", "title": a.title, "summary": a.summary, "date": f"{a.date:%F}", "text": a.body}
+            {
+                "url": f"/blog/{a.slug}/",
+                "title": a.title,
+                "summary": a.summary,
+                "date": f"{a.date:%F}",
+                "words": indexed_words(f"{a.title} {a.summary} {a.body}"),
+            }
             for a in articles
         ]
     )
     assert len(gzip.compress(index)) <= BUDGET_KB * 1024
+
+
+def test_a_rebuild_indexes_an_edited_article_as_a_full_build_does(tmp_path, build_site):
+    # A rebuild reads the text of the unchanged documents from the cache (plugins/search_index.py TextCache):
+    # the edited one must be read again, words it lost gone, and nothing else may differ from a fresh build.
+    content = tmp_path / "content"
+    shutil.copytree(ROOT / "content", content)
+    articles = corpus.make_articles(6)
+    corpus.write_corpus(articles, content / "articles", corpus.pelican_text)
+    edited = content / "articles" / f"{articles[3].slug}.md"
+    edited.write_text(edited.read_text(encoding="utf-8") + "\nA quokkaword before the edit.\n", encoding="utf-8")
+    output = build_site(tmp_path / "output", content=content)
+    before = index_file(output)
+    assert documents_with(json.loads(before.read_bytes()), "quokkaword") == [f"/blog/{articles[3].slug}/"]
+
+    edited.write_text(edited.read_text(encoding="utf-8").replace("quokkaword", "zanzibarword"), encoding="utf-8")
+    build_site(output, content=content, LOAD_CONTENT_CACHE=True)
+    fresh = build_site(tmp_path / "fresh", content=content)
+
+    rebuilt = json.loads(index_file(output).read_bytes())
+    assert "quokkaword" not in rebuilt["words"]
+    assert documents_with(rebuilt, "zanzibarword") == [f"/blog/{articles[3].slug}/"]
+    assert index_file(output).read_bytes() == index_file(fresh).read_bytes()
