@@ -4,6 +4,8 @@ Pelican runs with the project's own pelicanconf.py (and so its theme and plugins
 path, output path and cache path are redirected into bench/.work/. Hugo builds the same articles with
 the minimal templates in bench/hugo/. Runs are interleaved: hugo full, pelican full, pelican after
 editing one article (content cache on, as an author's `make html` loop would have it).
+Next to them, the floor Python-Markdown sets: the same articles converted by Python-Markdown alone, with the
+site's extensions, on every CPU (`markdown_floor.py`), no Pelican or templates.
 Then the same corpus with a 4000-pixel phone photo (about 6 MB, `corpus.make_photo`) as the first image of
 50 articles, built from scratch with an empty image cache (every variant made) and with the image cache of
 the build before (variants copied), each next to the full build without photos; and the gzip size of the
@@ -24,7 +26,14 @@ SEARCH_BUDGET_KB = 300
 
 
 def rows(
-    pelican_full=None, pelican_incr=None, hugo_full=None, photos_cold=None, photos_warm=None, index_kb=None, note=""
+    pelican_full=None,
+    pelican_incr=None,
+    hugo_full=None,
+    photos_cold=None,
+    photos_warm=None,
+    index_kb=None,
+    markdown_only=None,
+    note="",
 ):
     return [
         Row(
@@ -35,6 +44,16 @@ def rows(
             "Hugo",
             "<= 2.0x Hugo",
             ("ratio", 2.0),
+            note,
+        ),
+        Row(
+            "of which Python-Markdown alone, every CPU",
+            markdown_only,
+            hugo_full,
+            "s",
+            "Hugo",
+            "-",
+            None,
             note,
         ),
         Row(
@@ -175,7 +194,8 @@ def run(ctx):
     hugo_content = prepare_hugo_content(ctx, articles)
     out, cache, hugo_out = ctx.work / "pelican-out", ctx.work / "pelican-cache", ctx.work / "hugo-out"
     env = ctx.env()
-    full, incr, hugo = [], [], []
+    full, incr, hugo, markdown_only = [], [], [], []
+    floor = [ctx.python, "-m", "bench.markdown_floor", str(article_path)]
     edited = article_path / f"{articles[ARTICLES // 2].slug}.md"
     for rep in range(max(ctx.reps, 5)):  # about 8 s each, and build times move with the machine's other load
         shutil.rmtree(hugo_out, ignore_errors=True)
@@ -185,7 +205,11 @@ def run(ctx):
         full.append(timed(pelican_cmd(ctx, content, out, cache, load_cache=False), env=env, cwd=ctx.root))
         corpus.edit_article(edited, rep)
         incr.append(timed(pelican_cmd(ctx, content, out, cache, load_cache=True), env=env, cwd=ctx.root))
-        ctx.log(f"site rep {rep + 1}: hugo {hugo[-1]:.2f}s, pelican full {full[-1]:.2f}s, incremental {incr[-1]:.2f}s")
+        markdown_only.append(timed(floor, env=env, cwd=ctx.root))
+        ctx.log(
+            f"site rep {rep + 1}: hugo {hugo[-1]:.2f}s, pelican full {full[-1]:.2f}s, incremental {incr[-1]:.2f}s, "
+            f"Python-Markdown alone {markdown_only[-1]:.2f}s"
+        )
     index_kb = index_size_kb(out)
     photo_content = prepare_photo_content(ctx, content, article_path, articles)
     cold, warm = [], []
@@ -199,4 +223,4 @@ def run(ctx):
         ctx.log(
             f"photos rep {rep + 1}: cold image cache {cold[-1]:.2f}s, warm {warm[-1]:.2f}s, no photos {full[-1]:.2f}s"
         )
-    return rows(med(full), med(incr), med(hugo), med(cold), med(warm), index_kb)
+    return rows(med(full), med(incr), med(hugo), med(cold), med(warm), index_kb, med(markdown_only))

@@ -6,7 +6,8 @@ import sys
 
 import yaml
 
-from bench import corpus
+import pelicanconf
+from bench import corpus, markdown_floor
 from bench.page_weight import weigh
 from bench.table import Row, format_table
 
@@ -112,3 +113,17 @@ def test_a_cold_invocation_reports_its_own_memory_not_its_parents():
         check=True,
     )
     assert len(grown) and float(child.stdout) < 64  # a bare interpreter: ~10 MB
+
+
+def test_markdown_floor_converts_every_article_with_the_sites_extensions(tmp_path):
+    corpus.write_corpus(corpus.make_articles(3), tmp_path / "articles", corpus.pelican_text)
+    (tmp_path / "articles" / "not-markdown.txt").write_text("skipped")
+    out = subprocess.run(
+        [sys.executable, "-m", "bench.markdown_floor", str(tmp_path / "articles")],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert out.stdout.strip() == "3"
+    extensions = markdown_floor.markdown_settings()["extensions"]
+    assert extensions == list(pelicanconf.MARKDOWN["extension_configs"]) and "pymdownx.magiclink" in extensions
