@@ -12,7 +12,7 @@ answers; delivery (SES) follows on the table's stream, outside this figure.
 import json
 import subprocess
 
-from bench.context import run_ok
+from bench.context import compile_bytecode, run_ok
 from bench.moto import MotoServer
 from bench.table import Row, med
 
@@ -152,17 +152,10 @@ def cold_invoke(ctx, which, env):
     return result["maxrss_mb"], result["elapsed_ms"]
 
 
-def compile_bytecode(ctx):
-    """Our modules and the peers' as bytecode, as pip installed Flask and boto3 (and as a deployment ships them): with
-    PYTHONDONTWRITEBYTECODE set, as on this machine, every cold process of ours compiled forms_lambda from source
-    (about 35 ms), the peers' one small module each."""
-    run_ok([ctx.python, "-m", "compileall", "-q", "forms_lambda", "bench"], env=ctx.env(), cwd=ctx.root)
-
-
 def run(ctx):
     var = ctx.work / "cold-var"
     var.mkdir(parents=True, exist_ok=True)
-    compile_bytecode(ctx)
+    compile_bytecode(ctx, "forms_lambda", "bench")
     common = {
         "FORMS_SECRET_KEY": "bench-secret-key-not-for-production",
         "FORMS_SITE_URL": SITE_URL,
