@@ -17,14 +17,17 @@ BUDGET_KB = 300  # the index of 1,000 articles, gzip
 ROOT = Path(__file__).resolve().parents[2]
 
 
+def index_file(site, soup):
+    """The index file the search page (`soup`) of a built site loads."""
+    return output_file(site, soup.select_one("form#search")["data-index"])
+
+
 def index_of(site, soup):
-    return json.loads(output_file(site, soup.select_one("form#search")["data-index"]).read_bytes())
+    return json.loads(index_file(site, soup).read_bytes())
 
 
-def index_file(site):
-    """The index the search page of a built site loads."""
-    page = BeautifulSoup((site / "search" / "index.html").read_text(encoding="utf-8"), "html.parser")
-    return output_file(site, page.select_one("form#search")["data-index"])
+def search_page(site):
+    return BeautifulSoup((site / "search" / "index.html").read_text(encoding="utf-8"), "html.parser")
 
 
 def documents_with(index, word):
@@ -115,14 +118,13 @@ def test_a_rebuild_indexes_an_edited_article_as_a_full_build_does(tmp_path, buil
     edited = content / "articles" / f"{articles[3].slug}.md"
     edited.write_text(edited.read_text(encoding="utf-8") + "\nA quokkaword before the edit.\n", encoding="utf-8")
     output = build_site(tmp_path / "output", content=content)
-    before = index_file(output)
-    assert documents_with(json.loads(before.read_bytes()), "quokkaword") == [f"/blog/{articles[3].slug}/"]
+    assert documents_with(index_of(output, search_page(output)), "quokkaword") == [f"/blog/{articles[3].slug}/"]
 
     edited.write_text(edited.read_text(encoding="utf-8").replace("quokkaword", "zanzibarword"), encoding="utf-8")
     build_site(output, content=content, LOAD_CONTENT_CACHE=True)
     fresh = build_site(tmp_path / "fresh", content=content)
 
-    rebuilt = json.loads(index_file(output).read_bytes())
-    assert "quokkaword" not in rebuilt["words"]
-    assert documents_with(rebuilt, "zanzibarword") == [f"/blog/{articles[3].slug}/"]
-    assert index_file(output).read_bytes() == index_file(fresh).read_bytes()
+    rebuilt = index_file(output, search_page(output)).read_bytes()
+    assert "quokkaword" not in json.loads(rebuilt)["words"]
+    assert documents_with(json.loads(rebuilt), "zanzibarword") == [f"/blog/{articles[3].slug}/"]
+    assert rebuilt == index_file(fresh, search_page(fresh)).read_bytes()
